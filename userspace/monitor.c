@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * monitor - print the mp3 profiler's samples.
+ *
+ * Default (compatible with the assignment's monitor): open the device node
+ * ("node" unless -d says otherwise) O_RDWR|O_SYNC, map the 128-page buffer
+ * shared and writable, start at the first slot whose jiffies is not -1,
+ * print each sample as "jiffies minflt majflt cpu_ns", write -1 back into
+ * every long consumed, wrap after 12000 samples, and stop at a -1.
+ *
+ * -f follows the ring through the stream header instead: read-only (works
+ * for non-root users given read access to the node), never writes the
+ * buffer, waits for new samples, and reports samples lost to overrun.
+ *
+ * USAGE: monitor [-d NODE] [-f [-n COUNT] [-t SECONDS] [-F FROM]] [-x] [-s]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/mp3buf.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(FILE *f, int code)
+{
+	fprintf(f,
+"USAGE: monitor [-d NODE] [-f] [-n COUNT] [-t SECONDS] [-F all|new] [-x] [-s]\n"
+"Print mp3 profiler samples: jiffies minor_faults major_faults cpu_ns.\n"
+"\n"
+"  -d NODE     device node to map (default: node, as the assignment's monitor)\n"
+"  -f          follow: read-only, via the stream header; wait for new samples\n"
+"              until -n/-t is reached or SIGINT/SIGTERM; report lost samples\n"
+"  -F all|new  with -f: start at the oldest sample still in the ring (all,\n"
+"              default) or only print samples written from now on (new)\n"
+"  -n COUNT    with -f: stop after COUNT samples\n"
+"  -t SECONDS  with -f: stop after SECONDS (fractions allowed)\n"
+"  -x          extended columns: seq mono_ns jiffies minflt majflt cpu_ns\n"
+"              (needs the stream header; implies reading it)\n"
+"  -s          print a summary line of totals to stderr at the end\n"
+"  -h          this help\n"
+"\n"
+"EXAMPLES:\n"
+"  monitor                       # drain the ring once, like the assignment's\n"
+"  monitor -d /dev/mp3 -f -t 10  # follow for 10 s, report losses\n"
+"  monitor -d /dev/mp3 -f -x -n 100 > samples.txt\n");
+	exit(code);
+}
+
+struct totals {
+	unsigned long n;
+	long min_flt, maj_flt, cpu_ns;
+};
+
+static void add(struct totals *t, long mi, long ma, long cpu)
+{
+	t->n++;
+	t->min_flt += mi;
+	t->maj_flt += ma;
+	t->cpu_ns += cpu;
+}
+
+/* The assignment's -1 protocol, long by long. */
+static void drain_compat(struct mp3buf *b, struct totals *t)
+{
+	volatile long *buf = b->longs;
+	long v[4];
+	long i = 0;
+	int k;
+
+	for (i = 0; i < (long)MP3_RING_LONGS; i++)
+		if (buf[i] != -1)
+			break;
+	while (buf[i] != -1) {
+		for (k = 0; k < 4; k++) {
+			v[k] = buf[i];
+			buf[i++] = -1;
+			if (i >= (long)MP3_RING_LONGS)
+				i = 0;
+		}
+		printf("%ld %ld %ld %ld\n", v[0], v[1], v[2], v[3]);
+		add(t, v[1], v[2], v[3]);
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void follow(struct mp3buf *b, long count, double seconds, int from_new,
+		   int extended, struct totals *t, unsigned long long *lost_out)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	uint64_t next, lost = 0, w = mp3buf_written(b);
+	double deadline = seconds > 0 ? now_s() + seconds : 0;
+	struct mp3_sample s;
+
+	next = from_new ? w : (w > MP3_RING_SAMPLES ? w - MP3_RING_SAMPLES : 0);
+	while (!stop) {
+		if (mp3buf_follow(b, &next, &lost, &s)) {
+			if (extended)
+				printf("%llu %llu %ld %ld %ld %ld\n",
+				       (unsigned long long)s.seq,
+				       (unsigned long long)s.mono_ns, s.jiffies,
+				       s.min_flt, s.maj_flt, s.cpu_ns);
+			else
+				printf("%ld %ld %ld %ld\n", s.jiffies,
+				       s.min_flt, s.maj_flt, s.cpu_ns);
+			add(t, s.min_flt, s.maj_flt, s.cpu_ns);
+			if (count > 0 && (long)t->n >= count)
+				break;
+			continue;
+		}
+		fflush(stdout);
+		if (deadline && now_s() >= deadline)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	*lost_out = lost;
+}
+
+int main(int argc, char **argv)
+{
+	const char *node = "node";
+	int opt, do_follow = 0, extended = 0, summary = 0, from_new = 0;
+	unsigned long long lost = 0;
+	struct totals t = { 0 };
+	double seconds = 0;
+	long count = 0;
+	struct mp3buf b;
+	char *end;
+
+	while ((opt = getopt(argc, argv, "d:fF:n:t:xsh")) != -1) {
+		switch (opt) {
+		case 'd':
+			node = optarg;
+			break;
+		case 'f':
+			do_follow = 1;
+			break;
+		case 'F':
+			if (!strcmp(optarg, "new"))
+				from_new = 1;
+			else if (strcmp(optarg, "all"))
+				usage(stderr, 2);
+			break;
+		case 'n':
+			errno = 0;
+			count = strtol(optarg, &end, 10);
+			if (errno || *end || count <= 0) {
+				fprintf(stderr, "monitor: -n needs a positive count\n");
+				usage(stderr, 2);
+			}
+			break;
+		case 't':
+			seconds = strtod(optarg, &end);
+			if (*end || !(seconds > 0)) {
+				fprintf(stderr, "monitor: -t needs positive seconds\n");
+				usage(stderr, 2);
+			}
+			break;
+		case 'x':
+			extended = 1;
+			break;
+		case 's':
+			summary = 1;
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		default:
+			usage(stderr, 2);
+		}
+	}
+	if (optind != argc)
+		usage(stderr, 2);
+	if ((count || seconds || from_new || extended) && !do_follow) {
+		fprintf(stderr, "monitor: -n, -t, -F and -x need -f\n");
+		usage(stderr, 2);
+	}
+
+	if (mp3buf_open(&b, node, !do_follow))
+		return 1;
+	if (do_follow && !b.hdr) {
+		fprintf(stderr, "monitor: %s has no stream header (version %u expected)\n",
+			node, MP3_STREAM_VERSION);
+		mp3buf_close(&b);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (do_follow)
+		follow(&b, count, seconds, from_new, extended, &t, &lost);
+	else
+		drain_compat(&b, &t);
+	fflush(stdout);
+	if (summary || do_follow)
+		fprintf(stderr, "monitor: samples=%lu lost=%llu minflt=%ld majflt=%ld cpu_ns=%ld\n",
+			t.n, lost, t.min_flt, t.maj_flt, t.cpu_ns);
+	mp3buf_close(&b);
+	return 0;
+}

@@ -1,0 +1,113 @@
+#!/bin/bash
+# Boot the pfprof test VM, run one shell command in it, stream its output,
+# and exit with the command's status.
+#
+# USAGE: vm/run.sh [options] [--] 'COMMAND'
+#   --payload DIR   directory that appears as /pfprof in the guest
+#                   (default: build/payload; `make payload` builds it)
+#   --extra DIR     host directory copied to /extra in the guest
+#   --kernel IMG    kernel image (default: the installed Debian one, vm/kernel.sh)
+#   --kmoddir DIR   /lib/modules tree for virtio/zram modules (default: the
+#                   installed one; "none" for a kernel with them built in)
+#   --mem MB        guest RAM (default 2048, or $PFPROF_VM_MEM)
+#   --smp N         vCPUs (default 2)
+#   --swap MB       attach a virtio disk of MB MiB and swap on it in the guest
+#   --cpu MODEL     QEMU -cpu (default max)
+#   --append ARGS   extra kernel command-line arguments
+#   --timeout SECS  kill the VM after SECS (default 1200, or $PFPROF_VM_TIMEOUT)
+#   --kvm           use KVM instead of TCG (standard guests hang under KVM here)
+#   --log FILE      keep the full console log in FILE
+#   -v              also show the kernel's boot messages
+#
+# Exit status: the command's, or 124 on timeout, 125 if the kernel log shows
+# a splat (WARN, BUG, Oops, lockdep, KASAN, UBSAN, sleeping/atomic bugs),
+# 126 if the guest died before the command finished.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+
+payload=$top/build/payload extra="" kernel="" kmoddir=""
+mem=${PFPROF_VM_MEM:-2048} smp=2 swap=0 cpu=max append="" verbose=0
+timeout_s=${PFPROF_VM_TIMEOUT:-1200} accel=tcg,thread=multi log=""
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--payload) payload=$2; shift 2 ;;
+	--extra) extra=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--kmoddir) kmoddir=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--swap) swap=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--timeout) timeout_s=$2; shift 2 ;;
+	--kvm) accel=kvm; shift ;;
+	--log) log=$2; shift 2 ;;
+	-v) verbose=1; shift ;;
+	--) shift; break ;;
+	-*) echo "vm/run.sh: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
+[ $# -eq 1 ] || { echo "vm/run.sh: need exactly one COMMAND argument" >&2; exit 2; }
+cmd=$1
+
+if [ -z "$kernel" ]; then
+	eval "$(sh "$here/kernel.sh")" || exit 2
+	kernel=$KIMAGE
+	[ -n "$kmoddir" ] || kmoddir=$KMODDIR
+fi
+[ "$kmoddir" = none ] && kmoddir=""
+[ -r "$kernel" ] || { echo "vm/run.sh: cannot read kernel $kernel" >&2; exit 2; }
+[ -d "$payload" ] || { echo "vm/run.sh: no payload $payload (run make payload)" >&2; exit 2; }
+[ -z "$extra" ] || [ -d "$extra" ] || { echo "vm/run.sh: --extra $extra is not a directory" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/pfprof-vm.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+"$here/mkinitramfs.sh" "$work/initrd.cpio" "$payload" "$cmd" "$kmoddir" "$extra" || exit 2
+
+drive=()
+if [ "$swap" -gt 0 ]; then
+	truncate -s "${swap}M" "$work/swap.img"
+	drive=(-drive "file=$work/swap.img,if=virtio,format=raw,cache=unsafe")
+	append="$append pfprof.swap=1"
+fi
+
+[ -n "$log" ] || log=$work/console.log
+: > "$log"
+
+# Show the guest's output from the begin marker to the exit marker; keep
+# everything in the log.  The guest prints \r\n; drop the \r.
+timeout --foreground -k 10 "$timeout_s" \
+	qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
+	-nographic -monitor none -serial stdio -no-reboot \
+	-kernel "$kernel" -initrd "$work/initrd.cpio" "${drive[@]}" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init $append" \
+	< /dev/null 2>&1 |
+	tr -d '\r' | tee -a "$log" |
+	awk -v verbose="$verbose" '
+		/@@PFPROF-BEGIN@@/ { on = 1; next }
+		/@@PFPROF-EXIT / { on = 0; next }
+		/@@PFPROF-DMESG-BEGIN@@/ { quiet = 1 }
+		on || (verbose && !quiet) { print; fflush() }'
+qrc=${PIPESTATUS[0]}
+
+rc=$(sed -n 's/^.*@@PFPROF-EXIT \([0-9]*\)@@$/\1/p' "$log" | tail -n 1)
+splat_re='WARNING:|BUG:|Oops|kernel BUG|general protection fault|Call Trace:|possible circular locking|possible recursive locking|inconsistent lock state|lockdep|KASAN|UBSAN|scheduling while atomic|sleeping function called from invalid context|INFO: task .* blocked|rcu_sched self-detected stall|RCU stall|Kernel panic|kmemleak: [0-9]+ new suspected'
+splats=$(grep -E "$splat_re" "$log" | grep -v '^@@' | head -n 20)
+
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	echo "vm/run.sh: TIMEOUT after ${timeout_s}s" >&2
+	[ -n "$splats" ] && printf 'vm/run.sh: kernel log:\n%s\n' "$splats" >&2
+	exit 124
+fi
+if [ -n "$splats" ]; then
+	printf 'vm/run.sh: KERNEL SPLAT in guest log:\n%s\n' "$splats" >&2
+	exit 125
+fi
+if [ -z "$rc" ]; then
+	echo "vm/run.sh: guest died before the command finished (qemu status $qrc); last lines:" >&2
+	tail -n 30 "$log" >&2
+	exit 126
+fi
+exit "$rc"
