@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* pftest.h - helpers shared by pfprof's VM test programs. */
+#ifndef PFPROF_PFTEST_H
+#define PFPROF_PFTEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PF_MAX_LIST 4096
+
+/* $PFPROF_ROOT (default /pfprof): where mp3.ko and bin/ live. */
+const char *pf_root(void);
+
+/* finit_module(mp3.ko, params); returns 0 or -errno. */
+int pf_load(const char *params);
+/* delete_module("mp3", O_NONBLOCK); returns 0 or -errno. */
+int pf_unload(void);
+/* Unload if loaded (retrying briefly on EBUSY/EAGAIN); true if gone. */
+bool pf_ensure_unloaded(void);
+/* Module refcount from /sys/module/mp3/refcnt, -1 if not loaded. */
+long pf_refcnt(void);
+
+/* One write() of @len bytes of @buf to /proc/mp3/status: 0 or -errno. */
+int pf_write_status(const void *buf, size_t len);
+/* "R <pid>\n" / "U <pid>\n"; 0 or -errno. */
+int pf_reg(pid_t pid);
+int pf_unreg(pid_t pid);
+/* Read /proc/mp3/status into @pids; returns the count or -errno. */
+int pf_list(pid_t *pids, int max);
+/* Copy of /proc/mp3/status as text; NUL-terminated, static buffer. */
+const char *pf_status_text(void);
+
+/* A value from /proc/mp3/stats, or -1 if missing. */
+long long pf_stat(const char *key);
+
+/* Counters of a process from /proc/PID/stat (whole thread group). */
+struct pf_procstat {
+	unsigned long long min_flt, maj_flt;
+	unsigned long long utime_ticks, stime_ticks;
+};
+int pf_read_procstat(pid_t pid, struct pf_procstat *ps);
+/* sum_exec_runtime of a thread group: sum of /proc/PID/task/ * /schedstat. */
+long long pf_read_runtime_ns(pid_t pid);
+
+/* Fork a child that waits on a pipe before running fn(arg) then exiting
+ * with its return value.  pf_release() lets it go.
+ */
+struct pf_child {
+	pid_t pid;
+	int go_fd;
+};
+int pf_spawn_held(struct pf_child *c, int (*fn)(void *), void *arg);
+void pf_release(struct pf_child *c);
+
+/* Sleep for @ms milliseconds. */
+void pf_msleep(long ms);
+/* CLOCK_MONOTONIC in ns. */
+uint64_t pf_now_ns(void);
+
+#endif
