@@ -76,3 +76,6 @@ clean:
 	rm -rf build
 
 .PHONY: all help deps build payload check test vm-run demo clean
+
+# Optional make fragments (debug-kernel lane, compare, case studies).
+-include mk/*.mk
