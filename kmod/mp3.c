@@ -89,8 +89,8 @@ MODULE_PARM_DESC(ctl_gid,
 struct mp3_counts {
 	u64 min_flt;
 	u64 maj_flt;
-	u64 cpu_ns;		/* utime + stime */
-	u64 runtime_ns;		/* sum_exec_runtime, precise */
+	u64 cpu_ns;		/* utime + stime as /proc/PID/stat reports it */
+	u64 tick_ns;		/* raw tick-sampled utime + stime */
 };
 
 /* One registered process (a whole thread group). */
@@ -172,9 +172,12 @@ static DECLARE_DELAYED_WORK(mp3_work, mp3_work_fn);
  * read under that seqlock sees each thread exactly once.  The task (held by
  * the caller) keeps ->signal alive even after the group has been reaped.
  *
- * CPU time reads utime/stime directly: that is what task_cputime() returns
- * unless vtime accounting is active (only with nohz_full=), and
- * task_cputime() is not exported to modules.
+ * CPU time: /proc/PID/stat and getrusage() report utime + stime scaled by
+ * cputime_adjust() so that their sum is the scheduler's precise runtime
+ * (sum_exec_runtime); the module reports that sum, in ns.  The raw
+ * tick-sampled utime + stime (what task_cputime() returns unless vtime
+ * accounting is active, which needs nohz_full=) is kept as tick_ns for
+ * /proc/mp3/tasks.
  */
 static void mp3_read_counts(struct task_struct *task, struct mp3_counts *c)
 {
@@ -189,13 +192,13 @@ static void mp3_read_counts(struct task_struct *task, struct mp3_counts *c)
 		flags = read_seqbegin_or_lock_irqsave(&sig->stats_lock, &seq);
 		c->min_flt = sig->min_flt;
 		c->maj_flt = sig->maj_flt;
-		c->cpu_ns = sig->utime + sig->stime;
-		c->runtime_ns = sig->sum_sched_runtime;
+		c->cpu_ns = sig->sum_sched_runtime;
+		c->tick_ns = sig->utime + sig->stime;
 		__for_each_thread(sig, t) {
 			c->min_flt += READ_ONCE(t->min_flt);
 			c->maj_flt += READ_ONCE(t->maj_flt);
-			c->cpu_ns += READ_ONCE(t->utime) + READ_ONCE(t->stime);
-			c->runtime_ns += READ_ONCE(t->se.sum_exec_runtime);
+			c->cpu_ns += READ_ONCE(t->se.sum_exec_runtime);
+			c->tick_ns += READ_ONCE(t->utime) + READ_ONCE(t->stime);
 		}
 		nextseq = 1;
 	} while (need_seqretry(&sig->stats_lock, seq));
@@ -210,7 +213,7 @@ static void mp3_counts_add_delta(struct mp3_counts *sum,
 	sum->min_flt += now->min_flt - then->min_flt;
 	sum->maj_flt += now->maj_flt - then->maj_flt;
 	sum->cpu_ns += now->cpu_ns - then->cpu_ns;
-	sum->runtime_ns += now->runtime_ns - then->runtime_ns;
+	sum->tick_ns += now->tick_ns - then->tick_ns;
 }
 
 /*
@@ -609,7 +612,7 @@ static int mp3_tasks_show(struct seq_file *m, void *v)
 	struct mp3_reg *reg;
 	pid_t nr;
 
-	seq_puts(m, "pid min_flt maj_flt cpu_ns runtime_ns base_min_flt base_maj_flt base_cpu_ns base_runtime_ns comm\n");
+	seq_puts(m, "pid min_flt maj_flt cpu_ns tick_ns base_min_flt base_maj_flt base_cpu_ns base_tick_ns comm\n");
 	mutex_lock(&mp3_lock);
 	list_for_each_entry(reg, &mp3_regs, node) {
 		nr = mp3_visible_pid(reg);
@@ -621,9 +624,9 @@ static int mp3_tasks_show(struct seq_file *m, void *v)
 			   nr, cur.min_flt - reg->base.min_flt,
 			   cur.maj_flt - reg->base.maj_flt,
 			   cur.cpu_ns - reg->base.cpu_ns,
-			   cur.runtime_ns - reg->base.runtime_ns,
+			   cur.tick_ns - reg->base.tick_ns,
 			   reg->base.min_flt, reg->base.maj_flt,
-			   reg->base.cpu_ns, reg->base.runtime_ns, reg->comm);
+			   reg->base.cpu_ns, reg->base.tick_ns, reg->comm);
 	}
 	mutex_unlock(&mp3_lock);
 	return 0;
@@ -686,7 +689,7 @@ static int mp3_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > MP3_BUF_SIZE)
 		return -EINVAL;
-	if (!(vma->vm_flags & VM_SHARED))
+	if (!(vma->vm_flags & VM_MAYSHARE))	/* read-only fds clear VM_SHARED */
 		return -EINVAL;
 	if (!capable(CAP_SYS_ADMIN)) {
 		if (vma->vm_flags & VM_WRITE)

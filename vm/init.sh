@@ -15,6 +15,7 @@ mount -t tmpfs tmpfs /dev/shm
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 hostname pfprof-vm
 ip link set lo up 2>/dev/null
 # Kernel modules the VM needs, in dependency order (vm/mkinitramfs.sh).
