@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 80-churn: 64 workers, for PFPROF_CHURN_SECONDS (default 60) each, keep
+ * starting short-lived processes that register themselves, fault, spawn
+ * and end threads, fork a child that registers and exits, and then either
+ * unregister or simply exit while registered.  Meanwhile sampling runs and
+ * a header-following monitor reads the ring.
+ *
+ * Every registered process reports its own accounting over its registered
+ * interval (getrusage just before "R" and just after "U", or just before
+ * exit when it exits registered).  Afterwards the module's summed samples
+ * equal the sum of those reports exactly, no sample was lost, registrations
+ * are back to 0 and so is the module's use count.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/mp3buf.h"
+#include "lib/pftest.h"
+#include "lib/tap.h"
+
+#define WORKERS 64
+
+struct report {
+	long min, maj;
+	int ok;
+};
+
+static int report_fd;
+
+static void touch(size_t pages)
+{
+	char *p = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+
+	if (p == MAP_FAILED)
+		return;
+	madvise(p, pages * 4096, MADV_NOHUGEPAGE);
+	for (i = 0; i < pages; i++)
+		p[i * 4096] = 1;
+	munmap(p, pages * 4096);
+}
+
+static void *thread_fn(void *arg)
+{
+	touch((size_t)(long)arg);
+	return NULL;
+}
+
+/*
+ * A registered life: R, work, then U or plain exit.  Sends its registered
+ * delta to the parent test through report_fd (a pipe, atomic writes).
+ */
+static void registered_life(unsigned int r, int depth)
+{
+	struct rusage a, b;
+	struct report rep = { 0, 0, 1 };
+	pthread_t th[3];
+	int i, nth = r % 4, unreg = r & 16;
+	pid_t kid = -1;
+
+	pf_unreg(getpid());		/* warm the path, see work.c */
+	getrusage(RUSAGE_SELF, &a);
+	if (pf_reg(getpid())) {
+		rep.ok = 0;
+		goto out;
+	}
+	touch(8 + r % 32);
+	for (i = 0; i < nth; i++)
+		pthread_create(&th[i], NULL, thread_fn, (void *)(long)(4 + i * 8));
+	if (depth == 0 && (r & 8)) {
+		kid = fork();
+		if (kid == 0) {
+			registered_life(r >> 5, 1);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	if (kid > 0)
+		waitpid(kid, NULL, 0);
+	if (unreg && pf_unreg(getpid()))
+		rep.ok = 0;
+	getrusage(RUSAGE_SELF, &b);
+	rep.min = b.ru_minflt - a.ru_minflt;
+	rep.maj = b.ru_majflt - a.ru_majflt;
+out:
+	if (write(report_fd, &rep, sizeof(rep)) != sizeof(rep))
+		_exit(3);
+	/* Exit while registered if !unreg: the module must catch the end. */
+}
+
+static void worker(int id, double seconds)
+{
+	uint64_t end = pf_now_ns() + (uint64_t)(seconds * 1e9);
+	unsigned int r = 0x9e3779b9u * (id + 1);
+	pid_t pid;
+
+	while (pf_now_ns() < end) {
+		r = r * 1103515245u + 12345u;
+		pid = fork();
+		if (pid == 0) {
+			registered_life(r >> 8, 0);
+			_exit(0);
+		}
+		waitpid(pid, NULL, 0);
+	}
+	_exit(0);
+}
+
+int main(void)
+{
+	const char *env = getenv("PFPROF_CHURN_SECONDS");
+	double seconds = env ? atof(env) : 60;
+	long sum_min = 0, sum_maj = 0, ring_min = 0, ring_maj = 0, lives = 0, bad = 0;
+	pid_t workers[WORKERS], mon;
+	struct mp3_sample s;
+	struct report rep;
+	struct mp3buf m;
+	uint64_t next, lost = 0;
+	int p[2], i, status, crashed = 0;
+
+	if (seconds <= 0)
+		seconds = 60;
+	tap_plan(7);
+	if (!pf_ensure_unloaded() || pf_load(NULL))
+		tap_bail("cannot load mp3.ko");
+	if (mp3buf_open(&m, "/dev/mp3", false) || !m.hdr || pipe(p))
+		tap_bail("setup");
+	next = mp3buf_written(&m);
+	report_fd = p[1];
+
+	/* The monitor: follows the ring in a child, like `monitor -f`. */
+	mon = fork();
+	if (mon == 0) {
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "%s/bin/monitor -d /dev/mp3 -f -t %.0f > /dev/null",
+			 pf_root(), seconds + 5);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	for (i = 0; i < WORKERS; i++) {
+		workers[i] = fork();
+		if (workers[i] == 0) {
+			close(p[0]);
+			worker(i, seconds);
+		}
+	}
+	close(p[1]);
+	/* Collect reports while the workers run (the pipe must not fill),
+	 * and read the ring as we go (a second, in-process follower).
+	 */
+	for (;;) {
+		ssize_t n = read(p[0], &rep, sizeof(rep));
+
+		if (n == 0)
+			break;
+		if (n != sizeof(rep)) {
+			bad++;
+			continue;
+		}
+		lives++;
+		if (!rep.ok)
+			bad++;
+		sum_min += rep.min;
+		sum_maj += rep.maj;
+		while (mp3buf_follow(&m, &next, &lost, &s)) {
+			ring_min += s.min_flt;
+			ring_maj += s.maj_flt;
+		}
+	}
+	for (i = 0; i < WORKERS; i++) {
+		waitpid(workers[i], &status, 0);
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			crashed++;
+	}
+	/* Processes that exited registered are dropped at the next sample. */
+	for (i = 0; i < 40 && pf_stat("registrations") != 0; i++)
+		pf_msleep(50);
+	while (mp3buf_follow(&m, &next, &lost, &s)) {
+		ring_min += s.min_flt;
+		ring_maj += s.maj_flt;
+	}
+	tap_diag("%ld registered lives in %.0f s by %d workers; exited-registered: %lld",
+		 lives, seconds, WORKERS, pf_stat("exited_total"));
+	tap_ok(crashed == 0 && bad == 0 && lives > WORKERS,
+	       "%ld registered lives, every R/U succeeded (%ld bad)", lives, bad);
+	tap_ok(lost == 0, "in-process follower lost no samples (%llu)",
+	       (unsigned long long)lost);
+	tap_ok(ring_min == sum_min,
+	       "summed samples' minor faults == the processes' own accounting (%ld vs %ld)",
+	       ring_min, sum_min);
+	tap_ok(ring_maj == sum_maj,
+	       "summed samples' major faults == the processes' own accounting (%ld vs %ld)",
+	       ring_maj, sum_maj);
+	tap_ok(pf_stat("registrations") == 0 && pf_list(NULL, 0) == 0,
+	       "registrations back to 0");
+	kill(mon, SIGTERM);
+	waitpid(mon, &status, 0);
+	mp3buf_close(&m);
+	tap_ok(pf_refcnt() == 0, "module use count back to 0 (%ld)", pf_refcnt());
+	tap_ok(pf_unload() == 0, "rmmod");
+	return tap_finish();
+}
