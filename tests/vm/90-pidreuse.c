@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * 90-pidreuse: a registered process exits and a new process gets the same
+ * PID (via /proc/sys/kernel/ns_last_pid) before the next sample.  The new
+ * process must not be profiled: its faults never reach the samples, the
+ * old registration is dropped, and "U <pid>" no longer finds anything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lib/mp3buf.h"
+#include "lib/pftest.h"
+#include "lib/tap.h"
+
+static int sleeper(void *arg)
+{
+	(void)arg;
+	pause();
+	return 0;
+}
+
+static int faulter(void *arg)
+{
+	size_t i, pages = 2000;
+	char *p = mmap(NULL, pages * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	(void)arg;
+	madvise(p, pages * 4096, MADV_NOHUGEPAGE);
+	for (i = 0; i < pages; i++)
+		p[i * 4096] = 1;
+	pause();
+	return 0;
+}
+
+int main(void)
+{
+	struct pf_child a, b;
+	struct pf_procstat ps;
+	struct mp3_sample s;
+	struct mp3buf m;
+	uint64_t next, lost = 0;
+	long ring_min = 0;
+	char line[32];
+	int fd, n;
+
+	tap_plan(7);
+	if (!pf_ensure_unloaded() || pf_load(NULL))
+		tap_bail("cannot load mp3.ko");
+	if (mp3buf_open(&m, "/dev/mp3", false) || !m.hdr)
+		tap_bail("map");
+	pf_spawn_held(&a, sleeper, NULL);
+	tap_ok(pf_reg(a.pid) == 0, "register process A (pid %d)", a.pid);
+	pf_msleep(120);
+	next = mp3buf_written(&m);
+
+	/* A dies; B is created with A's PID right away. */
+	kill(a.pid, SIGKILL);
+	waitpid(a.pid, NULL, 0);
+	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+	n = snprintf(line, sizeof(line), "%d", a.pid - 1);
+	if (fd < 0 || write(fd, line, n) != n)
+		tap_bail("cannot set ns_last_pid");
+	close(fd);
+	pf_spawn_held(&b, faulter, NULL);
+	tap_ok(b.pid == a.pid, "process B got A's PID (%d)", b.pid);
+	pf_release(&b);
+	pf_msleep(500);
+	pf_read_procstat(b.pid, &ps);
+
+	while (mp3buf_follow(&m, &next, &lost, &s))
+		ring_min += s.min_flt;
+	tap_diag("B has %llu minor faults; samples since A died sum to %ld",
+		 ps.min_flt, ring_min);
+	tap_ok(ps.min_flt >= 2000 && ring_min == 0,
+	       "none of B's faults reached the samples");
+	tap_ok(pf_list(NULL, 0) == 0 && pf_stat("exited_total") == 1,
+	       "A's registration was dropped when A exited");
+	tap_ok(pf_stat("sampling") == 0, "sampler stopped (nothing registered)");
+	tap_ok(pf_unreg(b.pid) == -ENOENT, "U <pid> now finds no registration");
+	tap_ok(pf_reg(b.pid) == 0 && pf_unreg(b.pid) == 0,
+	       "B can be registered as a new process");
+	kill(b.pid, SIGKILL);
+	waitpid(b.pid, NULL, 0);
+	mp3buf_close(&m);
+	pf_unload();
+	return tap_finish();
+}
