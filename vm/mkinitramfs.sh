@@ -11,6 +11,7 @@ set -eu
 out=$1 payload=$2 cmd=$3 kmoddir=${4:-} extra=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
 stage=$(mktemp -d)
+chmod 755 "$stage"	# the guest's /: non-root tests must traverse it
 trap 'rm -rf "$stage"' EXIT
 
 mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" \
