@@ -110,7 +110,7 @@ static void follow(struct mp3buf *b, long count, double seconds, int from_new,
 	double deadline = seconds > 0 ? now_s() + seconds : 0;
 	struct mp3_sample s;
 
-	next = from_new ? w : (w > MP3_RING_SAMPLES ? w - MP3_RING_SAMPLES : 0);
+	next = from_new ? w : (w > MP3_RING_SAMPLES - 1 ? w - (MP3_RING_SAMPLES - 1) : 0);
 	while (!stop) {
 		if (mp3buf_follow(b, &next, &lost, &s)) {
 			if (extended)

@@ -55,9 +55,11 @@ struct mp3_record {
  * Sample number s (0-based, counting every sample since the module loaded)
  * lives in slot s % capacity.  @written is the number of samples completely
  * written; it is published with release semantics after the record and its
- * stamp.  A reader that wants sample s copies the slot and then re-reads
- * @written: if written - s > capacity - 1 the writer may have reused the slot
- * while it was copied and the sample counts as lost.
+ * stamp.  Only the capacity - 1 newest samples are safe to read (the slot
+ * of sample written - capacity is the one being rewritten).  A reader that
+ * wants sample s copies the slot and then re-reads @written: if
+ * written - s > capacity - 1 the writer may have reused the slot while it
+ * was copied and the sample counts as lost.
  */
 struct mp3_stream_hdr {
 	__u32 magic;		/* MP3_STREAM_MAGIC */

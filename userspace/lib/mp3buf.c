@@ -69,9 +69,14 @@ int mp3buf_follow(const struct mp3buf *b, uint64_t *next, uint64_t *lost,
 		w = mp3buf_written(b);
 		if (*next >= w)
 			return 0;
-		if (w - *next > cap) {	/* overwritten before we got there */
-			*lost += w - *next - cap;
-			*next = w - cap;
+		/*
+		 * While the writer works on sample w it has not bumped
+		 * written yet, and sample w lives in the slot of w - cap: so
+		 * only the cap - 1 newest samples are safe to read.
+		 */
+		if (w - *next > cap - 1) {
+			*lost += w - *next - (cap - 1);
+			*next = w - (cap - 1);
 		}
 		slot = *next % cap;
 		rec = b->longs + slot * MP3_RECORD_LONGS;
