@@ -84,7 +84,7 @@ timeout --foreground -k 10 "$timeout_s" \
 	-kernel "$kernel" -initrd "$work/initrd.cpio" "${drive[@]}" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init $append" \
 	< /dev/null 2>&1 |
-	tr -d '\r' | tee -a "$log" |
+	sed -u 's/\r$//' | tee -a "$log" |
 	awk -v verbose="$verbose" '
 		/@@PFPROF-BEGIN@@/ { on = 1; next }
 		/@@PFPROF-EXIT / { on = 0; next }
