@@ -62,6 +62,22 @@ fi
 [ -d "$payload" ] || { echo "vm/run.sh: no payload $payload (run make payload)" >&2; exit 2; }
 [ -z "$extra" ] || [ -d "$extra" ] || { echo "vm/run.sh: --extra $extra is not a directory" >&2; exit 2; }
 
+# Print the command's output (between the markers) as it arrives; with -v
+# the boot messages too.  A shell loop, not awk: mawk block-buffers input.
+filter_console() {
+	local line on=0 quiet=0
+	while IFS= read -r line; do
+		case "$line" in
+		*@@PFPROF-BEGIN@@*) on=1; continue ;;
+		*@@PFPROF-EXIT\ *) on=0; continue ;;
+		*@@PFPROF-DMESG-BEGIN@@*) quiet=1 ;;
+		esac
+		if [ $on = 1 ] || { [ "$verbose" = 1 ] && [ $quiet = 0 ]; }; then
+			printf '%s\n' "$line"
+		fi
+	done
+}
+
 work=$(mktemp -d /tmp/pfprof-vm.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 "$here/mkinitramfs.sh" "$work/initrd.cpio" "$payload" "$cmd" "$kmoddir" "$extra" || exit 2
@@ -85,11 +101,7 @@ timeout --foreground -k 10 "$timeout_s" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init $append" \
 	< /dev/null 2>&1 |
 	sed -u 's/\r$//' | tee -a "$log" |
-	awk -v verbose="$verbose" '
-		/@@PFPROF-BEGIN@@/ { on = 1; next }
-		/@@PFPROF-EXIT / { on = 0; next }
-		/@@PFPROF-DMESG-BEGIN@@/ { quiet = 1 }
-		on || (verbose && !quiet) { print; fflush() }'
+	filter_console
 qrc=${PIPESTATUS[0]}
 
 rc=$(sed -n 's/^.*@@PFPROF-EXIT \([0-9]*\)@@$/\1/p' "$log" | tail -n 1)
