@@ -49,9 +49,10 @@ def analyse(name, r):
         cum.append((s[1] / 1e9 - t0, mi, ma, cpu / 1e9))
     works, ends = [], []
     for l in r["works"]:
-        m = re.search(r"registered minflt=(\d+) majflt=(\d+) .* cpu_us=(\d+)", l)
+        m = re.search(r"registered minflt=(\d+) majflt=(\d+) utime_us=(\d+) .* cpu_us=(\d+)", l)
         if m:
-            works.append(tuple(int(x) for x in m.groups()))
+            mi_, ma_, ut_, cpu_ = (int(x) for x in m.groups())
+            works.append((mi_, ma_, cpu_, ut_))
         m = re.search(r"work: end (\S+) args=(.*)", l)
         if m:
             ends.append((float(m.group(1)) - t0, m.group(2)))
@@ -72,6 +73,8 @@ def analyse(name, r):
         },
         "utilization_module": cpu / (wall * 1e9 * CPUS) if wall > 0 else 0,
         "utilization_getrusage": sum(w[2] for w in works) * 1000 / (wall * 1e9 * CPUS)
+        if wall > 0 else 0,
+        "utilization_user": sum(w[3] for w in works) * 1000 / (wall * 1e9 * CPUS)
         if wall > 0 else 0,
         "witness": wit["totals"],
         "_cum": cum,
@@ -173,7 +176,8 @@ plot '{out}/{pair}-module.dat' u 1:2 w l lw 2 t 'minor (mp3.ko)', \\
                  key=lambda x: x[0])
     if cs2:
         rows = [(n, r["utilization_module"] * 100, r["utilization_getrusage"] * 100,
-                 r["wall_s"], r["module"]["majflt"], r["module"]["minflt"])
+                 r["wall_s"], r["module"]["majflt"], r["module"]["minflt"],
+                 r["utilization_user"] * 100)
                 for n, r in cs2]
         write_dat(os.path.join(out, "cs2.dat"), rows)
         thr = next((n for n, r in cs2 if r["module"]["majflt"] > 0), None)
@@ -189,8 +193,20 @@ set y2tics
 set grid
 set key left top
 {mark}plot '{out}/cs2.dat' u 1:2 w lp lw 2 pt 7 t 'utilization (mp3.ko CPU field)', \\
-     '{out}/cs2.dat' u 1:3 w lp dt 2 pt 6 t 'utilization (getrusage)', \\
+     '{out}/cs2.dat' u 1:3 w lp dt 2 pt 6 t 'utilization (getrusage utime+stime)', \\
+     '{out}/cs2.dat' u 1:7 w lp lw 2 pt 9 t 'user-time utilization (getrusage utime)', \\
      '{out}/cs2.dat' u 1:4 axes x1y2 w lp lw 2 pt 5 t 'completion time'
+""")
+        gnuplot(term + f"""set output '{out}/cs2-user.png'
+set title "Case study 2: useful work rate\\nuser-time utilization = sum of utime of all works / (wall ns x {CPUS} CPUs)"
+set xlabel 'N (concurrent work processes)'
+set ylabel 'user-time utilization (%)'
+set y2label 'major faults (all works)'
+set y2tics
+set grid
+set key left top
+{mark}plot '{out}/cs2.dat' u 1:7 w lp lw 2 pt 9 t 'user-time utilization (getrusage utime)', \\
+     '{out}/cs2.dat' u 1:5 axes x1y2 w lp lw 2 pt 5 t 'major faults (mp3.ko)'
 """)
 
 
@@ -227,8 +243,8 @@ def check(res):
 
 def markdown(res, out):
     lines = ["| run | RAM MiB | works | wall s | completion s | minflt (module / getrusage) |"
-             " majflt (module / getrusage) | CPU util (module) |",
-             "|---|---|---|---|---|---|---|---|"]
+             " majflt (module / getrusage) | CPU util (module) | user-time util |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name, r in sorted(res.items(), key=lambda kv: (kv[0][:3], kv[1]["n_works"])):
         lines.append(
             f"| {name} | {r['limit_mb']} | {r['n_works']} × {r['work_args'][0] if r['work_args'] else '?'}"
@@ -236,7 +252,7 @@ def markdown(res, out):
             f"{', '.join('%.1f' % c for c in r['completion_s']) if r['n_works'] <= 2 else '%.1f (last)' % max(r['completion_s'])} | "
             f"{r['module']['minflt']} / {r['getrusage']['minflt']} | "
             f"{r['module']['majflt']} / {r['getrusage']['majflt']} | "
-            f"{r['utilization_module'] * 100:.1f} % |")
+            f"{r['utilization_module'] * 100:.1f} % | {r['utilization_user'] * 100:.1f} % |")
     open(os.path.join(out, "summary.md"), "w").write("\n".join(lines) + "\n")
     return "\n".join(lines)
 

@@ -6,10 +6,12 @@
  *
  * Maps MB MiB of anonymous memory (THP off, so every page faults on its
  * own), registers itself with the profiler through /proc/mp3/status, runs 20
- * iterations of the given number of one-byte writes, each followed by a 1 s
- * sleep, and unregisters.  R writes uniformly random pages over the whole
- * area; any other letter uses a locality pattern: a 16-page window that
- * slides one page every 64 accesses, each access random inside the window.
+ * iterations of the given number of one-byte stores, each followed by a
+ * 1 s sleep, and unregisters.  A store (not a load) makes the first touch
+ * of a page exactly one minor fault.  R picks uniformly random pages over
+ * the whole area; any other letter uses a locality pattern: a 16-page
+ * window that slides one page every 64 accesses, each access random inside
+ * the window.
  *
  * At exit it prints its own accounting (getrusage) as ground truth:
  *   work: pid=P total minflt=.. majflt=.. utime_us=.. stime_us=..
@@ -145,7 +147,10 @@ int main(int argc, char **argv)
 					cursor = (cursor + 1) % npages;
 				page = (cursor + rnd(&seed) % LOCAL_WINDOW) % npages;
 			}
-			mem[page * PAGE + (rnd(&seed) & (PAGE - 1))]++;
+			/* a store, not ++: a load first would map the zero page
+			 * and the store would fault again (two faults per page)
+			 */
+			mem[page * PAGE + (rnd(&seed) & (PAGE - 1))] = (char)k;
 		}
 		if (sleep_ms) {
 			ts.tv_sec = sleep_ms / 1000;
