@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pfwitness.bpf.c - count page faults and CPU time per process from four
+ * independent kernel sources (see docs/witness.md):
+ *   a) tracepoints exceptions:page_fault_user / page_fault_kernel
+ *   b) perf software events PAGE_FAULTS_MIN / PAGE_FAULTS_MAJ
+ *   c) fexit on handle_mm_fault, classified like mm_account_fault()
+ *   d) sched_switch: on-CPU time
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "pfwitness.h"
+
+#define MAX_ENTRIES 16384
+
+const volatile bool filter_tgid = false;	/* only tgids in "targets" */
+const volatile bool follow_forks = false;	/* add children of targets */
+const volatile bool per_thread = false;		/* key by tid, not tgid */
+
+/* The processes to count (when filter_tgid). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u8);
+} targets SEC(".maps");
+
+/* Cumulative counts per id, per CPU (no atomics on the fault path). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_ENTRIES);
+	__type(key, __u32);
+	__type(value, struct pfw_counts);
+} counts SEC(".maps");
+
+/* When the task now on each CPU was switched in, ns. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} oncpu_since SEC(".maps");
+
+/* Written by the "stamp" program, read by user space. */
+struct pfw_stamp stamp = {};
+
+/* Tracepoint context of exceptions:page_fault_*: the struct is
+ * trace_event_raw_x86_exceptions up to 6.x and trace_event_raw_exceptions
+ * later; CO-RE picks the one the running kernel has.
+ */
+struct trace_event_raw_x86_exceptions___old {
+	unsigned long address;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_exceptions___new {
+	unsigned long address;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct pfw_counts *lookup(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, key = per_thread ? (__u32)id : tgid;
+	struct pfw_counts *c, zero = {};
+
+	if (filter_tgid && !bpf_map_lookup_elem(&targets, &tgid))
+		return NULL;
+	c = bpf_map_lookup_elem(&counts, &key);
+	if (c)
+		return c;
+	bpf_get_current_comm(zero.comm, sizeof(zero.comm));
+	bpf_map_update_elem(&counts, &key, &zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&counts, &key);
+}
+
+SEC("tracepoint/exceptions/page_fault_user")
+int tp_fault_user(void *ctx)
+{
+	struct pfw_counts *c = lookup();
+
+	if (c)
+		c->tp_user++;
+	return 0;
+}
+
+SEC("tracepoint/exceptions/page_fault_kernel")
+int tp_fault_kernel(void *ctx)
+{
+	unsigned long addr;
+	struct pfw_counts *c;
+
+	if (bpf_core_type_exists(struct trace_event_raw_exceptions___new))
+		addr = BPF_CORE_READ((struct trace_event_raw_exceptions___new *)ctx,
+				     address);
+	else
+		addr = BPF_CORE_READ((struct trace_event_raw_x86_exceptions___old *)ctx,
+				     address);
+	if ((long)addr < 0)	/* kernel address: not a user page */
+		return 0;
+	c = lookup();
+	if (c)
+		c->tp_kernel++;
+	return 0;
+}
+
+SEC("perf_event")
+int pe_fault_min(void *ctx)
+{
+	struct pfw_counts *c = lookup();
+
+	if (c)
+		c->pe_min++;
+	return 0;
+}
+
+SEC("perf_event")
+int pe_fault_maj(void *ctx)
+{
+	struct pfw_counts *c = lookup();
+
+	if (c)
+		c->pe_maj++;
+	return 0;
+}
+
+/* Classify exactly as mm_account_fault() (mm/memory.c) does. */
+SEC("fexit/handle_mm_fault")
+int BPF_PROG(fx_handle_mm_fault, struct vm_area_struct *vma,
+	     unsigned long address, unsigned int flags, struct pt_regs *regs,
+	     vm_fault_t ret)
+{
+	__u32 error = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_OOM) |
+		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGBUS) |
+		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGSEGV) |
+		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON) |
+		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON_LARGE) |
+		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);
+	__u32 retry = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY);
+	__u32 major = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_MAJOR);
+	__u32 tried = bpf_core_enum_value(enum fault_flag, FAULT_FLAG_TRIED);
+	struct pfw_counts *c = lookup();
+
+	if (!c)
+		return 0;
+	if (ret & (error | retry)) {
+		c->fx_skip++;
+		return 0;
+	}
+	if ((ret & major) || (flags & tried))
+		c->fx_maj++;
+	else
+		c->fx_min++;
+	if (!regs)
+		c->fx_gup++;
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_switch")
+int sched_switch(void *ctx)
+{
+	__u64 now = bpf_ktime_get_ns(), *since;
+	struct pfw_counts *c;
+	__u32 zero = 0;
+
+	since = bpf_map_lookup_elem(&oncpu_since, &zero);
+	if (!since)
+		return 0;
+	/* current is still the task being switched out */
+	if (*since && bpf_get_current_pid_tgid() >> 32) {
+		c = lookup();
+		if (c)
+			c->cpu_ns += now - *since;
+	}
+	*since = now;
+	return 0;
+}
+
+/* Follow descendants: a child of a target becomes a target. */
+SEC("tracepoint/sched/sched_process_fork")
+int sched_fork(struct trace_event_raw_sched_process_fork *ctx)
+{
+	__u32 parent = bpf_get_current_pid_tgid() >> 32, child;
+	__u8 one = 1;
+
+	if (!follow_forks || !bpf_map_lookup_elem(&targets, &parent))
+		return 0;
+	child = BPF_CORE_READ(ctx, child_pid);
+	bpf_map_update_elem(&targets, &child, &one, BPF_ANY);
+	return 0;
+}
+
+/* Run on demand (BPF_PROG_TEST_RUN) to stamp an interval with both clocks. */
+SEC("syscall")
+int take_stamp(void *ctx)
+{
+	stamp.jiffies = bpf_jiffies64();
+	stamp.mono_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

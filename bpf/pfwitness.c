@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pfwitness - count page faults (minor/major) and CPU time per process from
+ * four independent kernel sources, knowing nothing of the mp3 module.
+ * See docs/witness.md.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "pfwitness.h"
+#include "pfwitness.skel.h"
+#include "report.h"
+
+#define MAX_PIDS 64
+
+static struct env {
+	pid_t pids[MAX_PIDS];
+	int npids;
+	char *cmd;
+	bool per_thread;
+	bool verbose;
+	enum pfw_format fmt;
+	double interval;
+	long count;
+} env = { .interval = 1.0, .count = -1 };
+
+const char *argp_program_version = "pfwitness 1.0";
+static const char argp_doc[] =
+"Count page faults and CPU time per process from tracepoints, perf software\n"
+"events, fexit on handle_mm_fault, and sched_switch.\n"
+"\n"
+"USAGE: pfwitness [-p PID]... [-c 'CMD ARGS'] [-T] [--csv|--json] [-v]\n"
+"                 [interval] [count]\n"
+"\n"
+"Without -p or -c every process is counted. interval is in seconds\n"
+"(fractions allowed, default 1); count is the number of intervals (default:\n"
+"until Ctrl-C, or until the -c command exits).\n"
+"\n"
+"EXAMPLES:\n"
+"    pfwitness                        # all processes, one table per second\n"
+"    pfwitness -p 1234 -p 1240 0.5    # two processes, every 500 ms\n"
+"    pfwitness -c './work 64 R 1000'  # run a command (and its children)\n"
+"    pfwitness -T -c './mt-app'       # per thread\n"
+"    pfwitness --json -c 'cmd' > out.json   # series + totals as JSON\n"
+"    pfwitness --csv 0.05 10          # 10 intervals of 50 ms as CSV\n";
+
+enum { OPT_CSV = 1000, OPT_JSON };
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Count this process (repeatable)", 0 },
+	{ "command", 'c', "CMD", 0, "Run CMD (split on blanks, no shell), held "
+	  "until attached; follow its descendants", 0 },
+	{ "threads", 'T', NULL, 0, "One row per thread instead of per process", 0 },
+	{ "csv", OPT_CSV, NULL, 0, "CSV output (intervals, totals, programs); "
+	  "the -c command's stdout goes to stderr", 0 },
+	{ "json", OPT_JSON, NULL, 0, "JSON output; the -c command's stdout goes "
+	  "to stderr", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose libbpf debug output", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
+	{},
+};
+
+static int positional;
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+	long v;
+
+	switch (key) {
+	case 'p':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v <= 0 || v > 4194304)
+			argp_error(state, "invalid PID: %s", arg);
+		if (env.npids == MAX_PIDS)
+			argp_error(state, "at most %d -p options", MAX_PIDS);
+		env.pids[env.npids++] = v;
+		break;
+	case 'c':
+		if (!*arg)
+			argp_error(state, "-c needs a command");
+		env.cmd = arg;
+		break;
+	case 'T':
+		env.per_thread = true;
+		break;
+	case OPT_CSV:
+		env.fmt = PFW_CSV;
+		break;
+	case OPT_JSON:
+		env.fmt = PFW_JSON;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case 'h':
+		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		errno = 0;
+		if (positional == 0) {
+			env.interval = strtod(arg, &end);
+			if (errno || *end || !(env.interval >= 0.01) || env.interval > 3600)
+				argp_error(state, "invalid interval: %s (0.01..3600 s)", arg);
+		} else if (positional == 1) {
+			env.count = strtol(arg, &end, 10);
+			if (errno || *end || env.count <= 0)
+				argp_error(state, "invalid count: %s", arg);
+		} else {
+			argp_error(state, "unexpected argument: %s", arg);
+		}
+		positional++;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
+			   va_list args)
+{
+	if (level == LIBBPF_DEBUG && !env.verbose)
+		return 0;
+	if (!env.verbose)
+		return 0;	/* failures are reported by pfwitness itself */
+	return vfprintf(stderr, format, args);
+}
+
+static volatile sig_atomic_t exiting;
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+/* Fork CMD held before exec; go_fd releases it, err_fd reports exec failure. */
+static pid_t spawn_held(char *cmd, int *go_fd, int *err_fd)
+{
+	int go[2], err[2], e;
+	char *argv[64], *save = NULL, *tok, c;
+	int argc = 0;
+	pid_t pid;
+
+	for (tok = strtok_r(cmd, " \t", &save); tok && argc < 63;
+	     tok = strtok_r(NULL, " \t", &save))
+		argv[argc++] = tok;
+	argv[argc] = NULL;
+	if (!argc || pipe(go) || pipe2(err, O_CLOEXEC))
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		close(go[1]);
+		close(err[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		close(go[0]);
+		/* keep stdout parseable: the command's output goes to stderr */
+		if (env.fmt != PFW_TABLE)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(err[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(err[1]);
+	*go_fd = go[1];
+	*err_fd = err[0];
+	return pid;
+}
+
+static int open_perf(int cpu, __u64 config)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = config,
+		.sample_period = 1,
+	};
+
+	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
+
+static void set_why(char *buf, size_t len, const char *what, int err)
+{
+	snprintf(buf, len, "%s: %s", what, strerror(err < 0 ? -err : err));
+}
+
+/* Tracepoint attach needs tracefs; mount it if nobody has. */
+static void ensure_tracefs(void)
+{
+	struct stat st;
+
+	if (!stat("/sys/kernel/tracing/events", &st) ||
+	    !stat("/sys/kernel/debug/tracing/events", &st))
+		return;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		fprintf(stderr, "pfwitness: cannot mount tracefs on /sys/kernel/tracing: %s\n",
+			strerror(errno));
+}
+
+static void stamp(struct pfwitness_bpf *skel, __u64 *jiffies, __u64 *mono)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	struct timespec ts;
+
+	if (!bpf_prog_test_run_opts(bpf_program__fd(skel->progs.take_stamp), &topts)) {
+		*jiffies = skel->bss->stamp.jiffies;
+		*mono = skel->bss->stamp.mono_ns;
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* fallback: no jiffies */
+	*jiffies = 0;
+	*mono = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void sleep_interval(double secs)
+{
+	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { opts, parse_arg, NULL, argp_doc, NULL, NULL, NULL };
+	struct bpf_link *pe_links[2 * 512] = {};
+	int npe = 0, ncpus, i, err, stats_fd = -1, go_fd = -1, err_fd = -1, status = 0;
+	struct pfw_snap prev = {}, now = {};
+	struct pfw_prog_stat ps[8] = {};
+	struct pfw_sources src = {};
+	struct pfwitness_bpf *skel = NULL;
+	struct bpf_program *prog;
+	pid_t child = 0;
+	__u64 jif, mono, last_mono;
+	int seq = 0, child_errno = 0;
+	bool child_done = false;
+	__u8 one = 1;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return 2;
+	if (env.cmd && env.npids) {
+		fprintf(stderr, "pfwitness: -c and -p cannot be combined\n");
+		return 2;
+	}
+	for (i = 0; i < env.npids; i++)
+		if (kill(env.pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "pfwitness: no process with PID %d\n", env.pids[i]);
+			return 1;
+		}
+	libbpf_set_print(libbpf_print_fn);
+	ncpus = libbpf_num_possible_cpus();
+	if (ncpus <= 0 || ncpus > 512) {
+		fprintf(stderr, "pfwitness: cannot count CPUs\n");
+		return 1;
+	}
+
+	skel = pfwitness_bpf__open();
+	if (!skel) {
+		fprintf(stderr, "pfwitness: cannot open the BPF object: %s\n", strerror(errno));
+		return 1;
+	}
+	skel->rodata->filter_tgid = env.npids || env.cmd;
+	skel->rodata->follow_forks = env.cmd != NULL;
+	skel->rodata->per_thread = env.per_thread;
+
+	/* fexit is refused on some kernels: load without it if need be. */
+	err = pfwitness_bpf__load(skel);
+	if (err) {
+		pfwitness_bpf__destroy(skel);
+		skel = pfwitness_bpf__open();
+		if (!skel)
+			return 1;
+		skel->rodata->filter_tgid = env.npids || env.cmd;
+		skel->rodata->follow_forks = env.cmd != NULL;
+		skel->rodata->per_thread = env.per_thread;
+		bpf_program__set_autoload(skel->progs.fx_handle_mm_fault, false);
+		set_why(src.why_fx, sizeof(src.why_fx), "load", err);
+		err = pfwitness_bpf__load(skel);
+		if (err) {
+			if (err == -EPERM || err == -EACCES)
+				fprintf(stderr, "pfwitness: cannot load BPF programs: %s; "
+					"run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)\n",
+					strerror(-err));
+			else
+				fprintf(stderr, "pfwitness: cannot load BPF programs: %s "
+					"(-v for the verifier log)\n", strerror(-err));
+			goto cleanup;
+		}
+	}
+	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);	/* may fail: then 0s */
+
+	/* Attach each source on its own; report, and go on without it. */
+	ensure_tracefs();
+	skel->links.tp_fault_user = bpf_program__attach(skel->progs.tp_fault_user);
+	err = libbpf_get_error(skel->links.tp_fault_user);
+	if (!err) {
+		skel->links.tp_fault_kernel = bpf_program__attach(skel->progs.tp_fault_kernel);
+		err = libbpf_get_error(skel->links.tp_fault_kernel);
+	}
+	if (err) {
+		skel->links.tp_fault_user = skel->links.tp_fault_kernel = NULL;
+		set_why(src.why_tp, sizeof(src.why_tp), "attach", err);
+	} else {
+		src.tp = true;
+	}
+	for (i = 0; i < ncpus; i++) {
+		int fmin = open_perf(i, PERF_COUNT_SW_PAGE_FAULTS_MIN);
+		int fmaj = open_perf(i, PERF_COUNT_SW_PAGE_FAULTS_MAJ);
+
+		if (fmin < 0 || fmaj < 0) {
+			if (errno == ENODEV) {	/* CPU not present */
+				if (fmin >= 0)
+					close(fmin);
+				if (fmaj >= 0)
+					close(fmaj);
+				continue;
+			}
+			set_why(src.why_pe, sizeof(src.why_pe), "perf_event_open", errno);
+			break;
+		}
+		pe_links[npe] = bpf_program__attach_perf_event(skel->progs.pe_fault_min, fmin);
+		pe_links[npe + 1] = bpf_program__attach_perf_event(skel->progs.pe_fault_maj, fmaj);
+		if (libbpf_get_error(pe_links[npe]) || libbpf_get_error(pe_links[npe + 1])) {
+			set_why(src.why_pe, sizeof(src.why_pe), "attach", errno);
+			break;
+		}
+		npe += 2;
+		src.pe = true;
+	}
+	if (src.why_pe[0])
+		src.pe = false;
+	if (!src.why_fx[0]) {
+		skel->links.fx_handle_mm_fault = bpf_program__attach(skel->progs.fx_handle_mm_fault);
+		err = libbpf_get_error(skel->links.fx_handle_mm_fault);
+		if (err) {
+			skel->links.fx_handle_mm_fault = NULL;
+			set_why(src.why_fx, sizeof(src.why_fx), "attach", err);
+		} else {
+			src.fx = true;
+		}
+	}
+	skel->links.sched_switch = bpf_program__attach(skel->progs.sched_switch);
+	err = libbpf_get_error(skel->links.sched_switch);
+	if (err) {
+		skel->links.sched_switch = NULL;
+		set_why(src.why_sw, sizeof(src.why_sw), "attach", err);
+	} else {
+		src.sw = true;
+	}
+	if (env.cmd) {
+		skel->links.sched_fork = bpf_program__attach(skel->progs.sched_fork);
+		if (libbpf_get_error(skel->links.sched_fork)) {
+			skel->links.sched_fork = NULL;
+			fprintf(stderr, "pfwitness: warning: cannot follow forks\n");
+		}
+	}
+	fprintf(stderr, "pfwitness: tracepoints: %s%s\n", src.tp ? "attached" : "NOT attached, ", src.why_tp);
+	fprintf(stderr, "pfwitness: perf sw events: %s%s\n", src.pe ? "attached" : "NOT attached, ", src.why_pe);
+	fprintf(stderr, "pfwitness: fexit handle_mm_fault: %s%s\n", src.fx ? "attached" : "NOT attached, ", src.why_fx);
+	fprintf(stderr, "pfwitness: sched_switch: %s%s\n", src.sw ? "attached" : "NOT attached, ", src.why_sw);
+	if (!src.tp && !src.pe && !src.fx && !src.sw) {
+		fprintf(stderr, "pfwitness: no source attached\n");
+		err = 1;
+		goto cleanup;
+	}
+
+	for (i = 0; i < env.npids; i++)
+		bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &env.pids[i], &one, BPF_ANY);
+	if (env.cmd) {
+		child = spawn_held(env.cmd, &go_fd, &err_fd);
+		if (child <= 0) {
+			fprintf(stderr, "pfwitness: cannot start '%s'\n", env.cmd);
+			err = 1;
+			goto cleanup;
+		}
+		bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &child, &one, BPF_ANY);
+	}
+
+	signal(SIGINT, sig_handler);
+	signal(SIGTERM, sig_handler);
+	pfw_out_begin(stdout, env.fmt, &src, env.per_thread, env.interval);
+	stamp(skel, &jif, &last_mono);
+	if (child) {
+		if (write(go_fd, "g", 1) != 1)
+			perror("pfwitness: release");
+		close(go_fd);
+		if (read(err_fd, &child_errno, sizeof(child_errno)) == sizeof(child_errno)) {
+			fprintf(stderr, "pfwitness: cannot run '%s': %s\n", env.cmd,
+				strerror(child_errno));
+			waitpid(child, NULL, 0);
+			err = 1;
+			goto cleanup;
+		}
+		close(err_fd);
+	}
+	while (!exiting && (env.count < 0 || seq < env.count)) {
+		sleep_interval(env.interval);
+		if (child && waitpid(child, &status, WNOHANG) == child)
+			child_done = true;
+		stamp(skel, &jif, &mono);
+		pfw_snap_read(&now, bpf_map__fd(skel->maps.counts), ncpus);
+		pfw_out_interval(stdout, env.fmt, seq++, jif, mono,
+				 (mono - last_mono) / 1e9, &now, &prev, &src);
+		last_mono = mono;
+		struct pfw_snap t = prev;
+
+		prev = now;
+		now = t;
+		if (child_done)
+			break;
+	}
+	pfw_snap_read(&now, bpf_map__fd(skel->maps.counts), ncpus);
+
+	i = 0;
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (i >= 8 || !strcmp(bpf_program__name(prog), "take_stamp"))
+			continue;
+		ps[i].name = bpf_program__name(prog);
+		if (bpf_program__fd(prog) >= 0 &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len)) {
+			ps[i].loaded = true;
+			ps[i].run_cnt = info.run_cnt;
+			ps[i].run_time_ns = info.run_time_ns;
+			ps[i].recursion_misses = info.recursion_misses;
+		}
+		i++;
+	}
+	pfw_out_end(stdout, env.fmt, &now, ps, i);
+	err = 0;
+	if (child) {
+		if (!child_done) {
+			kill(child, SIGTERM);
+			waitpid(child, &status, 0);
+		}
+		fprintf(stderr, "pfwitness: '%s' exited with status %d\n", env.cmd,
+			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	}
+
+cleanup:
+	for (i = 0; i < npe; i++)
+		if (!libbpf_get_error(pe_links[i]))
+			bpf_link__destroy(pe_links[i]);
+	if (stats_fd >= 0)
+		close(stats_fd);
+	pfw_snap_free(&prev);
+	pfw_snap_free(&now);
+	pfwitness_bpf__destroy(skel);
+	return err != 0;
+}

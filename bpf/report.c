@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* report.c - pfwitness snapshots and output; see report.h, docs/witness.md. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "report.h"
+
+static bool g_per_thread;	/* -T: rows are threads */
+
+static const char *per_id_label(void)
+{
+	return g_per_thread ? "TID" : "PID";
+}
+
+/*
+ * The BPF side records comm at a process's first event, which for a
+ * command started by -c is before its exec; prefer the live name from
+ * /proc, and remember it for when the process is gone.
+ */
+#define COMM_CACHE 8192
+static struct {
+	__u32 id;
+	char comm[TASK_COMM_LEN];
+} comm_cache[COMM_CACHE];
+
+static void refresh_comm(struct pfw_row *r)
+{
+	unsigned int h = (r->id * 2654435761u) % COMM_CACHE, k;
+	char path[64], buf[TASK_COMM_LEN + 1];
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/comm", r->id);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, TASK_COMM_LEN);
+		close(fd);
+	}
+	for (k = 0; k < 16; k++, h = (h + 1) % COMM_CACHE)
+		if (comm_cache[h].id == r->id || !comm_cache[h].id)
+			break;
+	if (n > 1) {
+		buf[n - 1] = 0;		/* drop the newline */
+		memset(r->c.comm, 0, sizeof(r->c.comm));
+		memcpy(r->c.comm, buf, n - 1 < TASK_COMM_LEN - 1 ? n - 1 : TASK_COMM_LEN - 1);
+		if (k < 16) {
+			comm_cache[h].id = r->id;
+			memcpy(comm_cache[h].comm, r->c.comm, TASK_COMM_LEN);
+		}
+	} else if (k < 16 && comm_cache[h].id == r->id) {
+		memcpy(r->c.comm, comm_cache[h].comm, TASK_COMM_LEN);
+	}
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct pfw_row *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void pfw_snap_read(struct pfw_snap *s, int counts_fd, int ncpus)
+{
+	struct pfw_counts *vals = calloc(ncpus, sizeof(*vals));
+	__u32 key, next, *prev = NULL;
+	int i;
+
+	s->n = 0;
+	while (!bpf_map_get_next_key(counts_fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(counts_fd, &key, vals))
+			continue;
+		if (s->n == s->cap) {
+			s->cap = s->cap ? 2 * s->cap : 256;
+			s->rows = realloc(s->rows, s->cap * sizeof(*s->rows));
+		}
+		struct pfw_row *r = &s->rows[s->n++];
+
+		memset(r, 0, sizeof(*r));
+		r->id = key;
+		for (i = 0; i < ncpus; i++) {
+			r->c.tp_user += vals[i].tp_user;
+			r->c.tp_kernel += vals[i].tp_kernel;
+			r->c.pe_min += vals[i].pe_min;
+			r->c.pe_maj += vals[i].pe_maj;
+			r->c.fx_min += vals[i].fx_min;
+			r->c.fx_maj += vals[i].fx_maj;
+			r->c.fx_gup += vals[i].fx_gup;
+			r->c.fx_skip += vals[i].fx_skip;
+			r->c.cpu_ns += vals[i].cpu_ns;
+			if (!r->c.comm[0] && vals[i].comm[0])
+				memcpy(r->c.comm, vals[i].comm, sizeof(r->c.comm));
+		}
+	}
+	free(vals);
+	qsort(s->rows, s->n, sizeof(*s->rows), cmp_row);
+	for (i = 0; i < s->n; i++)
+		refresh_comm(&s->rows[i]);
+}
+
+const struct pfw_row *pfw_snap_find(const struct pfw_snap *s, __u32 id)
+{
+	struct pfw_row key = { .id = id };
+
+	return s->n ? bsearch(&key, s->rows, s->n, sizeof(key), cmp_row) : NULL;
+}
+
+void pfw_snap_free(struct pfw_snap *s)
+{
+	free(s->rows);
+	memset(s, 0, sizeof(*s));
+}
+
+static void delta(struct pfw_counts *d, const struct pfw_counts *a,
+		  const struct pfw_counts *b)
+{
+	d->tp_user = a->tp_user - (b ? b->tp_user : 0);
+	d->tp_kernel = a->tp_kernel - (b ? b->tp_kernel : 0);
+	d->pe_min = a->pe_min - (b ? b->pe_min : 0);
+	d->pe_maj = a->pe_maj - (b ? b->pe_maj : 0);
+	d->fx_min = a->fx_min - (b ? b->fx_min : 0);
+	d->fx_maj = a->fx_maj - (b ? b->fx_maj : 0);
+	d->fx_gup = a->fx_gup - (b ? b->fx_gup : 0);
+	d->fx_skip = a->fx_skip - (b ? b->fx_skip : 0);
+	d->cpu_ns = a->cpu_ns - (b ? b->cpu_ns : 0);
+	memcpy(d->comm, a->comm, sizeof(d->comm));
+}
+
+static bool quiet(const struct pfw_counts *d)
+{
+	return !(d->tp_user | d->tp_kernel | d->pe_min | d->pe_maj | d->fx_min |
+		 d->fx_maj | d->fx_skip | d->cpu_ns);
+}
+
+/* comm for CSV/JSON: printable ASCII, no quotes, commas or backslashes. */
+static const char *clean(const char *comm)
+{
+	static char buf[TASK_COMM_LEN];
+	int i;
+
+	for (i = 0; i < TASK_COMM_LEN - 1 && comm[i]; i++)
+		buf[i] = (comm[i] < 32 || comm[i] > 126 || comm[i] == '"' ||
+			  comm[i] == ',' || comm[i] == '\\') ? '_' : comm[i];
+	buf[i] = 0;
+	return buf;
+}
+
+#define CSV_FIELDS "tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns"
+
+static void csv_counts(FILE *f, const struct pfw_counts *d)
+{
+	fprintf(f, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+		d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj, d->fx_min,
+		d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns);
+}
+
+static void json_counts(FILE *f, __u32 id, const struct pfw_counts *d)
+{
+	fprintf(f, "{\"pid\":%u,\"comm\":\"%s\",\"tp_user\":%llu,\"tp_kernel\":%llu,"
+		"\"pe_min\":%llu,\"pe_maj\":%llu,\"fx_min\":%llu,\"fx_maj\":%llu,"
+		"\"fx_gup\":%llu,\"fx_skip\":%llu,\"cpu_ns\":%llu}",
+		id, clean(d->comm), d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj,
+		d->fx_min, d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns);
+}
+
+static void json_source(FILE *f, const char *name, bool ok, const char *why,
+			bool last)
+{
+	fprintf(f, "\"%s\":{\"attached\":%s,\"reason\":\"%s\"}%s", name,
+		ok ? "true" : "false", ok ? "" : why, last ? "" : ",");
+}
+
+void pfw_out_begin(FILE *f, enum pfw_format fmt, const struct pfw_sources *src,
+		   bool per_thread, double interval)
+{
+	g_per_thread = per_thread;
+	if (fmt == PFW_CSV) {
+		fprintf(f, "type,seq,jiffies,mono_ns,secs,pid,comm," CSV_FIELDS "\n");
+	} else if (fmt == PFW_JSON) {
+		fprintf(f, "{\"tool\":\"pfwitness\",\"version\":1,\"per_thread\":%s,"
+			"\"interval_s\":%g,\"sources\":{", per_thread ? "true" : "false",
+			interval);
+		json_source(f, "tracepoint", src->tp, src->why_tp, false);
+		json_source(f, "perf_event", src->pe, src->why_pe, false);
+		json_source(f, "fexit", src->fx, src->why_fx, false);
+		json_source(f, "sched_switch", src->sw, src->why_sw, true);
+		fprintf(f, "},\n\"intervals\":[");
+	}
+}
+
+void pfw_out_interval(FILE *f, enum pfw_format fmt, int seq, __u64 jiffies,
+		      __u64 mono_ns, double secs, const struct pfw_snap *now,
+		      const struct pfw_snap *prev, const struct pfw_sources *src)
+{
+	struct pfw_counts d;
+	int i, first = 1;
+
+	if (fmt == PFW_TABLE) {
+		fprintf(f, "\n%-7s %-16s %9s %9s %9s %9s %9s %9s %6s\n", per_id_label(),
+			"COMM", "TP-USR/s", "TP-KRN/s", "PE-MIN/s", "PE-MAJ/s",
+			"FX-MIN/s", "FX-MAJ/s", "CPU%");
+	} else if (fmt == PFW_JSON) {
+		fprintf(f, "%s{\"seq\":%d,\"jiffies\":%llu,\"mono_ns\":%llu,\"secs\":%.6f,"
+			"\"procs\":[", seq ? ",\n" : "", seq, jiffies, mono_ns, secs);
+	}
+	for (i = 0; i < now->n; i++) {
+		delta(&d, &now->rows[i].c, pfw_snap_find(prev, now->rows[i].id) ?
+		      &pfw_snap_find(prev, now->rows[i].id)->c : NULL);
+		if (quiet(&d))
+			continue;
+		if (fmt == PFW_TABLE) {
+			fprintf(f, "%-7u %-16s %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %6.1f\n",
+				now->rows[i].id, d.comm,
+				src->tp ? d.tp_user / secs : 0, src->tp ? d.tp_kernel / secs : 0,
+				src->pe ? d.pe_min / secs : 0, src->pe ? d.pe_maj / secs : 0,
+				src->fx ? d.fx_min / secs : 0, src->fx ? d.fx_maj / secs : 0,
+				src->sw ? d.cpu_ns / 1e7 / secs : 0);
+		} else if (fmt == PFW_CSV) {
+			fprintf(f, "interval,%d,%llu,%llu,%.6f,%u,%s,", seq, jiffies,
+				mono_ns, secs, now->rows[i].id, clean(d.comm));
+			csv_counts(f, &d);
+		} else {
+			fprintf(f, "%s", first ? "" : ",");
+			json_counts(f, now->rows[i].id, &d);
+		}
+		first = 0;
+	}
+	if (fmt == PFW_JSON)
+		fprintf(f, "]}");
+	fflush(f);
+}
+
+void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
+		 const struct pfw_prog_stat *ps, int nps)
+{
+	int i, shown = 0;
+
+	if (fmt == PFW_JSON)
+		fprintf(f, "],\n\"totals\":[");
+	else if (fmt == PFW_TABLE)
+		fprintf(f, "\nTotals:\n%-7s %-16s %9s %9s %9s %9s %9s %9s %9s %12s\n",
+			per_id_label(), "COMM", "TP-USR", "TP-KRN", "PE-MIN", "PE-MAJ",
+			"FX-MIN", "FX-MAJ", "FX-GUP", "CPU-ns");
+	for (i = 0; i < total->n; i++) {
+		const struct pfw_counts *c = &total->rows[i].c;
+
+		if (fmt == PFW_TABLE)
+			fprintf(f, "%-7u %-16s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %12llu\n",
+				total->rows[i].id, c->comm, c->tp_user, c->tp_kernel,
+				c->pe_min, c->pe_maj, c->fx_min, c->fx_maj, c->fx_gup,
+				c->cpu_ns);
+		else if (fmt == PFW_CSV) {
+			fprintf(f, "total,,,,,%u,%s,", total->rows[i].id, clean(c->comm));
+			csv_counts(f, c);
+		} else {
+			fprintf(f, "%s", i ? ",\n" : "");
+			json_counts(f, total->rows[i].id, c);
+		}
+	}
+	if (fmt == PFW_JSON)
+		fprintf(f, "],\n\"programs\":[");
+	else if (fmt == PFW_TABLE)
+		fprintf(f, "\nOverhead (BPF stats):\n%-22s %12s %14s %10s %10s\n",
+			"PROGRAM", "RUNS", "RUN-TIME-ns", "AVG-ns", "MISSES");
+	for (i = 0; i < nps; i++) {
+		double avg = ps[i].run_cnt ? (double)ps[i].run_time_ns / ps[i].run_cnt : 0;
+
+		if (!ps[i].loaded)
+			continue;
+		if (fmt == PFW_TABLE)
+			fprintf(f, "%-22s %12llu %14llu %10.0f %10llu\n", ps[i].name,
+				ps[i].run_cnt, ps[i].run_time_ns, avg,
+				ps[i].recursion_misses);
+		else if (fmt == PFW_CSV)
+			fprintf(f, "program,,,,,,%s,run_cnt=%llu,run_time_ns=%llu,avg_ns=%.0f,recursion_misses=%llu\n",
+				ps[i].name, ps[i].run_cnt, ps[i].run_time_ns, avg,
+				ps[i].recursion_misses);
+		else
+			fprintf(f, "%s{\"name\":\"%s\",\"run_cnt\":%llu,\"run_time_ns\":%llu,"
+				"\"avg_ns\":%.0f,\"recursion_misses\":%llu}",
+				shown ? "," : "", ps[i].name, ps[i].run_cnt,
+				ps[i].run_time_ns, avg, ps[i].recursion_misses);
+		shown++;
+	}
+	if (fmt == PFW_JSON)
+		fprintf(f, "]}\n");
+	fflush(f);
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* report.h - pfwitness snapshots, deltas and output (table, CSV, JSON). */
+#ifndef __PFW_REPORT_H
+#define __PFW_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "pfwitness.h"
+
+enum pfw_format { PFW_TABLE, PFW_CSV, PFW_JSON };
+
+struct pfw_row {
+	__u32 id;		/* tgid, or tid with -T */
+	struct pfw_counts c;	/* summed over CPUs */
+};
+
+struct pfw_snap {
+	struct pfw_row *rows;
+	int n, cap;
+};
+
+/* Which sources attached; printed in the header and the JSON. */
+struct pfw_sources {
+	bool tp, pe, fx, sw;
+	char why_tp[96], why_pe[96], why_fx[96], why_sw[96];
+};
+
+struct pfw_prog_stat {
+	const char *name;
+	__u64 run_cnt, run_time_ns, recursion_misses;
+	bool loaded;
+};
+
+void pfw_snap_read(struct pfw_snap *s, int counts_fd, int ncpus);
+const struct pfw_row *pfw_snap_find(const struct pfw_snap *s, __u32 id);
+void pfw_snap_free(struct pfw_snap *s);
+
+void pfw_out_begin(FILE *f, enum pfw_format fmt, const struct pfw_sources *src,
+		   bool per_thread, double interval);
+/* One interval: rows of now minus prev, over @secs seconds. */
+void pfw_out_interval(FILE *f, enum pfw_format fmt, int seq, __u64 jiffies,
+		      __u64 mono_ns, double secs, const struct pfw_snap *now,
+		      const struct pfw_snap *prev, const struct pfw_sources *src);
+void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
+		 const struct pfw_prog_stat *ps, int nps);
+
+#endif
