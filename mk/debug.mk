@@ -1,0 +1,48 @@
+# Debug-kernel lane (docs/debug-lane.md): the VM tests under KASAN, UBSAN,
+# lockdep (PROVE_LOCKING, DEBUG_ATOMIC_SLEEP) and kmemleak.
+#
+#   make test-debug            the VM tests on the debug kernel, then kmemleak
+#   make test-debug-selftest   proves the lane fails on tests/broken/ modules
+#   make debug-kernel          build the debug kernel into the cache directory
+#   make debug-kernel-available  exit 0 if a debug kernel is there (for CI)
+#
+# Which tests run (docs/debug-lane.md says why): every VM test except
+# DEBUG_SKIP, at full scale.  30-accuracy checks CPU time to 1% + 2 ticks,
+# a tolerance made for the stock kernel (KASAN and lockdep inflate system
+# time around the registration writes), and its swap scenario needs a
+# memory cgroup (the debug kernel has no CONFIG_MEMCG); 90-pidreuse needs
+# /proc/sys/kernel/ns_last_pid (CONFIG_CHECKPOINT_RESTORE, off there).
+# DEBUG_TESTS='10-proc 80-churn' runs just those; DEBUG_ENV exports
+# VAR=VALUE words in the guest (e.g. PFPROF_CHURN_SECONDS=20).
+DEBUG_TESTS ?=
+DEBUG_SKIP ?= 30-accuracy 90-pidreuse
+DEBUG_ENV ?=
+DEBUG_TIMEOUT ?= 1800
+DEBUG_MEM ?= $(MEM)
+DEBUG_SWAP ?= $(SWAP)
+# The self-test runs this cheap test next to each broken module.
+DEBUG_SELFTEST_TESTS ?= 10-proc
+
+DEBUG_LANE_ENV = PFPROF_DEBUG_ENV='$(DEBUG_ENV)' PFPROF_DEBUG_SKIP='$(DEBUG_SKIP)' PFPROF_DEBUG_TIMEOUT=$(DEBUG_TIMEOUT) \
+	PFPROF_DEBUG_MEM=$(DEBUG_MEM) PFPROF_DEBUG_SWAP=$(DEBUG_SWAP)
+
+debug-kernel-available:
+	@scripts/debug-kernel-find.sh --check
+
+# Say which kernel (or why none) before building anything.
+test-debug:
+	@scripts/debug-kernel-find.sh --check || \
+		{ echo "make test-debug: cannot run without a debug kernel (see above)"; exit 1; }
+	$(MAKE) build
+	$(DEBUG_LANE_ENV) scripts/debug-lane.sh $(DEBUG_TESTS)
+
+test-debug-selftest:
+	@scripts/debug-kernel-find.sh --check || \
+		{ echo "make test-debug-selftest: cannot run without a debug kernel (see above)"; exit 1; }
+	$(MAKE) build
+	$(DEBUG_LANE_ENV) PFPROF_DEBUG_TESTS='$(DEBUG_SELFTEST_TESTS)' scripts/debug-selftest.sh
+
+debug-kernel:
+	scripts/debug-kernel-build.sh
+
+.PHONY: debug-kernel-available test-debug test-debug-selftest debug-kernel
