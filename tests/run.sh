@@ -4,16 +4,22 @@
 # and finish with "N passed, N failed".  Exit status 0 only if nothing
 # failed and the VM came back clean (no timeout, no kernel splat).
 #
-# USAGE: tests/run.sh [--native] [--host-only|--vm-only] [--vm-args 'ARGS'] [PATTERN...]
+# USAGE: tests/run.sh [--native] [--host-only|--vm-only] [--vm-args 'ARGS']
+#                     [--guest-pre 'CMD'] [--guest-post 'CMD'] [PATTERN...]
+#   --guest-pre/--guest-post: shell commands run in the guest before/after
+#   the VM tests, in the same shell (so `export VAR=...` in --guest-pre
+#   reaches the tests); TAP lines they print are counted.  VM mode only.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-native=0 host=1 vmt=1 vm_args=""
+native=0 host=1 vmt=1 vm_args="" guest_pre="" guest_post=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--native) native=1; shift ;;
 	--host-only) vmt=0; shift ;;
 	--vm-only) host=0; shift ;;
 	--vm-args) vm_args=$2; shift 2 ;;
+	--guest-pre) guest_pre=$2; shift 2 ;;
+	--guest-post) guest_post=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
@@ -43,8 +49,11 @@ if [ $vmt = 1 ]; then
 		PFPROF_ROOT=$top/build/payload sh "$top/tests/vm-runner.sh" "${patterns[@]}" 2>&1 | tee -a "$log"
 	else
 		echo "# ===== VM tests (booting the VM under TCG)"
+		gcmd="sh /pfprof/tests/vm-runner.sh ${patterns[*]}"
+		[ -z "$guest_pre" ] || gcmd="$guest_pre; $gcmd"
+		[ -z "$guest_post" ] || gcmd="$gcmd; $guest_post"
 		# shellcheck disable=SC2086
-		"$top/vm/run.sh" $vm_args -- "sh /pfprof/tests/vm-runner.sh ${patterns[*]}" 2>&1 | tee -a "$log"
+		"$top/vm/run.sh" $vm_args -- "$gcmd" 2>&1 | tee -a "$log"
 		vrc=${PIPESTATUS[0]}
 		case "$vrc" in
 		0) ;;
