@@ -1,0 +1,124 @@
+#!/bin/sh
+# Witness tests, shared by the host (tests/host/30-witness.sh) and the VM
+# (tests/vm/65-witness.sh).  POSIX sh: runs under bash and busybox ash.
+#
+# USAGE: witness-tests.sh host|vm PFWITNESS PFW_TOUCH
+#
+# Margins (docs/witness.md): a process's own startup (exec, libc, stack)
+# adds up to STARTUP=64 faults to the N it touches on purpose; exec's
+# argument copy faults through get_user_pages, which perf events never
+# see, so pe_min may trail wait4's minflt by up to GUP=8 (exactly fx_gup
+# where fexit runs).  fexit must equal wait4 exactly.
+mode=$1 W=$2 T=$3
+STARTUP=64 GUP=8 N=2000
+n=0 fail=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
+skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# run 'CMD ARGS': pfwitness --csv -c; sets tot_* for the command's pid
+# (the first total row unless PIDSEL names a comm/pid) and ru_* from wait4.
+run() {
+	what="$*"
+	"$W" --csv -c "$*" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
+	wrc=$?
+	row=$(grep '^total,' "$tmp/out.csv" | head -n 1)
+	# total,,,,,pid,comm,tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns
+	set -- $(echo "$row" | awk -F, '{print $6, $8, $9, $10, $11, $12, $13, $14, $15, $16}')
+	tot_pid=${1:-0} tp_u=${2:-0} tp_k=${3:-0} pe_min=${4:-0} pe_maj=${5:-0}
+	fx_min=${6:-0} fx_maj=${7:-0} fx_gup=${8:-0} cpu_ns=${10:-0}
+	ru_min=$(sed -n 's/.*rusage minflt=\([0-9]*\).*/\1/p' "$tmp/err.txt")
+	ru_maj=$(sed -n 's/.*rusage minflt=[0-9]* majflt=\([0-9]*\).*/\1/p' "$tmp/err.txt")
+	sched_ns=$(sed -n 's/.*sched_ns=\([0-9-]*\).*/\1/p' "$tmp/err.txt" | head -n 1)
+	echo "# $what: pid=$tot_pid tp_user=$tp_u tp_kernel=$tp_k pe=$pe_min/$pe_maj fx=$fx_min/$fx_maj gup=$fx_gup cpu_ns=$cpu_ns wait4=$ru_min/$ru_maj"
+}
+between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+if [ "$mode" = vm ]; then echo "1..14"; else echo "1..12"; fi
+run "$T" anon $N
+ok $wrc "pfwitness -c runs the command and exits 0"
+grep -q 'tracepoints: attached' "$tmp/err.txt" && grep -q 'perf sw events: attached' "$tmp/err.txt"
+ok $? "tracepoints and perf events attached"
+between "$pe_min" $N $((N + STARTUP)) && between $((ru_min - pe_min)) 0 $GUP
+ok $? "perf events: $N touched pages counted ($pe_min), within $GUP of wait4 ($ru_min)"
+between "$tp_u" $N $((N + STARTUP)) && between "$tp_u" $((ru_min - GUP - STARTUP)) $((ru_min + STARTUP))
+ok $? "page_fault_user: $N touched pages counted ($tp_u), near wait4 ($ru_min)"
+
+run "$T" fork $N
+child=$(grep '^total,' "$tmp/out.csv" | awk -F, -v p="$tot_pid" '$6 != p {print $6, $10}' | head -n 1)
+set -- $child
+[ -n "${1:-}" ] && between "${2:-0}" $N $((N + STARTUP))
+ok $? "-c follows a fork: child ${1:-none} counted with ${2:-0} faults"
+
+if [ "$mode" = host ]; then
+	"$W" --json -c "$T anon 100" 0.2 2>/dev/null | python3 -m json.tool > /dev/null
+	ok $? "--json output parses (python3 -m json.tool)"
+fi
+
+out=$("$W" --bogus 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -qi 'usage\|help'; ok $? "unknown option: usage error, exit 2 ($rc)"
+out=$("$W" -p abc 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'invalid PID'; ok $? "-p abc: invalid PID, exit 2 ($rc)"
+out=$("$W" -c /nonexistent/cmd 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q "cannot run"; ok $? "-c with a missing program: clear error, exit 1 ($rc)"
+out=$("$W" -p 3999999 1 1 2>&1); rc=$?
+[ $rc = 1 ] && echo "$out" | grep -q 'no process with PID 3999999'; ok $? "-p of a PID that does not exist: clear error, exit 1 ($rc)"
+out=$("$W" --help 2>&1); rc=$?
+[ $rc = 0 ] && echo "$out" | grep -q '^USAGE: pfwitness' && echo "$out" | grep -q '^EXAMPLES:'
+ok $? "--help shows USAGE and EXAMPLES, exit 0 ($rc)"
+[ "$mode" = vm ] || {
+	if command -v setpriv > /dev/null; then
+		out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$W" 1 1 2>&1); rc=$?
+		[ $rc = 1 ] && echo "$out" | grep -q 'CAP_BPF'
+		ok $? "unprivileged: names the capability it needs, exit 1 ($rc)"
+	else
+		skip "unprivileged run" "no setpriv"
+	fi
+	exit $fail
+}
+
+# ---- VM only: fexit and the classes perf events cannot see ----
+run "$T" anon $N
+grep -q 'fexit handle_mm_fault: attached' "$tmp/err.txt" &&
+	[ "$fx_min" = "$ru_min" ] && [ "$fx_maj" = "$ru_maj" ] && [ $((pe_min + fx_gup)) = "$ru_min" ]
+ok $? "fexit == wait4 exactly ($fx_min/$fx_maj vs $ru_min/$ru_maj); perf + gup == wait4"
+
+# A file whose page cache drop_caches really empties: the raw page cache
+# of a block device (a loop device over a /tmp file, else the swap disk
+# /dev/vda), mapped read-only.  initramfs/tmpfs pages never leave memory,
+# and a disk file system would need more modules (ext4 wants crc32c).
+bdev=""
+dd if=/dev/urandom of="$tmp/disk" bs=4096 count=256 2>/dev/null
+loopdev=$(losetup -f 2>/dev/null)
+if [ -n "$loopdev" ] && losetup "$loopdev" "$tmp/disk" 2>/dev/null; then
+	bdev=$loopdev
+elif [ -b /dev/vda ]; then
+	bdev=/dev/vda
+fi
+if [ -n "$bdev" ]; then
+	sync; echo 3 > /proc/sys/vm/drop_caches
+	run "$T" file "$bdev" 256
+	[ "$bdev" = "$loopdev" ] && losetup -d "$loopdev" 2>/dev/null
+	[ "$pe_maj" -ge 200 ] && [ "$fx_maj" -ge 200 ] && [ "$fx_maj" = "$ru_maj" ] &&
+		[ "$pe_maj" -le "$fx_maj" ]
+	ok $? "$bdev mapped after drop_caches: major faults in perf ($pe_maj) and fexit ($fx_maj == wait4 $ru_maj)"
+else
+	ok 1 "no loop device and no /dev/vda: nothing drop_caches can empty"
+fi
+
+run "$T" populate 1000
+[ "$fx_gup" -ge 1000 ] && [ $((ru_min - pe_min)) -ge 1000 ] && [ $((ru_min - tp_u)) -ge $((1000 - STARTUP)) ] &&
+	[ "$fx_min" = "$ru_min" ]
+ok $? "MAP_POPULATE 1000 pages: fexit gup $fx_gup, wait4 $ru_min vs perf $pe_min / tracepoint $tp_u"
+
+dd if=/dev/zero of="$tmp/data" bs=4096 count=1000 2>/dev/null
+run "$T" read "$tmp/data" 1000
+[ "$tp_k" -ge 1000 ] && [ "$fx_min" -ge 1000 ] && [ "$fx_min" = "$ru_min" ]
+ok $? "read() into 1000 fresh pages: page_fault_kernel $tp_k, fexit $fx_min == wait4 $ru_min"
+
+run "$T" spin 400
+d=$((cpu_ns - sched_ns)); [ $d -lt 0 ] && d=$((-d))
+[ "$sched_ns" -gt 0 ] && [ $d -le $((sched_ns / 20 + 10000000)) ]
+ok $? "sched_switch CPU $cpu_ns ns vs /proc/self/schedstat $sched_ns ns (5% + 10 ms)"
+exit $fail
