@@ -255,8 +255,10 @@ int main(int argc, char **argv)
 	__u64 jif, mono, last_mono;
 	int seq = 0, child_errno = 0;
 	bool child_done = false;
+	struct rusage child_ru = {};
 	__u8 one = 1;
 
+	argp_err_exit_status = 2;	/* usage errors exit 2, like the others */
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
@@ -389,7 +391,17 @@ int main(int argc, char **argv)
 	for (i = 0; i < env.npids; i++)
 		bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &env.pids[i], &one, BPF_ANY);
 	if (env.cmd) {
+		/*
+		 * Count the child from its very first fault: with ourselves a
+		 * target, sched_process_fork adds the child as it is created;
+		 * then we stop counting ourselves.
+		 */
+		pid_t self = getpid();
+
+		bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &self, &one, BPF_ANY);
 		child = spawn_held(env.cmd, &go_fd, &err_fd);
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.targets), &self);
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.counts), &self);
 		if (child <= 0) {
 			fprintf(stderr, "pfwitness: cannot start '%s'\n", env.cmd);
 			err = 1;
@@ -417,7 +429,7 @@ int main(int argc, char **argv)
 	}
 	while (!exiting && (env.count < 0 || seq < env.count)) {
 		sleep_interval(env.interval);
-		if (child && waitpid(child, &status, WNOHANG) == child)
+		if (child && wait4(child, &status, WNOHANG, &child_ru) == child)
 			child_done = true;
 		stamp(skel, &jif, &mono);
 		pfw_snap_read(&now, bpf_map__fd(skel->maps.counts), ncpus);
@@ -455,10 +467,14 @@ int main(int argc, char **argv)
 	if (child) {
 		if (!child_done) {
 			kill(child, SIGTERM);
-			waitpid(child, &status, 0);
+			wait4(child, &status, 0, &child_ru);
 		}
-		fprintf(stderr, "pfwitness: '%s' exited with status %d\n", env.cmd,
-			WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+		/* wait4's rusage: the command and its reaped descendants */
+		fprintf(stderr, "pfwitness: '%s' exited with status %d; rusage minflt=%ld majflt=%ld utime_us=%ld stime_us=%ld\n",
+			env.cmd, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+			child_ru.ru_minflt, child_ru.ru_majflt,
+			child_ru.ru_utime.tv_sec * 1000000L + child_ru.ru_utime.tv_usec,
+			child_ru.ru_stime.tv_sec * 1000000L + child_ru.ru_stime.tv_usec);
 	}
 
 cleanup:
