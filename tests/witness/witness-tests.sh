@@ -35,7 +35,7 @@ run() {
 }
 between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
-if [ "$mode" = vm ]; then echo "1..14"; else echo "1..12"; fi
+if [ "$mode" = vm ]; then echo "1..15"; else echo "1..12"; fi
 run "$T" anon $N
 ok $wrc "pfwitness -c runs the command and exits 0"
 grep -q 'tracepoints: attached' "$tmp/err.txt" && grep -q 'perf sw events: attached' "$tmp/err.txt"
