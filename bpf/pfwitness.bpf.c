@@ -74,6 +74,35 @@ static __always_inline struct pfw_counts *lookup(void)
 	return bpf_map_lookup_elem(&counts, &key);
 }
 
+/*
+ * Source (a), preferred form: raw tracepoints.  The BPF program gets the
+ * tracepoint's arguments (address, regs, error_code) directly, without the
+ * perf trace buffer a classic tracepoint fills first; both kernels have
+ * the same TP_PROTO.  The classic tracepoints below are the fallback.
+ */
+SEC("raw_tracepoint/page_fault_user")
+int raw_fault_user(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pfw_counts *c = lookup();
+
+	if (c)
+		c->tp_user++;
+	return 0;
+}
+
+SEC("raw_tracepoint/page_fault_kernel")
+int raw_fault_kernel(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pfw_counts *c;
+
+	if ((long)ctx->args[0] < 0)	/* kernel address: not a user page */
+		return 0;
+	c = lookup();
+	if (c)
+		c->tp_kernel++;
+	return 0;
+}
+
 SEC("tracepoint/exceptions/page_fault_user")
 int tp_fault_user(void *ctx)
 {

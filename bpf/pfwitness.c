@@ -27,24 +27,28 @@
 
 #define MAX_PIDS 64
 
+enum { SRC_TP = 1, SRC_PE = 2, SRC_FX = 4, SRC_SW = 8, SRC_ALL = 15 };
+
 static struct env {
 	pid_t pids[MAX_PIDS];
 	int npids;
 	char *cmd;
 	bool per_thread;
 	bool verbose;
+	bool no_stats;
+	unsigned int sources;
 	enum pfw_format fmt;
 	double interval;
 	long count;
-} env = { .interval = 1.0, .count = -1 };
+} env = { .interval = 1.0, .count = -1, .sources = SRC_ALL };
 
 const char *argp_program_version = "pfwitness 1.0";
 static const char argp_doc[] =
 "Count page faults and CPU time per process from tracepoints, perf software\n"
 "events, fexit on handle_mm_fault, and sched_switch.\n"
 "\n"
-"USAGE: pfwitness [-p PID]... [-c 'CMD ARGS'] [-T] [--csv|--json] [-v]\n"
-"                 [interval] [count]\n"
+"USAGE: pfwitness [-p PID]... [-c 'CMD ARGS'] [-T] [-s tp,pe,fx,sw]\n"
+"                 [--csv|--json] [--no-stats] [-v] [interval] [count]\n"
 "\n"
 "Without -p or -c every process is counted. interval is in seconds\n"
 "(fractions allowed, default 1); count is the number of intervals (default:\n"
@@ -56,9 +60,14 @@ static const char argp_doc[] =
 "    pfwitness -c './work 64 R 1000'  # run a command (and its children)\n"
 "    pfwitness -T -c './mt-app'       # per thread\n"
 "    pfwitness --json -c 'cmd' > out.json   # series + totals as JSON\n"
-"    pfwitness --csv 0.05 10          # 10 intervals of 50 ms as CSV\n";
+"    pfwitness --csv 0.05 10          # 10 intervals of 50 ms as CSV\n"
+"    pfwitness -s tp,sw -p 1234       # tracepoints and CPU time only\n"
+"\n"
+"Sources: tp = exceptions:page_fault_user/_kernel, pe = perf software events\n"
+"PAGE_FAULTS_MIN/_MAJ, fx = fexit handle_mm_fault, sw = sched_switch.\n"
+"Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN).\n";
 
-enum { OPT_CSV = 1000, OPT_JSON };
+enum { OPT_CSV = 1000, OPT_JSON, OPT_NO_STATS };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Count this process (repeatable)", 0 },
@@ -69,6 +78,10 @@ static const struct argp_option opts[] = {
 	  "the -c command's stdout goes to stderr", 0 },
 	{ "json", OPT_JSON, NULL, 0, "JSON output; the -c command's stdout goes "
 	  "to stderr", 0 },
+	{ "sources", 's', "LIST", 0, "Attach only these sources (comma-separated "
+	  "tp,pe,fx,sw; default all)", 0 },
+	{ "no-stats", OPT_NO_STATS, NULL, 0, "Leave BPF run-time stats off (the "
+	  "overhead report then shows no runs)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose libbpf debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -78,7 +91,7 @@ static int positional;
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
+	char *end, *tok, *save = NULL;
 	long v;
 
 	switch (key) {
@@ -104,6 +117,26 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_JSON:
 		env.fmt = PFW_JSON;
+		break;
+	case 's':
+		env.sources = 0;
+		for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (!strcmp(tok, "tp"))
+				env.sources |= SRC_TP;
+			else if (!strcmp(tok, "pe"))
+				env.sources |= SRC_PE;
+			else if (!strcmp(tok, "fx"))
+				env.sources |= SRC_FX;
+			else if (!strcmp(tok, "sw"))
+				env.sources |= SRC_SW;
+			else
+				argp_error(state, "unknown source: %s (tp, pe, fx, sw)", tok);
+		}
+		if (!env.sources)
+			argp_error(state, "-s needs at least one source");
+		break;
+	case OPT_NO_STATS:
+		env.no_stats = true;
 		break;
 	case 'v':
 		env.verbose = true;
@@ -219,6 +252,107 @@ static void ensure_tracefs(void)
 			strerror(errno));
 }
 
+static struct pfwitness_bpf *open_skel(bool with_fx)
+{
+	struct pfwitness_bpf *skel = pfwitness_bpf__open();
+
+	if (!skel) {
+		fprintf(stderr, "pfwitness: cannot open the BPF object: %s\n", strerror(errno));
+		return NULL;
+	}
+	skel->rodata->filter_tgid = env.npids || env.cmd;
+	skel->rodata->follow_forks = env.cmd != NULL;
+	skel->rodata->per_thread = env.per_thread;
+	if (!with_fx)
+		bpf_program__set_autoload(skel->progs.fx_handle_mm_fault, false);
+	return skel;
+}
+
+/* Source (a): raw tracepoints if the kernel takes them, else classic ones. */
+static void attach_tp(struct pfwitness_bpf *skel, struct pfw_sources *src)
+{
+	int err;
+
+	ensure_tracefs();
+	skel->links.raw_fault_user = bpf_program__attach(skel->progs.raw_fault_user);
+	err = libbpf_get_error(skel->links.raw_fault_user);
+	if (!err) {
+		skel->links.raw_fault_kernel = bpf_program__attach(skel->progs.raw_fault_kernel);
+		err = libbpf_get_error(skel->links.raw_fault_kernel);
+	}
+	if (!err) {
+		src->tp = true;
+		src->tp_kind = "raw_tracepoint";
+		return;
+	}
+	if (!libbpf_get_error(skel->links.raw_fault_user))
+		bpf_link__destroy(skel->links.raw_fault_user);
+	skel->links.raw_fault_user = skel->links.raw_fault_kernel = NULL;
+
+	skel->links.tp_fault_user = bpf_program__attach(skel->progs.tp_fault_user);
+	err = libbpf_get_error(skel->links.tp_fault_user);
+	if (!err) {
+		skel->links.tp_fault_kernel = bpf_program__attach(skel->progs.tp_fault_kernel);
+		err = libbpf_get_error(skel->links.tp_fault_kernel);
+	}
+	if (!err) {
+		src->tp = true;
+		src->tp_kind = "tracepoint";
+		return;
+	}
+	if (!libbpf_get_error(skel->links.tp_fault_user))
+		bpf_link__destroy(skel->links.tp_fault_user);
+	skel->links.tp_fault_user = skel->links.tp_fault_kernel = NULL;
+	set_why(src->why_tp, sizeof(src->why_tp), "attach", err);
+}
+
+/* Source (b): a perf software event per CPU and class, each with a program. */
+static int attach_pe(struct pfwitness_bpf *skel, struct pfw_sources *src,
+		     struct bpf_link **links, int ncpus)
+{
+	int i, npe = 0;
+
+	for (i = 0; i < ncpus; i++) {
+		int fmin = open_perf(i, PERF_COUNT_SW_PAGE_FAULTS_MIN);
+		int fmaj = open_perf(i, PERF_COUNT_SW_PAGE_FAULTS_MAJ);
+		int e = errno;
+
+		if (fmin < 0 || fmaj < 0) {
+			if (fmin >= 0)
+				close(fmin);
+			if (fmaj >= 0)
+				close(fmaj);
+			if (e == ENODEV)	/* CPU not present */
+				continue;
+			set_why(src->why_pe, sizeof(src->why_pe), "perf_event_open", e);
+			goto fail;
+		}
+		links[npe] = bpf_program__attach_perf_event(skel->progs.pe_fault_min, fmin);
+		if (libbpf_get_error(links[npe])) {
+			close(fmin);
+			close(fmaj);
+			goto fail;
+		}
+		npe++;
+		links[npe] = bpf_program__attach_perf_event(skel->progs.pe_fault_maj, fmaj);
+		if (libbpf_get_error(links[npe])) {
+			close(fmaj);
+			goto fail;
+		}
+		npe++;
+	}
+	src->pe = npe > 0;
+	return npe;
+fail:
+	/* all CPUs or none: a partial source would undercount */
+	if (!src->why_pe[0])
+		set_why(src->why_pe, sizeof(src->why_pe), "attach", errno);
+	links[npe] = NULL;
+	while (npe > 0)
+		bpf_link__destroy(links[--npe]);
+	return 0;
+}
+
 static void stamp(struct pfwitness_bpf *skel, __u64 *jiffies, __u64 *mono)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
@@ -247,7 +381,7 @@ int main(int argc, char **argv)
 	struct bpf_link *pe_links[2 * 512] = {};
 	int npe = 0, ncpus, i, err, stats_fd = -1, go_fd = -1, err_fd = -1, status = 0;
 	struct pfw_snap prev = {}, now = {};
-	struct pfw_prog_stat ps[8] = {};
+	struct pfw_prog_stat ps[16] = {};
 	struct pfw_sources src = {};
 	struct pfwitness_bpf *skel = NULL;
 	struct bpf_program *prog;
@@ -278,82 +412,44 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	skel = pfwitness_bpf__open();
-	if (!skel) {
-		fprintf(stderr, "pfwitness: cannot open the BPF object: %s\n", strerror(errno));
+	skel = open_skel(env.sources & SRC_FX);
+	if (!skel)
 		return 1;
-	}
-	skel->rodata->filter_tgid = env.npids || env.cmd;
-	skel->rodata->follow_forks = env.cmd != NULL;
-	skel->rodata->per_thread = env.per_thread;
-
 	/* fexit is refused on some kernels: load without it if need be. */
 	err = pfwitness_bpf__load(skel);
-	if (err) {
+	if (err && (env.sources & SRC_FX)) {
+		set_why(src.why_fx, sizeof(src.why_fx), "load", err);
 		pfwitness_bpf__destroy(skel);
-		skel = pfwitness_bpf__open();
+		skel = open_skel(false);
 		if (!skel)
 			return 1;
-		skel->rodata->filter_tgid = env.npids || env.cmd;
-		skel->rodata->follow_forks = env.cmd != NULL;
-		skel->rodata->per_thread = env.per_thread;
-		bpf_program__set_autoload(skel->progs.fx_handle_mm_fault, false);
-		set_why(src.why_fx, sizeof(src.why_fx), "load", err);
 		err = pfwitness_bpf__load(skel);
-		if (err) {
-			if (err == -EPERM || err == -EACCES)
-				fprintf(stderr, "pfwitness: cannot load BPF programs: %s; "
-					"run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)\n",
-					strerror(-err));
-			else
-				fprintf(stderr, "pfwitness: cannot load BPF programs: %s "
-					"(-v for the verifier log)\n", strerror(-err));
-			goto cleanup;
-		}
-	}
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);	/* may fail: then 0s */
-
-	/* Attach each source on its own; report, and go on without it. */
-	ensure_tracefs();
-	skel->links.tp_fault_user = bpf_program__attach(skel->progs.tp_fault_user);
-	err = libbpf_get_error(skel->links.tp_fault_user);
-	if (!err) {
-		skel->links.tp_fault_kernel = bpf_program__attach(skel->progs.tp_fault_kernel);
-		err = libbpf_get_error(skel->links.tp_fault_kernel);
 	}
 	if (err) {
-		skel->links.tp_fault_user = skel->links.tp_fault_kernel = NULL;
-		set_why(src.why_tp, sizeof(src.why_tp), "attach", err);
-	} else {
-		src.tp = true;
+		if (err == -EPERM || err == -EACCES)
+			fprintf(stderr, "pfwitness: cannot load BPF programs: %s; "
+				"run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)\n",
+				strerror(-err));
+		else
+			fprintf(stderr, "pfwitness: cannot load BPF programs: %s "
+				"(-v for the verifier log)\n", strerror(-err));
+		goto cleanup;
 	}
-	for (i = 0; i < ncpus; i++) {
-		int fmin = open_perf(i, PERF_COUNT_SW_PAGE_FAULTS_MIN);
-		int fmaj = open_perf(i, PERF_COUNT_SW_PAGE_FAULTS_MAJ);
+	if (!env.no_stats)
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);	/* may fail: then 0s */
 
-		if (fmin < 0 || fmaj < 0) {
-			if (errno == ENODEV) {	/* CPU not present */
-				if (fmin >= 0)
-					close(fmin);
-				if (fmaj >= 0)
-					close(fmaj);
-				continue;
-			}
-			set_why(src.why_pe, sizeof(src.why_pe), "perf_event_open", errno);
-			break;
-		}
-		pe_links[npe] = bpf_program__attach_perf_event(skel->progs.pe_fault_min, fmin);
-		pe_links[npe + 1] = bpf_program__attach_perf_event(skel->progs.pe_fault_maj, fmaj);
-		if (libbpf_get_error(pe_links[npe]) || libbpf_get_error(pe_links[npe + 1])) {
-			set_why(src.why_pe, sizeof(src.why_pe), "attach", errno);
-			break;
-		}
-		npe += 2;
-		src.pe = true;
-	}
-	if (src.why_pe[0])
-		src.pe = false;
-	if (!src.why_fx[0]) {
+	/* Attach each source on its own; report, and go on without it. */
+	if (env.sources & SRC_TP)
+		attach_tp(skel, &src);
+	else
+		snprintf(src.why_tp, sizeof(src.why_tp), "not requested (-s)");
+	if (env.sources & SRC_PE)
+		npe = attach_pe(skel, &src, pe_links, ncpus);
+	else
+		snprintf(src.why_pe, sizeof(src.why_pe), "not requested (-s)");
+	if (!(env.sources & SRC_FX)) {
+		snprintf(src.why_fx, sizeof(src.why_fx), "not requested (-s)");
+	} else if (!src.why_fx[0]) {
 		skel->links.fx_handle_mm_fault = bpf_program__attach(skel->progs.fx_handle_mm_fault);
 		err = libbpf_get_error(skel->links.fx_handle_mm_fault);
 		if (err) {
@@ -363,13 +459,17 @@ int main(int argc, char **argv)
 			src.fx = true;
 		}
 	}
-	skel->links.sched_switch = bpf_program__attach(skel->progs.sched_switch);
-	err = libbpf_get_error(skel->links.sched_switch);
-	if (err) {
-		skel->links.sched_switch = NULL;
-		set_why(src.why_sw, sizeof(src.why_sw), "attach", err);
+	if (env.sources & SRC_SW) {
+		skel->links.sched_switch = bpf_program__attach(skel->progs.sched_switch);
+		err = libbpf_get_error(skel->links.sched_switch);
+		if (err) {
+			skel->links.sched_switch = NULL;
+			set_why(src.why_sw, sizeof(src.why_sw), "attach", err);
+		} else {
+			src.sw = true;
+		}
 	} else {
-		src.sw = true;
+		snprintf(src.why_sw, sizeof(src.why_sw), "not requested (-s)");
 	}
 	if (env.cmd) {
 		skel->links.sched_fork = bpf_program__attach(skel->progs.sched_fork);
@@ -378,7 +478,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pfwitness: warning: cannot follow forks\n");
 		}
 	}
-	fprintf(stderr, "pfwitness: tracepoints: %s%s\n", src.tp ? "attached" : "NOT attached, ", src.why_tp);
+	fprintf(stderr, "pfwitness: tracepoints: %s%s%s\n", src.tp ? "attached as " : "NOT attached, ",
+		src.tp ? src.tp_kind : "", src.why_tp);
 	fprintf(stderr, "pfwitness: perf sw events: %s%s\n", src.pe ? "attached" : "NOT attached, ", src.why_pe);
 	fprintf(stderr, "pfwitness: fexit handle_mm_fault: %s%s\n", src.fx ? "attached" : "NOT attached, ", src.why_fx);
 	fprintf(stderr, "pfwitness: sched_switch: %s%s\n", src.sw ? "attached" : "NOT attached, ", src.why_sw);
@@ -450,7 +551,7 @@ int main(int argc, char **argv)
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
-		if (i >= 8 || !strcmp(bpf_program__name(prog), "take_stamp"))
+		if (i >= 16 || !strcmp(bpf_program__name(prog), "take_stamp"))
 			continue;
 		ps[i].name = bpf_program__name(prog);
 		if (bpf_program__fd(prog) >= 0 &&

@@ -183,6 +183,7 @@ void pfw_out_begin(FILE *f, enum pfw_format fmt, const struct pfw_sources *src,
 		fprintf(f, "{\"tool\":\"pfwitness\",\"version\":1,\"per_thread\":%s,"
 			"\"interval_s\":%g,\"sources\":{", per_thread ? "true" : "false",
 			interval);
+		fprintf(f, "\"tracepoint_kind\":\"%s\",", src->tp ? src->tp_kind : "");
 		json_source(f, "tracepoint", src->tp, src->why_tp, false);
 		json_source(f, "perf_event", src->pe, src->why_pe, false);
 		json_source(f, "fexit", src->fx, src->why_fx, false);

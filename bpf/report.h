@@ -23,6 +23,7 @@ struct pfw_snap {
 /* Which sources attached; printed in the header and the JSON. */
 struct pfw_sources {
 	bool tp, pe, fx, sw;
+	const char *tp_kind;	/* "raw_tracepoint" or "tracepoint" */
 	char why_tp[96], why_pe[96], why_fx[96], why_sw[96];
 };
 
