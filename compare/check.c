@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/* check.c - the checker and classifier; docs/compare.md explains each rule. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+
+/* Slack around a bucket's stamps: the witness reads its maps just after
+ * stamping, the module stamps just after reading its counters.
+ */
+#define STAMP_SLACK_NS 5000000ULL
+
+const char *verdict_name(enum verdict v)
+{
+	static const char *n[] = { "PASS", "EXPLAINED", "INFO", "FAIL" };
+
+	return n[v];
+}
+
+static struct finding *add(struct checked *c, const char *what, const char *src,
+			   long long got, long long want, enum verdict v,
+			   const char *cls, long long cnt, const char *fmt, ...)
+{
+	struct finding *f;
+	va_list ap;
+
+	if (c->nf == 64)
+		return NULL;
+	f = &c->f[c->nf++];
+	snprintf(f->what, sizeof(f->what), "%s", what);
+	snprintf(f->source, sizeof(f->source), "%s", src);
+	f->got = got;
+	f->want = want;
+	f->v = v;
+	snprintf(f->cls, sizeof(f->cls), "%s", cls ? cls : "");
+	f->cls_count = cnt;
+	va_start(ap, fmt);
+	vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+	va_end(ap);
+	if (v == V_FAIL)
+		c->fails++;
+	return f;
+}
+
+static void check_sequence(const struct record *r, struct checked *c)
+{
+	int i, bad = 0;
+
+	if (r->lost)
+		add(c, "window sequence", "module", r->lost, 0, V_FAIL, "", -1,
+		    "%lld samples lost (the ring lapped the reader)", r->lost), bad++;
+	for (i = 1; i < r->nsamples; i++) {
+		unsigned long long a = r->samples[i - 1].seq, b = r->samples[i].seq;
+
+		if (b == a)
+			add(c, "window sequence", "module", b, a + 1, V_FAIL, "", -1,
+			    "sample seq %llu appears twice: a double-counted window", b), bad++;
+		else if (b > a + 1)
+			add(c, "window sequence", "module", b, a + 1, V_FAIL, "", -1,
+			    "sample seq %llu..%llu missing: %llu dropped window(s)", a + 1,
+			    b - 1, b - a - 1), bad++;
+		else if (b < a)
+			add(c, "window sequence", "module", b, a + 1, V_FAIL, "", -1,
+			    "sample seq %llu after %llu: out of order", b, a), bad++;
+	}
+	if (!bad)
+		add(c, "window sequence", "module", r->nsamples, r->nsamples, V_PASS, "", -1,
+		    "%d consecutive samples, none lost", r->nsamples);
+}
+
+static void check_module(const struct record *r, struct checked *c)
+{
+	long long want_min = c->truth_min, want_maj = c->truth_maj, self_min = 0, self_maj = 0;
+	long long tol;
+	int i, self = 1;
+
+	if (r->self_registers) {
+		for (i = 0; i < r->nprocs; i++) {
+			if (r->procs[i].self_reg_min < 0)
+				self = 0;
+			self_min += r->procs[i].self_reg_min;
+			self_maj += r->procs[i].self_reg_maj;
+		}
+		if (!self) {
+			add(c, "minor faults", "module", c->mod_min, -1, V_FAIL, "", -1,
+			    "the workload registers itself but printed no 'registered' line");
+			return;
+		}
+		want_min = self_min;
+		want_maj = self_maj;
+		add(c, "outside registration", "module", c->truth_min + c->truth_maj - self_min - self_maj,
+		    -1, V_INFO, "faults outside the workload's own R..U", c->truth_min + c->truth_maj - self_min - self_maj,
+		    "work registers itself after exec+mmap and unregisters before exit: "
+		    "the module's truth is work's own getrusage bracket (min %lld maj %lld)",
+		    self_min, self_maj);
+	}
+	add(c, "minor faults", "module", c->mod_min, want_min,
+	    c->mod_min == want_min ? V_PASS : V_FAIL, "", -1,
+	    c->mod_min == want_min ? "sum of windows equals the ground truth exactly" :
+	    "sum of windows differs from the ground truth by %+lld: unexplained",
+	    c->mod_min - want_min);
+	add(c, "major faults", "module", c->mod_maj, want_maj,
+	    c->mod_maj == want_maj ? V_PASS : V_FAIL, "", -1,
+	    c->mod_maj == want_maj ? "sum of windows equals the ground truth exactly" :
+	    "sum of windows differs from the ground truth by %+lld: unexplained",
+	    c->mod_maj - want_maj);
+	for (i = 0; i < r->nprocs; i++) {
+		const struct proc_rec *p = &r->procs[i];
+		long long wm = p->stat_min - p->base_min, wj = p->stat_maj - p->base_maj;
+
+		if (p->mod_min < 0 || r->self_registers)
+			continue;
+		if (p->mod_min != wm || p->mod_maj != wj)
+			add(c, "per-process faults", "module", p->mod_min + p->mod_maj, wm + wj,
+			    V_FAIL, "", -1, "pid %d: /proc/mp3/tasks min %lld maj %lld, "
+			    "/proc/PID/stat - base min %lld maj %lld at the exit stop",
+			    p->pid, p->mod_min, p->mod_maj, wm, wj);
+	}
+	if (!r->self_registers) {
+		tol = c->truth_cpu / 100 + 2LL * r->nprocs * (1000000000LL / r->hz);
+		add(c, "CPU time", "module", c->mod_cpu, c->truth_cpu,
+		    llabs(c->mod_cpu - c->truth_cpu) <= tol ? V_PASS : V_FAIL,
+		    "tick-scaled utime+stime rounding", -1,
+		    "differs by %+.3f ms (tolerance 1%% + 2 ticks per process = %.3f ms)",
+		    (c->mod_cpu - c->truth_cpu) / 1e6, tol / 1e6);
+	}
+}
+
+static void check_witness(const struct record *r, struct checked *c)
+{
+	long long truth = c->truth_min + c->truth_maj, gup = c->wit.fx_gup, d, tp, pe;
+	long long kread = 0, gself = 0;
+	int i, hk = 0, hg = 0;
+
+	for (i = 0; i < r->nprocs; i++) {
+		if (!r->procs[i].have_wit)
+			add(c, "witness totals", "witness", 0, 0, V_INFO, "", -1,
+			    "pid %d: no witness row (it never faulted or ran while watched)",
+			    r->procs[i].pid);
+		if (r->procs[i].kread_pages >= 0)
+			kread += r->procs[i].kread_pages, hk = 1;
+		if (r->procs[i].gup_pages >= 0)
+			gself += r->procs[i].gup_pages, hg = 1;
+	}
+	if (r->wit_fx) {
+		add(c, "minor faults", "fexit", c->wit.fx_min, c->truth_min,
+		    c->wit.fx_min == c->truth_min ? V_PASS : V_FAIL, "", -1,
+		    c->wit.fx_min == c->truth_min ? "equals the ground truth exactly" :
+		    "differs by %+lld: unexplained", c->wit.fx_min - c->truth_min);
+		add(c, "major faults", "fexit", c->wit.fx_maj, c->truth_maj,
+		    c->wit.fx_maj == c->truth_maj ? V_PASS : V_FAIL, "", -1,
+		    c->wit.fx_maj == c->truth_maj ? "equals the ground truth exactly" :
+		    "differs by %+lld: unexplained", c->wit.fx_maj - c->truth_maj);
+		add(c, "get_user_pages faults", "fexit", gup, hg ? gself : -1, V_INFO,
+		    "gup faults (no regs)", gup, hg ?
+		    "accounted faults without user registers; the workload populated/mlocked %lld pages" :
+		    "accounted faults without user registers (MAP_POPULATE, mlock, ...)", gself);
+		add(c, "failed or retried", "fexit", c->wit.fx_skip, -1, V_INFO,
+		    "failed/retried (not accounted)", c->wit.fx_skip,
+		    "handle_mm_fault results with VM_FAULT_ERROR or VM_FAULT_RETRY");
+	} else {
+		add(c, "faults", "fexit", 0, truth, V_INFO, "", -1, "fexit not attached");
+	}
+	if (r->wit_pe) {
+		pe = c->wit.pe_min + c->wit.pe_maj;
+		d = truth - pe;
+		add(c, "minor+major faults", "perf_event", pe, truth,
+		    d == 0 ? V_PASS : (r->wit_fx && d == gup) ? V_EXPLAINED : V_FAIL,
+		    d ? "gup faults (no perf event)" : "", d ? gup : -1,
+		    d == 0 ? "equals the ground truth" : (r->wit_fx && d == gup) ?
+		    "%lld fewer: exactly the get_user_pages faults (mm_account_fault fires no event without regs)" :
+		    "%lld fewer than the ground truth, not the gup count: unexplained", d);
+		add(c, "major faults", "perf_event", c->wit.pe_maj, c->truth_maj,
+		    c->wit.pe_maj == c->truth_maj ? V_PASS :
+		    (c->truth_maj - c->wit.pe_maj <= gup && c->truth_maj > c->wit.pe_maj) ? V_EXPLAINED : V_FAIL,
+		    "gup faults (no perf event)", gup, "differs by %+lld",
+		    c->wit.pe_maj - c->truth_maj);
+	}
+	if (r->wit_tp) {
+		tp = c->wit.tp_user + c->wit.tp_kernel;
+		d = tp - (truth - (r->wit_fx ? gup : 0));
+		add(c, "#PF entries (user+kernel)", "tracepoint", tp, truth,
+		    tp == truth ? V_PASS : (r->wit_fx && d == 0) ? V_EXPLAINED :
+		    (r->wit_fx && d > 0 && d <= c->wit.fx_skip) ? V_EXPLAINED : V_FAIL,
+		    d == 0 ? "gup faults (no #PF)" : d > 0 ? "failed faults (#PF, not accounted)" : "",
+		    d == 0 ? gup : d,
+		    d == 0 ? "differs by %+lld = -gup faults (no exception for get_user_pages)" :
+		    (d > 0 && d <= c->wit.fx_skip) ?
+		    "%+lld vs ground truth: gup faults missing, plus %lld #PFs that failed (<= %lld skipped results)" :
+		    "%+lld vs ground truth: not explained by gup (%lld) or failed faults (%lld)",
+		    tp - truth, d > 0 ? d : gup, c->wit.fx_skip);
+		add(c, "kernel-mode #PF on user addr", "tracepoint", c->wit.tp_kernel, hk ? kread : -1,
+		    V_INFO, "kernel-mode faults (copy_to_user ...)", c->wit.tp_kernel,
+		    hk ? "page_fault_kernel on user addresses; the workload read() into %lld fresh pages" :
+		    "page_fault_kernel on user addresses (counted in min_flt, shown as kernel)", kread);
+	}
+	if (r->wit_sw) {
+		long long tol = c->sched_ns / 50 + 2LL * r->nprocs * (1000000000LL / r->hz);
+
+		add(c, "CPU time", "sched_switch", c->wit.cpu_ns, c->sched_ns,
+		    llabs(c->wit.cpu_ns - c->sched_ns) <= tol ? V_PASS : V_FAIL,
+		    "on-CPU after the exit stop", -1,
+		    "vs schedstat at the exit stop: %+.3f ms (tolerance 2%% + 2 ticks per process = %.3f ms)",
+		    (c->wit.cpu_ns - c->sched_ns) / 1e6, tol / 1e6);
+	}
+}
+
+static void stats(struct winstats *s, const char *name, const struct checked *c, int which)
+{
+	double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, e;
+	int k, exact = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->name = name;
+	s->n = c->nwin;
+	for (k = 0; k < c->nwin; k++) {
+		const struct window *w = &c->win[k];
+		double x = which == 3 ? w->mod_cpu : w->mod_min + w->mod_maj;
+		double y = which == 0 ? w->fx : which == 1 ? w->pe : which == 2 ? w->tp : w->cpu;
+
+		e = fabs(y - x);
+		s->mae += e;
+		if (e > s->max)
+			s->max = e;
+		exact += e == 0;
+		sx += x, sy += y, sxx += x * x, syy += y * y, sxy += x * y;
+	}
+	if (c->nwin) {
+		double n = c->nwin, vx = n * sxx - sx * sx, vy = n * syy - sy * sy;
+
+		s->mae /= n;
+		s->exact_share = exact / n;
+		s->corr = vx > 0 && vy > 0 ? (n * sxy - sx * sy) / sqrt(vx * vy) : (vx == vy ? 1 : 0);
+	}
+}
+
+/* Re-bin the witness's buckets onto the module's windows. */
+static void windows(const struct record *r, struct checked *c)
+{
+	int k, b, j;
+
+	c->nwin = r->nsamples;
+	c->win = calloc(c->nwin ? c->nwin : 1, sizeof(*c->win));
+	for (k = 0; k < c->nwin; k++) {
+		const struct msample *s = &r->samples[k];
+
+		c->win[k].end_mono = s->mono_ns;
+		c->win[k].t = ((double)s->mono_ns - (double)r->release_mono_ns) / 1e9;
+		c->win[k].mod_min = s->min;
+		c->win[k].mod_maj = s->maj;
+		c->win[k].mod_cpu = s->cpu_ns;
+	}
+	if (!c->nwin)
+		return;
+	for (b = 0, k = 0; b < r->nbuckets; b++) {
+		const struct wbucket *x = &r->buckets[b];
+		unsigned long long end = x->mono_ns, start = end - (unsigned long long)(x->secs * 1e9);
+		long long f = x->c.fx_min + x->c.fx_maj;
+
+		while (k < c->nwin - 1 && c->win[k].end_mono < end)
+			k++;
+		if (c->win[k].end_mono < end)
+			continue;	/* after the last window */
+		c->win[k].fx += f;
+		c->win[k].pe += x->c.pe_min + x->c.pe_maj;
+		c->win[k].tp += x->c.tp_user + x->c.tp_kernel;
+		c->win[k].cpu += x->c.cpu_ns;
+		/* straddles a module boundary: its faults may belong on either side */
+		for (j = k > 0 ? k - 1 : 0; j <= k && f; j++) {
+			unsigned long long m = c->win[j].end_mono;
+
+			if (m + STAMP_SLACK_NS > start && m < end + STAMP_SLACK_NS) {
+				c->win[j].bound += f;
+				if (j + 1 < c->nwin)
+					c->win[j + 1].bound += f;
+			}
+		}
+	}
+}
+
+static void check_windows(const struct record *r, struct checked *c)
+{
+	struct winstats *s = &c->ws[0];
+	long long outside = 0, moved = 0;
+	int k, i;
+
+	stats(&c->ws[0], "fexit", c, 0);
+	stats(&c->ws[1], "perf_event", c, 1);
+	stats(&c->ws[2], "tracepoint", c, 2);
+	stats(&c->ws[3], "cpu (sched_switch)", c, 3);
+	if (!r->wit_fx || !c->nwin)
+		return;
+	if (r->self_registers)
+		for (i = 0; i < r->nprocs; i++)
+			outside += (r->procs[i].ru_min - r->procs[i].base_min - r->procs[i].self_reg_min) +
+				   (r->procs[i].ru_maj - r->procs[i].base_maj - r->procs[i].self_reg_maj);
+	for (k = 0; k < c->nwin; k++) {
+		const struct window *w = &c->win[k];
+		long long e = llabs(w->fx - (w->mod_min + w->mod_maj));
+
+		if (!e)
+			continue;
+		if (e <= w->bound) {
+			s->boundary_windows++;
+			moved += e;
+		} else if (r->self_registers && (k == 0 || k == c->nwin - 1) && e <= outside + w->bound) {
+			s->boundary_windows++;
+		} else {
+			s->unexplained++;
+			add(c, "window", "fexit", w->fx, w->mod_min + w->mod_maj, V_FAIL, "", -1,
+			    "window %d (t=%.3f s, seq %llu): module %lld, witness %lld, differs by %lld "
+			    "> %lld faults in buckets straddling its boundaries: unexplained",
+			    k, w->t, r->samples[k].seq, w->mod_min + w->mod_maj, w->fx,
+			    w->fx - (w->mod_min + w->mod_maj), w->bound);
+		}
+	}
+	s->boundary_moved = moved / 2;
+	add(c, "per-window faults", "fexit", c->nwin - s->unexplained, c->nwin,
+	    s->unexplained ? V_FAIL : s->boundary_windows ? V_EXPLAINED : V_PASS,
+	    "window-boundary effects", s->boundary_moved,
+	    "%d/%d windows equal; %d differ within the faults of buckets straddling a boundary "
+	    "(~%lld faults moved)%s; %d unexplained",
+	    (int)lround(s->exact_share * c->nwin), c->nwin, s->boundary_windows, s->boundary_moved,
+	    r->self_registers ? " or by faults outside registration in the first/last window" : "",
+	    s->unexplained);
+}
+
+void check_record(const struct record *r, struct checked *c)
+{
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < r->nprocs; i++) {
+		const struct proc_rec *p = &r->procs[i];
+
+		c->truth_min += p->ru_min - p->base_min;
+		c->truth_maj += p->ru_maj - p->base_maj;
+		c->truth_cpu += p->ru_cpu_ns;
+		c->pre_reg += p->base_min + p->base_maj;
+		c->sched_ns += p->sched_ns;
+		wcounts_add(&c->wit, &p->wit);
+		if (p->exit_status)
+			add(c, "exit status", "workload", p->exit_status, 0, V_FAIL, "", -1,
+			    "pid %d (%s) exited with status %d", p->pid, p->comm, p->exit_status);
+	}
+	for (i = 0; i < r->nsamples; i++) {
+		c->mod_min += r->samples[i].min;
+		c->mod_maj += r->samples[i].maj;
+		c->mod_cpu += r->samples[i].cpu_ns;
+	}
+	add(c, "before registration", "ground truth", c->pre_reg, -1, V_INFO,
+	    "faults before registration", c->pre_reg,
+	    "faults of the held child between fork and release: in wait4's rusage, "
+	    "seen by neither module nor witness, subtracted from the truth");
+	if (r->nsamples)
+		check_sequence(r, c);
+	else
+		add(c, "samples", "module", 0, 1, V_FAIL, "", -1, "no module samples recorded");
+	if (r->nsamples)
+		check_module(r, c);
+	if (r->have_witness)
+		check_witness(r, c);
+	windows(r, c);
+	check_windows(r, c);
+}
+
+void check_free(struct checked *c)
+{
+	free(c->win);
+	c->win = NULL;
+}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/* record.c - the run record in memory and as text; see record.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "record.h"
+
+void rec_init(struct record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->hz = 250;
+	r->period_ns = 50000000;
+}
+
+void rec_free(struct record *r)
+{
+	free(r->samples);
+	free(r->buckets);
+	memset(r, 0, sizeof(*r));
+}
+
+void rec_add_sample(struct record *r, const struct msample *s)
+{
+	if (r->nsamples == r->cap_samples) {
+		r->cap_samples = r->cap_samples ? 2 * r->cap_samples : 256;
+		r->samples = realloc(r->samples, r->cap_samples * sizeof(*s));
+		if (!r->samples)
+			abort();
+	}
+	r->samples[r->nsamples++] = *s;
+}
+
+void wcounts_add(struct wcounts *a, const struct wcounts *b)
+{
+	a->tp_user += b->tp_user;
+	a->tp_kernel += b->tp_kernel;
+	a->pe_min += b->pe_min;
+	a->pe_maj += b->pe_maj;
+	a->fx_min += b->fx_min;
+	a->fx_maj += b->fx_maj;
+	a->fx_gup += b->fx_gup;
+	a->fx_skip += b->fx_skip;
+	a->cpu_ns += b->cpu_ns;
+}
+
+void rec_add_bucket(struct record *r, long long seq, unsigned long long mono_ns,
+		    double secs, const struct wcounts *c)
+{
+	struct wbucket *b;
+
+	if (r->nbuckets && r->buckets[r->nbuckets - 1].seq == seq) {
+		wcounts_add(&r->buckets[r->nbuckets - 1].c, c);
+		return;
+	}
+	if (r->nbuckets == r->cap_buckets) {
+		r->cap_buckets = r->cap_buckets ? 2 * r->cap_buckets : 256;
+		r->buckets = realloc(r->buckets, r->cap_buckets * sizeof(*b));
+		if (!r->buckets)
+			abort();
+	}
+	b = &r->buckets[r->nbuckets++];
+	memset(b, 0, sizeof(*b));
+	b->seq = seq;
+	b->mono_ns = mono_ns;
+	b->secs = secs;
+	wcounts_add(&b->c, c);
+}
+
+#define WC_FMT "%lld %lld %lld %lld %lld %lld %lld %lld %lld"
+#define WC_ARGS(c) (c).tp_user, (c).tp_kernel, (c).pe_min, (c).pe_maj, \
+	(c).fx_min, (c).fx_maj, (c).fx_gup, (c).fx_skip, (c).cpu_ns
+#define WC_PTRS(c) &(c).tp_user, &(c).tp_kernel, &(c).pe_min, &(c).pe_maj, \
+	&(c).fx_min, &(c).fx_maj, &(c).fx_gup, &(c).fx_skip, &(c).cpu_ns
+
+int rec_save(const struct record *r, FILE *f)
+{
+	int i;
+
+	fprintf(f, "pfcompare-record 1\n");
+	fprintf(f, "scenario %s\n", r->scenario);
+	fprintf(f, "config self_registers=%d hz=%ld period_ns=%lld release_mono_ns=%llu lost=%lld\n",
+		r->self_registers, r->hz, r->period_ns, r->release_mono_ns, r->lost);
+	fprintf(f, "witness have=%d tp=%d pe=%d fx=%d sw=%d\n", r->have_witness,
+		r->wit_tp, r->wit_pe, r->wit_fx, r->wit_sw);
+	fprintf(f, "modstats handler_runs=%lld handler_avg_ns=%lld handler_max_ns=%lld period_mean_ns=%lld\n",
+		r->handler_runs, r->handler_avg_ns, r->handler_max_ns, r->period_mean_ns);
+	fprintf(f, "# proc pid comm base_min base_maj stat_min stat_maj sched_ns ru_min ru_maj ru_cpu_ns "
+		"mod_min mod_maj mod_cpu_ns self_reg_min self_reg_maj gup_pages kread_pages exit have_wit "
+		"tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns\n");
+	for (i = 0; i < r->nprocs; i++) {
+		const struct proc_rec *p = &r->procs[i];
+
+		fprintf(f, "proc %d %s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
+			WC_FMT "\n", p->pid, p->comm[0] ? p->comm : "-", p->base_min, p->base_maj,
+			p->stat_min, p->stat_maj, p->sched_ns, p->ru_min, p->ru_maj, p->ru_cpu_ns,
+			p->mod_min, p->mod_maj, p->mod_cpu_ns, p->self_reg_min, p->self_reg_maj,
+			p->gup_pages, p->kread_pages, p->exit_status, p->have_wit, WC_ARGS(p->wit));
+	}
+	fprintf(f, "# sample seq mono_ns jiffies min maj cpu_ns\n");
+	for (i = 0; i < r->nsamples; i++) {
+		const struct msample *s = &r->samples[i];
+
+		fprintf(f, "sample %llu %llu %lld %lld %lld %lld\n", s->seq, s->mono_ns,
+			s->jiffies, s->min, s->maj, s->cpu_ns);
+	}
+	fprintf(f, "# bucket seq mono_ns secs tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns\n");
+	for (i = 0; i < r->nbuckets; i++) {
+		const struct wbucket *b = &r->buckets[i];
+
+		fprintf(f, "bucket %lld %llu %.6f " WC_FMT "\n", b->seq, b->mono_ns, b->secs,
+			WC_ARGS(b->c));
+	}
+	for (i = 0; i < r->nprogs; i++)
+		fprintf(f, "prog %s %lld %lld\n", r->progs[i].name, r->progs[i].run_cnt,
+			r->progs[i].run_time_ns);
+	fprintf(f, "end\n");
+	return ferror(f) ? -1 : 0;
+}
+
+static int kv(const char *line, const char *key, long long *v)
+{
+	const char *p = strstr(line, key);
+	size_t n = strlen(key);
+
+	if (!p || p[n] != '=')
+		return -1;
+	*v = strtoll(p + n + 1, NULL, 10);
+	return 0;
+}
+
+int rec_load(struct record *r, FILE *f, const char *name)
+{
+	char line[1024];
+	int ln = 0, ended = 0;
+	long long v;
+
+	rec_init(r);
+	while (fgets(line, sizeof(line), f)) {
+		ln++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		if (ln == 1) {
+			if (strncmp(line, "pfcompare-record 1", 18))
+				goto bad;
+		} else if (!strncmp(line, "scenario ", 9)) {
+			if (sscanf(line + 9, "%31s", r->scenario) != 1)
+				goto bad;
+		} else if (!strncmp(line, "config ", 7)) {
+			if (kv(line, "self_registers", &v))
+				goto bad;
+			r->self_registers = v;
+			if (!kv(line, "hz", &v))
+				r->hz = v;
+			kv(line, "period_ns", &r->period_ns);
+			if (!kv(line, "release_mono_ns", &v))
+				r->release_mono_ns = v;
+			kv(line, "lost", &r->lost);
+		} else if (!strncmp(line, "witness ", 8)) {
+			if (kv(line, "have", &v))
+				goto bad;
+			r->have_witness = v;
+			r->wit_tp = !kv(line, "tp", &v) && v;
+			r->wit_pe = !kv(line, "pe", &v) && v;
+			r->wit_fx = !kv(line, "fx", &v) && v;
+			r->wit_sw = !kv(line, "sw", &v) && v;
+		} else if (!strncmp(line, "modstats ", 9)) {
+			kv(line, "handler_runs", &r->handler_runs);
+			kv(line, "handler_avg_ns", &r->handler_avg_ns);
+			kv(line, "handler_max_ns", &r->handler_max_ns);
+			kv(line, "period_mean_ns", &r->period_mean_ns);
+		} else if (!strncmp(line, "proc ", 5)) {
+			struct proc_rec *p;
+			int hw;
+
+			if (r->nprocs == REC_MAX_PROCS)
+				goto bad;
+			p = &r->procs[r->nprocs];
+			memset(p, 0, sizeof(*p));
+			if (sscanf(line + 5, "%d %31s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
+				   WC_FMT, &p->pid, p->comm, &p->base_min, &p->base_maj,
+				   &p->stat_min, &p->stat_maj, &p->sched_ns, &p->ru_min, &p->ru_maj,
+				   &p->ru_cpu_ns, &p->mod_min, &p->mod_maj, &p->mod_cpu_ns,
+				   &p->self_reg_min, &p->self_reg_maj, &p->gup_pages, &p->kread_pages,
+				   &p->exit_status, &hw, WC_PTRS(p->wit)) != 28)
+				goto bad;
+			p->have_wit = hw;
+			r->nprocs++;
+		} else if (!strncmp(line, "sample ", 7)) {
+			struct msample s;
+
+			if (sscanf(line + 7, "%llu %llu %lld %lld %lld %lld", &s.seq, &s.mono_ns,
+				   &s.jiffies, &s.min, &s.maj, &s.cpu_ns) != 6)
+				goto bad;
+			rec_add_sample(r, &s);
+		} else if (!strncmp(line, "bucket ", 7)) {
+			struct wcounts c;
+			unsigned long long mono;
+			long long seq;
+			double secs;
+
+			if (sscanf(line + 7, "%lld %llu %lf " WC_FMT, &seq, &mono, &secs,
+				   WC_PTRS(c)) != 12)
+				goto bad;
+			rec_add_bucket(r, seq, mono, secs, &c);
+		} else if (!strncmp(line, "prog ", 5)) {
+			struct wprog *p = &r->progs[r->nprogs];
+
+			if (r->nprogs == 16 ||
+			    sscanf(line + 5, "%31s %lld %lld", p->name, &p->run_cnt,
+				   &p->run_time_ns) != 3)
+				goto bad;
+			r->nprogs++;
+		} else if (!strncmp(line, "end", 3)) {
+			ended = 1;
+		} else {
+			goto bad;
+		}
+	}
+	if (!ln) {
+		fprintf(stderr, "pfcompare: %s: empty recording\n", name);
+		return -1;
+	}
+	if (!ended) {
+		fprintf(stderr, "pfcompare: %s: truncated recording (no 'end' line)\n", name);
+		return -1;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "pfcompare: %s:%d: malformed line: %s", name, ln, line);
+	return -1;
+}

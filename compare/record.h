@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * record.h - everything one `pfcompare run` collected: the processes'
+ * ground truth, the module's samples and per-process view, the witness's
+ * buckets and totals.  The checker works on this alone, so a run saved with
+ * --record and re-read by `pfcompare check` is judged exactly as live.
+ */
+#ifndef PFCOMPARE_RECORD_H
+#define PFCOMPARE_RECORD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define REC_MAX_PROCS 64
+
+/* Witness counters (one bucket, or one process's totals). */
+struct wcounts {
+	long long tp_user, tp_kernel, pe_min, pe_maj;
+	long long fx_min, fx_maj, fx_gup, fx_skip, cpu_ns;
+};
+
+struct proc_rec {
+	int pid;
+	char comm[32];
+	/* /proc/PID/stat while held, just after registration: what the
+	 * module calls base (faults before registration) */
+	long long base_min, base_maj;
+	/* /proc/PID/stat and sum of task schedstat at the ptrace exit stop */
+	long long stat_min, stat_maj, sched_ns;
+	/* wait4() rusage: the kernel's own final accounting */
+	long long ru_min, ru_maj, ru_cpu_ns;
+	/* /proc/mp3/tasks at the exit stop (since registration), -1: none */
+	long long mod_min, mod_maj, mod_cpu_ns;
+	/* what the workload says about itself, -1 when it does not say */
+	long long self_reg_min, self_reg_maj;	/* work's "registered" line */
+	long long gup_pages, kread_pages;
+	struct wcounts wit;			/* witness totals for this pid */
+	bool have_wit;
+	int exit_status;
+};
+
+struct msample {
+	unsigned long long seq, mono_ns;
+	long long jiffies, min, maj, cpu_ns;
+};
+
+struct wbucket {	/* summed over the run's processes */
+	long long seq;
+	unsigned long long mono_ns;	/* end of the bucket */
+	double secs;			/* its length */
+	struct wcounts c;
+};
+
+struct wprog {
+	char name[32];
+	long long run_cnt, run_time_ns;
+};
+
+struct record {
+	char scenario[32];
+	bool self_registers;		/* workload registers itself (work) */
+	bool wit_tp, wit_pe, wit_fx, wit_sw, have_witness;
+	unsigned long long release_mono_ns, end_mono_ns;	/* end: all reaped */
+	long hz;
+	long long period_ns;
+	int nprocs;
+	struct proc_rec procs[REC_MAX_PROCS];
+	int nsamples, cap_samples;
+	struct msample *samples;
+	int nbuckets, cap_buckets;
+	struct wbucket *buckets;
+	int nprogs;
+	struct wprog progs[16];
+	long long handler_avg_ns, handler_max_ns, handler_runs, period_mean_ns;
+	long long lost;
+};
+
+void rec_init(struct record *r);
+void rec_free(struct record *r);
+void rec_add_sample(struct record *r, const struct msample *s);
+/* Add witness counts ending at @mono_ns to the bucket with @seq. */
+void rec_add_bucket(struct record *r, long long seq, unsigned long long mono_ns,
+		    double secs, const struct wcounts *c);
+void wcounts_add(struct wcounts *a, const struct wcounts *b);
+
+/* Text form (docs/compare.md, "Recordings"): one line per item. */
+int rec_save(const struct record *r, FILE *f);
+/* Returns 0, or -1 with a message on stderr naming the bad line. */
+int rec_load(struct record *r, FILE *f, const char *name);
+
+#endif

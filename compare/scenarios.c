@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scenarios.c - the eight built-in scenarios.  Sizes: SCALE_FULL for
+ * `pfcompare run` and the report, SCALE_TEST (--scale test) for the VM
+ * tests, chosen so each runs in a few seconds under TCG; docs/compare.md
+ * lists both.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "scenarios.h"
+
+#define MEMCG "/sys/fs/cgroup/pfcompare"
+
+static void one(struct plan *p, const char *cmd)
+{
+	p->nprocs = 1;
+	snprintf(p->cmd[0], sizeof(p->cmd[0]), "%s", cmd);
+}
+
+static void b_random(struct plan *p, enum scale s)
+{
+	one(p, s == SCALE_FULL ? "work 32 R 4000" : "work 8 R 1500");
+	snprintf(p->env, sizeof(p->env), "PFPROF_WORK_ITER=%d PFPROF_WORK_SLEEP_MS=%d",
+		 s == SCALE_FULL ? 8 : 3, s == SCALE_FULL ? 150 : 100);
+	p->self_registers = true;
+}
+
+static void b_locality(struct plan *p, enum scale s)
+{
+	one(p, s == SCALE_FULL ? "work 32 L 20000" : "work 8 L 6000");
+	snprintf(p->env, sizeof(p->env), "PFPROF_WORK_ITER=%d PFPROF_WORK_SLEEP_MS=%d",
+		 s == SCALE_FULL ? 8 : 3, s == SCALE_FULL ? 150 : 100);
+	p->self_registers = true;
+}
+
+static void b_threads(struct plan *p, enum scale s)
+{
+	one(p, s == SCALE_FULL ? "pfscenario threads 8 4 6000" : "pfscenario threads 4 2 1500");
+}
+
+static void b_churn(struct plan *p, enum scale s)
+{
+	int i, n = s == SCALE_FULL ? 32 : 12;
+
+	p->nprocs = n;
+	for (i = 0; i < n; i++)
+		snprintf(p->cmd[i], sizeof(p->cmd[i]), "pfscenario churn-worker %d %d", i,
+			 s == SCALE_FULL ? 128 : 32);
+}
+
+static void b_populate(struct plan *p, enum scale s)
+{
+	one(p, s == SCALE_FULL ? "pfscenario populate 16 16 16" : "pfscenario populate 2 2 2");
+}
+
+static void b_filemap(struct plan *p, enum scale s)
+{
+	int mb = s == SCALE_FULL ? 32 : 4;
+
+	one(p, "pfscenario filemap /mnt/pfc/data");
+	snprintf(p->setup, sizeof(p->setup),
+		 "set -e; umount /mnt/pfc 2>/dev/null || true; mkdir -p /mnt/pfc; "
+		 "rm -f /tmp/pfc.img; dd if=/dev/zero of=/tmp/pfc.img bs=1M count=%d 2>/dev/null; "
+		 "mke2fs -q -F /tmp/pfc.img >/dev/null 2>&1; mount -o loop /tmp/pfc.img /mnt/pfc; "
+		 "dd if=/dev/urandom of=/mnt/pfc/data bs=1M count=%d 2>/dev/null; sync; "
+		 "echo 3 > /proc/sys/vm/drop_caches", mb + 8, mb);
+	snprintf(p->teardown, sizeof(p->teardown), "umount /mnt/pfc; rm -f /tmp/pfc.img");
+}
+
+static void b_swap(struct plan *p, enum scale s)
+{
+	one(p, s == SCALE_FULL ? "work 96 R 20000" : "work 48 R 10000");
+	snprintf(p->env, sizeof(p->env), "PFPROF_WORK_ITER=%d PFPROF_WORK_SLEEP_MS=0",
+		 s == SCALE_FULL ? 3 : 2);
+	snprintf(p->setup, sizeof(p->setup),
+		 "set -e; grep -q . /proc/swaps && [ $(wc -l < /proc/swaps) -gt 1 ] || "
+		 "{ echo 'no swap device' >&2; exit 1; }; "
+		 "echo +memory > /sys/fs/cgroup/cgroup.subtree_control; mkdir -p " MEMCG "; "
+		 "echo %s > " MEMCG "/memory.max", s == SCALE_FULL ? "32M" : "16M");
+	p->cgroup = MEMCG;
+	p->self_registers = true;
+}
+
+static void b_read(struct plan *p, enum scale s)
+{
+	int mb = s == SCALE_FULL ? 8 : 2;
+
+	one(p, s == SCALE_FULL ? "pfscenario readfresh /tmp/pfc-read 8" :
+	    "pfscenario readfresh /tmp/pfc-read 2");
+	snprintf(p->setup, sizeof(p->setup),
+		 "dd if=/dev/urandom of=/tmp/pfc-read bs=1M count=%d 2>/dev/null", mb);
+	snprintf(p->teardown, sizeof(p->teardown), "rm -f /tmp/pfc-read");
+}
+
+const struct scenario scenarios[] = {
+	{ "random", "anonymous random (work R)",
+	  "faults outside work's own registration", b_random },
+	{ "locality", "locality (work L)",
+	  "faults outside work's own registration", b_locality },
+	{ "threads", "multithreaded (threads fault and exit)",
+	  "none beyond window boundaries", b_threads },
+	{ "churn", "fork/exit churn (processes die between samples)",
+	  "none beyond window boundaries", b_churn },
+	{ "populate", "MAP_POPULATE + mlock",
+	  "get_user_pages faults: no perf event, no tracepoint", b_populate },
+	{ "filemap", "file-backed mmap after drop_caches (major faults)",
+	  "major faults; retried faults (VM_FAULT_RETRY)", b_filemap },
+	{ "swap", "swap thrash in a memory cgroup (major faults)",
+	  "major faults; retried faults; outside registration", b_swap },
+	{ "read", "read() into fresh buffers (kernel-mode faults)",
+	  "kernel-mode faults on user addresses (page_fault_kernel)", b_read },
+};
+const int nscenarios = sizeof(scenarios) / sizeof(scenarios[0]);
+
+const struct scenario *scenario_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < nscenarios; i++)
+		if (!strcmp(scenarios[i].name, name))
+			return &scenarios[i];
+	return NULL;
+}

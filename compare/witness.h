@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * witness.h - run the eBPF witness (bpf/pfwitness, docs/witness.md) as a
+ * child process on a set of PIDs and read its CSV series and totals.
+ */
+#ifndef PFCOMPARE_WITNESS_H
+#define PFCOMPARE_WITNESS_H
+
+#include <sys/types.h>
+
+#include "record.h"
+
+struct witness {
+	pid_t pid;
+	char out[64], err[64];	/* temporary files: CSV stdout, stderr */
+};
+
+/*
+ * Start `pfwitness --csv -p PID... INTERVAL` and wait until its targets
+ * are in its maps (its first interval is out).  0 or -1 with a message.
+ */
+int witness_start(struct witness *w, const char *prog, const pid_t *pids, int n,
+		  double interval);
+/* SIGINT it, wait, parse into @r (buckets, per-pid totals, programs). */
+int witness_stop(struct witness *w, struct record *r);
+
+#endif
