@@ -43,6 +43,9 @@ struct {
 	__type(value, __u64);
 } oncpu_since SEC(".maps");
 
+/* Events not counted because the counts map was full. */
+__u64 lost_map_full = 0;
+
 /* Written by the "stamp" program, read by user space. */
 struct pfw_stamp stamp = {};
 
@@ -71,7 +74,10 @@ static __always_inline struct pfw_counts *lookup(void)
 		return c;
 	bpf_get_current_comm(zero.comm, sizeof(zero.comm));
 	bpf_map_update_elem(&counts, &key, &zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&counts, &key);
+	c = bpf_map_lookup_elem(&counts, &key);
+	if (!c)		/* map full: say so at exit */
+		__sync_fetch_and_add(&lost_map_full, 1);
+	return c;
 }
 
 /*

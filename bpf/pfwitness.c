@@ -563,7 +563,7 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
-	pfw_out_end(stdout, env.fmt, &now, ps, i);
+	pfw_out_end(stdout, env.fmt, &now, ps, i, skel->bss->lost_map_full);
 	err = 0;
 	if (child) {
 		if (!child_done) {

@@ -235,7 +235,7 @@ void pfw_out_interval(FILE *f, enum pfw_format fmt, int seq, __u64 jiffies,
 }
 
 void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
-		 const struct pfw_prog_stat *ps, int nps)
+		 const struct pfw_prog_stat *ps, int nps, __u64 lost_map_full)
 {
 	int i, shown = 0;
 
@@ -287,6 +287,10 @@ void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
 		shown++;
 	}
 	if (fmt == PFW_JSON)
-		fprintf(f, "]}\n");
+		fprintf(f, "],\n\"lost_map_full\":%llu}\n", lost_map_full);
+	else if (fmt == PFW_CSV)
+		fprintf(f, "lost,,,,,,map_full,%llu\n", lost_map_full);
+	else
+		fprintf(f, "Events not counted (counts map full): %llu\n", lost_map_full);
 	fflush(f);
 }

@@ -44,6 +44,6 @@ void pfw_out_interval(FILE *f, enum pfw_format fmt, int seq, __u64 jiffies,
 		      __u64 mono_ns, double secs, const struct pfw_snap *now,
 		      const struct pfw_snap *prev, const struct pfw_sources *src);
 void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
-		 const struct pfw_prog_stat *ps, int nps);
+		 const struct pfw_prog_stat *ps, int nps, __u64 lost_map_full);
 
 #endif
