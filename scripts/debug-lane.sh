@@ -67,12 +67,15 @@ done
 post="sh /pfprof/tests/debug/kmemleak-check.sh mp3 ${mods[*]}"
 
 mkdir -p "$(dirname "$log")"
+# The console shows warnings and worse (loglevel=5; vm/run.sh's default is
+# quiet loglevel=3): lockdep, WARN and RCU-stall reports then reach the log
+# even when the guest hangs before init prints its dmesg.
 echo "# debug lane: kernel $DEBUG_KERNEL_RELEASE from $DEBUG_KERNEL_DIR ($DEBUG_KERNEL_ORIGIN)"
 echo "# debug lane: tests: ${*:-all}; guest env: ${PFPROF_DEBUG_ENV:-none}; timeout ${timeout_s}s"
 echo "# debug lane: console log: $log"
 start=$(date +%s)
 "$top/tests/run.sh" --vm-only \
-	--vm-args "--payload $top/build/payload-debug --kernel $DEBUG_BZIMAGE --kmoddir none --cpu max,la57=off --timeout $timeout_s --mem $mem --swap $swap --log $log" \
+	--vm-args "--payload $top/build/payload-debug --kernel $DEBUG_BZIMAGE --kmoddir none --cpu max,la57=off --timeout $timeout_s --mem $mem --swap $swap --log $log --append loglevel=5" \
 	--guest-pre "$pre" --guest-post "$post" "$@"
 rc=$?
 el=$(( $(date +%s) - start ))

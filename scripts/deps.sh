@@ -6,7 +6,7 @@ set -eu
 KPKGS="linux-image-amd64 linux-headers-amd64"
 PKGS="make gcc libc6-dev qemu-system-x86 busybox-static cpio xz-utils kmod
  clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev gnuplot-nox jq
- python3 linux-source-6.1 bpftrace procps"
+ python3 linux-source-6.1 bpftrace procps linux-perf"
 
 missing=""
 for p in $KPKGS $PKGS; do
