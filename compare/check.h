@@ -48,7 +48,7 @@ struct checked {
 	struct window *win;
 	int nwin;
 	/* totals, for the table and JSON */
-	long long truth_min, truth_maj, truth_cpu, pre_reg, sched_ns;
+	long long truth_min, truth_maj, truth_cpu, pre_reg, sched_ns, cpu_after_stop;
 	long long mod_min, mod_maj, mod_cpu;
 	struct wcounts wit;
 };

@@ -50,15 +50,44 @@ static int sh(const char *cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/*
+ * Wait until @pid sleeps (state S: blocked in its read() of the go pipe),
+ * so that nothing it does runs between our base reading and the release.
+ */
+static int wait_blocked(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	int i, fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (i = 0; i < 10000; i++) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return -1;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return -1;
+		buf[n] = 0;
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return 0;
+		pf_msleep(1);
+	}
+	fprintf(stderr, "pfcompare: child %d never blocked before exec\n", (int)pid);
+	return -1;
+}
+
 /* Fork a child that waits for a byte on a pipe, then execs @cmd. */
 static int spawn(struct child *c, const char *cmd, const char *env)
 {
-	int go[2], out[2];
+	int go[2], out[2], ready[2];
 	char buf[160], ebuf[160], *argv[16], *sv = NULL, *t;
 	int argc = 0;
 
 	snprintf(buf, sizeof(buf), "%s", cmd);
-	if (pipe2(go, O_CLOEXEC) || pipe2(out, O_CLOEXEC))
+	if (pipe2(go, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
 		return -1;
 	c->pid = fork();
 	if (c->pid < 0)
@@ -74,7 +103,7 @@ static int spawn(struct child *c, const char *cmd, const char *env)
 			argv[argc++] = t;
 		argv[argc] = NULL;
 		dup2(out[1], 1);
-		if (read(go[0], &b, 1) != 1)
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
 			_exit(125);
 		execvp(argv[0], argv);
 		fprintf(stderr, "pfcompare: cannot run %s: %s\n", argv[0], strerror(errno));
@@ -82,6 +111,12 @@ static int spawn(struct child *c, const char *cmd, const char *env)
 	}
 	close(go[0]);
 	close(out[1]);
+	close(ready[1]);
+	if (read(ready[0], buf, 1) != 1 || wait_blocked(c->pid)) {
+		close(ready[0]);
+		return -1;
+	}
+	close(ready[0]);
 	c->go_fd = go[1];
 	c->out_fd = out[0];
 	fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
@@ -227,6 +262,16 @@ int collect_run(const struct plan *pl, const struct collect_opts *o, struct reco
 		if (pf_read_procstat(ch[i].pid, &ps) == 0) {
 			p->base_min = ps.min_flt;
 			p->base_maj = ps.maj_flt;
+		}
+		p->base_cpu_ns = pf_read_runtime_ns(ch[i].pid);
+		if (getenv("PFCOMPARE_DEBUG")) {
+			char cmdl[512];
+
+			snprintf(cmdl, sizeof(cmdl), "(cut -d\" \" -f1-12 /proc/%d/stat; head -1 /proc/%d/status; grep '^%d ' /proc/mp3/tasks; cat /proc/%d/stack) >&2",
+				 (int)ch[i].pid, (int)ch[i].pid, (int)ch[i].pid, (int)ch[i].pid);
+			sh(cmdl);
+			pf_msleep(300);
+			sh(cmdl);
 		}
 		if (o->trace_exit &&
 		    ptrace(PTRACE_SEIZE, ch[i].pid, 0, PTRACE_O_TRACEEXIT)) {

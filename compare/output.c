@@ -152,8 +152,9 @@ void out_json(FILE *f, const struct record *r, const struct checked *c, const ch
 	}
 	fprintf(f, "],\"programs\":[");
 	for (i = 0; i < r->nprogs; i++)
-		fprintf(f, "%s{\"name\":\"%s\",\"run_cnt\":%lld,\"run_time_ns\":%lld}", i ? "," : "",
-			r->progs[i].name, r->progs[i].run_cnt, r->progs[i].run_time_ns);
+		fprintf(f, "%s{\"name\":\"%s\",\"run_cnt\":%lld,\"run_time_ns\":%lld,"
+			"\"recursion_misses\":%lld}", i ? "," : "", r->progs[i].name,
+			r->progs[i].run_cnt, r->progs[i].run_time_ns, r->progs[i].misses);
 	fprintf(f, "]}\n");
 }
 

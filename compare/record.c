@@ -84,14 +84,14 @@ int rec_save(const struct record *r, FILE *f)
 		r->wit_tp, r->wit_pe, r->wit_fx, r->wit_sw);
 	fprintf(f, "modstats handler_runs=%lld handler_avg_ns=%lld handler_max_ns=%lld period_mean_ns=%lld\n",
 		r->handler_runs, r->handler_avg_ns, r->handler_max_ns, r->period_mean_ns);
-	fprintf(f, "# proc pid comm base_min base_maj stat_min stat_maj sched_ns ru_min ru_maj ru_cpu_ns "
+	fprintf(f, "# proc pid comm base_min base_maj base_cpu_ns stat_min stat_maj sched_ns ru_min ru_maj ru_cpu_ns "
 		"mod_min mod_maj mod_cpu_ns self_reg_min self_reg_maj gup_pages kread_pages exit have_wit "
 		"tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns\n");
 	for (i = 0; i < r->nprocs; i++) {
 		const struct proc_rec *p = &r->procs[i];
 
-		fprintf(f, "proc %d %s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
-			WC_FMT "\n", p->pid, p->comm[0] ? p->comm : "-", p->base_min, p->base_maj,
+		fprintf(f, "proc %d %s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
+			WC_FMT "\n", p->pid, p->comm[0] ? p->comm : "-", p->base_min, p->base_maj, p->base_cpu_ns,
 			p->stat_min, p->stat_maj, p->sched_ns, p->ru_min, p->ru_maj, p->ru_cpu_ns,
 			p->mod_min, p->mod_maj, p->mod_cpu_ns, p->self_reg_min, p->self_reg_maj,
 			p->gup_pages, p->kread_pages, p->exit_status, p->have_wit, WC_ARGS(p->wit));
@@ -111,8 +111,8 @@ int rec_save(const struct record *r, FILE *f)
 			WC_ARGS(b->c));
 	}
 	for (i = 0; i < r->nprogs; i++)
-		fprintf(f, "prog %s %lld %lld\n", r->progs[i].name, r->progs[i].run_cnt,
-			r->progs[i].run_time_ns);
+		fprintf(f, "prog %s %lld %lld %lld\n", r->progs[i].name, r->progs[i].run_cnt,
+			r->progs[i].run_time_ns, r->progs[i].misses);
 	fprintf(f, "end\n");
 	return ferror(f) ? -1 : 0;
 }
@@ -176,12 +176,12 @@ int rec_load(struct record *r, FILE *f, const char *name)
 				goto bad;
 			p = &r->procs[r->nprocs];
 			memset(p, 0, sizeof(*p));
-			if (sscanf(line + 5, "%d %31s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
-				   WC_FMT, &p->pid, p->comm, &p->base_min, &p->base_maj,
+			if (sscanf(line + 5, "%d %31s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
+				   WC_FMT, &p->pid, p->comm, &p->base_min, &p->base_maj, &p->base_cpu_ns,
 				   &p->stat_min, &p->stat_maj, &p->sched_ns, &p->ru_min, &p->ru_maj,
 				   &p->ru_cpu_ns, &p->mod_min, &p->mod_maj, &p->mod_cpu_ns,
 				   &p->self_reg_min, &p->self_reg_maj, &p->gup_pages, &p->kread_pages,
-				   &p->exit_status, &hw, WC_PTRS(p->wit)) != 28)
+				   &p->exit_status, &hw, WC_PTRS(p->wit)) != 29)
 				goto bad;
 			p->have_wit = hw;
 			r->nprocs++;
@@ -206,8 +206,8 @@ int rec_load(struct record *r, FILE *f, const char *name)
 			struct wprog *p = &r->progs[r->nprogs];
 
 			if (r->nprogs == 16 ||
-			    sscanf(line + 5, "%31s %lld %lld", p->name, &p->run_cnt,
-				   &p->run_time_ns) != 3)
+			    sscanf(line + 5, "%31s %lld %lld %lld", p->name, &p->run_cnt,
+				   &p->run_time_ns, &p->misses) < 3)
 				goto bad;
 			r->nprogs++;
 		} else if (!strncmp(line, "end", 3)) {

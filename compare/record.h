@@ -24,7 +24,7 @@ struct proc_rec {
 	char comm[32];
 	/* /proc/PID/stat while held, just after registration: what the
 	 * module calls base (faults before registration) */
-	long long base_min, base_maj;
+	long long base_min, base_maj, base_cpu_ns;	/* + schedstat sum */
 	/* /proc/PID/stat and sum of task schedstat at the ptrace exit stop */
 	long long stat_min, stat_maj, sched_ns;
 	/* wait4() rusage: the kernel's own final accounting */
@@ -53,7 +53,7 @@ struct wbucket {	/* summed over the run's processes */
 
 struct wprog {
 	char name[32];
-	long long run_cnt, run_time_ns;
+	long long run_cnt, run_time_ns, misses;	/* BPF stats */
 };
 
 struct record {

@@ -54,18 +54,34 @@ static void b_populate(struct plan *p, enum scale s)
 	one(p, s == SCALE_FULL ? "pfscenario populate 16 16 16" : "pfscenario populate 2 2 2");
 }
 
+/*
+ * A file on ext2 (loop device on a tmpfs image) whose page cache
+ * drop_caches empties; where the VM cannot mount ext2/ext4 (the stock
+ * kernel's ext4 needs the crc32c module), a tmpfs file written inside a
+ * small memory cgroup, so its pages are swapped out: either way, mapping
+ * and reading it takes major faults.
+ */
+#define FILECG "/sys/fs/cgroup/pfcompare-file"
 static void b_filemap(struct plan *p, enum scale s)
 {
-	int mb = s == SCALE_FULL ? 32 : 4;
+	int mb = s == SCALE_FULL ? 32 : 12;
 
 	one(p, "pfscenario filemap /mnt/pfc/data");
 	snprintf(p->setup, sizeof(p->setup),
-		 "set -e; umount /mnt/pfc 2>/dev/null || true; mkdir -p /mnt/pfc; "
-		 "rm -f /tmp/pfc.img; dd if=/dev/zero of=/tmp/pfc.img bs=1M count=%d 2>/dev/null; "
-		 "mke2fs -q -F /tmp/pfc.img >/dev/null 2>&1; mount -o loop /tmp/pfc.img /mnt/pfc; "
+		 "set -e; umount /mnt/pfc 2>/dev/null || true; mkdir -p /mnt/pfc; rm -f /tmp/pfc.img; "
+		 "echo +memory > /sys/fs/cgroup/cgroup.subtree_control; mkdir -p " FILECG "; "
+		 "echo %s > " FILECG "/memory.max; "
+		 "if dd if=/dev/zero of=/tmp/pfc.img bs=1M count=%d 2>/dev/null && "
+		 "mke2fs -q -F /tmp/pfc.img >/dev/null 2>&1 && mount -o loop /tmp/pfc.img /mnt/pfc 2>/dev/null; then "
+		 "echo 'pfcompare: filemap: ext2 on loop, page cache dropped' >&2; "
 		 "dd if=/dev/urandom of=/mnt/pfc/data bs=1M count=%d 2>/dev/null; sync; "
-		 "echo 3 > /proc/sys/vm/drop_caches", mb + 8, mb);
+		 "echo 3 > /proc/sys/vm/drop_caches; else rm -f /tmp/pfc.img; "
+		 "mount -t tmpfs tmpfs /mnt/pfc; "
+		 "echo 'pfcompare: filemap: no ext2/ext4 here; tmpfs file swapped out by a memory cgroup' >&2; "
+		 "sh -c 'echo $$ > " FILECG "/cgroup.procs; exec dd if=/dev/urandom of=/mnt/pfc/data bs=1M count=%d 2>/dev/null'; fi",
+		 s == SCALE_FULL ? "8M" : "4M", mb + 8, mb, mb);
 	snprintf(p->teardown, sizeof(p->teardown), "umount /mnt/pfc; rm -f /tmp/pfc.img");
+	p->cgroup = FILECG;
 }
 
 static void b_swap(struct plan *p, enum scale s)

@@ -171,6 +171,8 @@ int witness_stop(struct witness *w, struct record *r)
 			snprintf(g->name, sizeof(g->name), "%s", f[6]);
 			g->run_cnt = atoll(f[7] + strcspn(f[7], "=") + 1);
 			g->run_time_ns = atoll(f[8] + strcspn(f[8], "=") + 1);
+			if (n >= 11)
+				g->misses = atoll(f[10] + strcspn(f[10], "=") + 1);
 		}
 	}
 	fclose(in);
