@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * 90-pidreuse: a registered process exits and a new process gets the same
- * PID (via /proc/sys/kernel/ns_last_pid) before the next sample.  The new
- * process must not be profiled: its faults never reach the samples, the
- * old registration is dropped, and "U <pid>" no longer finds anything.
+ * PID before the next sample.  The new process must not be profiled: its
+ * faults never reach the samples, the old registration is dropped, and
+ * "U <pid>" no longer finds anything.
+ *
+ * The PID is reused through /proc/sys/kernel/ns_last_pid where the kernel
+ * has it (CONFIG_CHECKPOINT_RESTORE, as Debian's); elsewhere (the debug
+ * lane's kernel) through pid_max: with pid_max = 301 the only PID left to
+ * allocate once the cursor has passed 300 is 300 (RESERVED_PIDS), so A is
+ * made PID 300 and B, the next process after A dies, gets it too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +45,35 @@ static int faulter(void *arg)
 	return 0;
 }
 
+#define PID_MAX "/proc/sys/kernel/pid_max"
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), n = strlen(val), rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = write(fd, val, n) == n ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+/* Spawn A (held); in pid_max mode, until it is PID 300. */
+static void spawn_a(struct pf_child *a, bool via_pid_max)
+{
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (pf_spawn_held(a, sleeper, NULL))
+			tap_bail("fork");
+		if (!via_pid_max || a->pid == 300)
+			return;
+		kill(a->pid, SIGKILL);
+		waitpid(a->pid, NULL, 0);
+	}
+	tap_bail("never got PID 300 with pid_max = 301");
+}
+
 int main(void)
 {
 	struct pf_child a, b;
@@ -47,7 +82,8 @@ int main(void)
 	struct mp3buf m;
 	uint64_t next, lost = 0;
 	long ring_min = 0;
-	char line[32];
+	char line[32], old_max[32] = "";
+	bool via_pid_max;
 	int fd, n;
 
 	tap_plan(7);
@@ -55,7 +91,19 @@ int main(void)
 		tap_bail("cannot load mp3.ko");
 	if (mp3buf_open(&m, "/dev/mp3", false) || !m.hdr)
 		tap_bail("map");
-	pf_spawn_held(&a, sleeper, NULL);
+	/* PFPROF_PIDREUSE_PID_MAX=1 forces the fallback (to test it here). */
+	via_pid_max = getenv("PFPROF_PIDREUSE_PID_MAX") ||
+		      access("/proc/sys/kernel/ns_last_pid", W_OK) != 0;
+	if (via_pid_max) {
+		FILE *f = fopen(PID_MAX, "r");
+
+		if (!f || !fgets(old_max, sizeof(old_max), f) || write_file(PID_MAX, "301"))
+			tap_bail("no ns_last_pid, and cannot set pid_max");
+		fclose(f);
+		tap_diag("no ns_last_pid: PID reuse through pid_max = 301 (was %.*s)",
+			 (int)strcspn(old_max, "\n"), old_max);
+	}
+	spawn_a(&a, via_pid_max);
 	tap_ok(pf_reg(a.pid) == 0, "register process A (pid %d)", a.pid);
 	pf_msleep(120);
 	next = mp3buf_written(&m);
@@ -63,12 +111,16 @@ int main(void)
 	/* A dies; B is created with A's PID right away. */
 	kill(a.pid, SIGKILL);
 	waitpid(a.pid, NULL, 0);
-	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
-	n = snprintf(line, sizeof(line), "%d", a.pid - 1);
-	if (fd < 0 || write(fd, line, n) != n)
-		tap_bail("cannot set ns_last_pid");
-	close(fd);
+	if (!via_pid_max) {
+		fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+		n = snprintf(line, sizeof(line), "%d", a.pid - 1);
+		if (fd < 0 || write(fd, line, n) != n)
+			tap_bail("cannot set ns_last_pid");
+		close(fd);
+	}
 	pf_spawn_held(&b, faulter, NULL);
+	if (via_pid_max)
+		write_file(PID_MAX, old_max);
 	tap_ok(b.pid == a.pid, "process B got A's PID (%d)", b.pid);
 	pf_release(&b);
 	pf_msleep(500);
