@@ -94,9 +94,18 @@ static void scenario(const char *name, int n, const char **args, const char *env
 	if (need_major)
 		tap_ok(wmaj > 0, "%s: the scenario produced major faults (%ld)",
 		       name, wmaj);
-	tol = 0.01 * wcpu_us * 1000.0 + 2.0 * n * 1e9 / hz;
+	/*
+	 * work's getrusage() readings and the module's snapshots (taken in
+	 * the R and U writes) are separate syscalls: the CPU between them is
+	 * in one figure and not the other.  Allow 2 x 4 ms per process for
+	 * that (2 ticks at HZ=250, the stock kernel; at the debug kernel's
+	 * HZ=1000 those syscalls take longer under KASAN while a tick is
+	 * shorter, so the allowance is 4 ms, not a tick), plus 1% for
+	 * cputime_adjust()'s scaling.
+	 */
+	tol = 0.01 * wcpu_us * 1000.0 + 2.0 * n * fmax(1e9 / hz, 4e6);
 	tap_ok(fabs(cpu_ns - wcpu_us * 1000.0) <= tol,
-	       "%s: module CPU ns within 1%% + 2 ticks/process of getrusage (%ld vs %ld000, tol %.0f)",
+	       "%s: module CPU ns within 1%% + 8 ms/process of getrusage (%ld vs %ld000, tol %.0f)",
 	       name, cpu_ns, wcpu_us, tol);
 	mp3buf_close(&m);
 }
@@ -113,6 +122,20 @@ static bool have_swap(void)
 		n++;
 	fclose(f);
 	return n > 1;
+}
+
+/* The memory controller (the debug lane's kernel has no CONFIG_MEMCG). */
+static bool have_memcg(void)
+{
+	FILE *f = fopen("/sys/fs/cgroup/cgroup.controllers", "r");
+	char line[256] = "";
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(line, sizeof(line), f) && strstr(line, "memory");
+	fclose(f);
+	return ok;
 }
 
 int main(void)
@@ -132,7 +155,7 @@ int main(void)
 
 	scenario("one work R", 1, one, "PFPROF_WORK_ITER=6 PFPROF_WORK_SLEEP_MS=100", false);
 	scenario("work R + work L", 2, two, "PFPROF_WORK_ITER=6 PFPROF_WORK_SLEEP_MS=100", false);
-	if (have_swap()) {
+	if (have_swap() && have_memcg()) {
 		/* 96 MiB touched in a 32 MiB memory cgroup: pages are swapped
 		 * out and faulted back in, so there are major faults.
 		 */
@@ -146,7 +169,9 @@ int main(void)
 		int i;
 
 		for (i = 0; i < 5; i++)
-			tap_skip("work in a memcg (swap)", "no swap device in this VM");
+			tap_skip("work in a memcg (swap)", have_swap() ?
+				 "no memory cgroup controller in this kernel" :
+				 "no swap device in this VM");
 	}
 	pf_unload();
 	return tap_finish();
