@@ -49,7 +49,7 @@ payload:
 	@if [ -d compare/scenarios ]; then cp -r compare/scenarios $(PAYLOAD)/; fi
 
 check: deps
-	perl $(CHECKPATCH) --no-tree -f --strict --quiet kmod/*.c
+	perl $(CHECKPATCH) --no-tree -f --strict --quiet $$(git ls-files 'kmod/*.[ch]' 'tests/broken/*.c')
 	$(MAKE) build
 
 ifeq ($(NATIVE),1)

@@ -6,7 +6,8 @@
 #   sleep_in_atomic  msleep under a spinlock -> "BUG: sleeping function called
 #                    from invalid context" in dmesg -> vm/run.sh exit 125
 #   leak             kmalloc'd buffer dropped -> kmemleak lists it ->
-#                    "not ok 1 - kmemleak" (and "kmemleak: N new suspected")
+#                    "not ok 1 - kmemleak" (and "kmemleak: N new suspected"),
+#                    named by its backtrace or its contents ("pfprof-leak")
 # Prints TAP; exit status 0 only if every case was caught.
 #
 # USAGE: debug-selftest.sh [CASE...]    (default: sleep_in_atomic leak)
@@ -39,7 +40,7 @@ for case in "$@"; do
 	leak)
 		grep -q '^not ok 1 - kmemleak' "$out" ||
 			why="$why; kmemleak-check did not report a leak"
-		grep -qE 'leak_a_buffer|leak_init|\[leak\]' "$out" ||
+		grep -qE 'leak_a_buffer|leak_init|\[leak\]|pfprof-leak' "$out" ||
 			why="$why; the kmemleak report does not name the leak module"
 		;;
 	*)

@@ -1,20 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sleep_in_atomic: DELIBERATELY BROKEN.  Sleeps (msleep) while holding a
- * spinlock at load time.  Under CONFIG_DEBUG_ATOMIC_SLEEP the kernel prints
- * "BUG: sleeping function called from invalid context"; the debug lane
- * must report it (scripts/debug-selftest.sh checks that it does).
+ * sleep_in_atomic: DELIBERATELY BROKEN.  Under a spinlock at load time it
+ * makes a GFP_KERNEL allocation (which may sleep: might_sleep() says so
+ * under CONFIG_DEBUG_ATOMIC_SLEEP, "BUG: sleeping function called from
+ * invalid context") and then sleeps (msleep: the scheduler says
+ * "BUG: scheduling while atomic").  The debug lane must report it
+ * (scripts/debug-selftest.sh checks that it does).
  */
 #include <linux/delay.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 
 static DEFINE_SPINLOCK(broken_lock);
 
 static int __init sleep_in_atomic_init(void)
 {
+	void *p;
+
 	spin_lock(&broken_lock);
-	msleep(10);		/* the bug: may sleep, under a spinlock */
+	p = kmalloc(64, GFP_KERNEL);	/* the bug: may sleep, under a spinlock */
+	kfree(p);
+	msleep(20);		/* and does sleep */
 	spin_unlock(&broken_lock);
 	return 0;
 }

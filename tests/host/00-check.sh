@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.." || exit 1
 CP=${CHECKPATCH:-/usr/src/pfprof-checkpatch/scripts/checkpatch.pl}
 n=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
-ksrcs=$(git ls-files 'kmod/*.c' 'kmod/*.h')
+ksrcs=$(git ls-files 'kmod/*.c' 'kmod/*.h' 'tests/broken/*.c')
 echo "1..$(( $(echo "$ksrcs" | wc -w) + 3 ))"
 for f in $ksrcs; do
 	out=$(perl "$CP" --no-tree -f --strict --quiet "$f" 2>&1)
