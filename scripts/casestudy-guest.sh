@@ -5,13 +5,14 @@
 #
 # Each run: a fresh memory cgroup whose memory.max plays the machine's RAM,
 # mp3.ko loaded, `monitor -f -x` following the ring, `pfwitness` (if
-# present) counting per process, then the `work` processes started
+# present) counting every process in CSV, then the `work` processes started
 # together inside the cgroup.  For every run it prints sections the host
-# splits (scripts/casestudy.sh):
-#   === run NAME LIMIT_MB START_UPTIME END_UPTIME
+# splits (scripts/casestudy.py):
+#   === run NAME LIMIT_MB START_UPTIME END_UPTIME ITERATIONS
 #   === module NAME     (monitor -x lines: seq mono_ns jiffies min maj cpu_ns)
 #   === works NAME      (each work's getrusage lines and its end time)
-#   === witness NAME    (pfwitness CSV, if it ran)
+#   === witness NAME    (if pfwitness ran: its source lines, then the CSV
+#                        reduced to the works' PIDs, see witness_reduce)
 set -u
 root=${PFPROF_ROOT:-/pfprof}
 quick=0 sleep_ms=1000
@@ -21,6 +22,25 @@ echo +memory > $cg/cgroup.subtree_control 2>/dev/null
 insmod "$root/mp3.ko" || exit 1
 cd /tmp || exit 1
 
+# The witness CSV has one interval row per process that changed; keep only
+# the works (PIDs from their own output lines), summed per interval:
+#   W seq mono_ns pe_min pe_maj fx_min fx_maj cpu_ns
+# and their total rows as they are (CSV, "total,...").  Also the source
+# lines from stderr ("pfwitness: perf sw events: attached" ...).
+witness_reduce() {
+	grep '^pfwitness:' wit.err | sed 's/^/# /'
+	sed -n 's/^work: pid=\([0-9]*\) registered.*/\1/p' w.*.txt > wpids.txt
+	awk -F, 'FILENAME == "wpids.txt" { want[$1] = 1; next }
+		$1 == "interval" && ($6 in want) {
+			if (!($2 in mono)) { order[n++] = $2; mono[$2] = $4 }
+			pmi[$2] += $10; pma[$2] += $11; fmi[$2] += $12; fma[$2] += $13
+			cpu[$2] += $16
+		}
+		$1 == "total" && ($6 in want) { print }
+		END { for (i = 0; i < n; i++) { s = order[i]
+			print "W", s, mono[s], pmi[s], pma[s], fmi[s], fma[s], cpu[s] } }' wpids.txt wit.txt
+}
+
 # run NAME LIMIT_MB ITER WORKARGS...   (each WORKARGS is "MB MODE ACCESSES")
 run() {
 	name=$1 limit=$2 iter=$3
@@ -29,14 +49,21 @@ run() {
 	mkdir -p $cg/cs-$name
 	echo "${limit}M" > $cg/cs-$name/memory.max
 	sync; echo 3 > /proc/sys/vm/drop_caches
-	rm -f mod.txt wit.txt w.*.txt
+	rm -f mod.txt wit.txt wit.err wpids.txt w.*.txt
 	monitor -d /dev/mp3 -f -F new -x > mod.txt 2>/dev/null &
 	mon=$!
 	wit=""
 	if command -v pfwitness >/dev/null 2>&1 && [ "${PFPROF_NO_WITNESS:-0}" = 0 ]; then
-		pfwitness --csv -C work 0.05 > wit.txt 2>wit.err &
+		# Every process (the works' PIDs are not known before they
+		# start faulting); perf events, fexit and sched_switch, no BPF
+		# run-time statistics; 0.1 s intervals.
+		pfwitness --csv --no-stats -s pe,fx,sw 0.1 > wit.txt 2>wit.err &
 		wit=$!
-		sleep 2	# let it attach
+		k=0	# BPF load and attach take seconds under TCG
+		while ! grep -q '^pfwitness: sched_switch:' wit.err 2>/dev/null && [ $k -lt 120 ]; do
+			sleep 0.5; k=$((k + 1))
+		done
+		sleep 0.5
 	fi
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	i=0 pids=""
@@ -54,14 +81,14 @@ run() {
 	sleep 0.2
 	kill $mon; wait $mon 2>/dev/null
 	[ -n "$wit" ] && { kill -INT $wit; wait $wit 2>/dev/null; }
-	echo "=== run $name $limit $t0 $t1"
+	echo "=== run $name $limit $t0 $t1 $iter"
 	echo "=== module $name"
 	cat mod.txt
 	echo "=== works $name"
 	cat w.*.txt
 	if [ -n "$wit" ]; then
 		echo "=== witness $name"
-		cat wit.txt
+		witness_reduce
 	fi
 	rmdir $cg/cs-$name 2>/dev/null
 }

@@ -10,6 +10,7 @@ study 1's random pair and in case study 2's largest N, fewer faults with
 locality than without.
 """
 import json
+import math
 import os
 import re
 import subprocess
@@ -29,6 +30,7 @@ def parse(path):
             if section == "run":
                 cur["limit_mb"] = int(rest[0])
                 cur["t0"], cur["t1"] = float(rest[1]), float(rest[2])
+                cur["iter"] = int(rest[3]) if len(rest) > 3 else 20
             continue
         if cur is None or section not in ("module", "works", "witness"):
             continue
@@ -47,17 +49,24 @@ def analyse(name, r):
     for s in samples:
         mi, ma, cpu = mi + s[3], ma + s[4], cpu + s[5]
         cum.append((s[1] / 1e9 - t0, mi, ma, cpu / 1e9))
-    works, ends = [], []
+    works, totals, ends, args = {}, {}, [], {}
     for l in r["works"]:
-        m = re.search(r"registered minflt=(\d+) majflt=(\d+) utime_us=(\d+) .* cpu_us=(\d+)", l)
+        m = re.search(r"pid=(\d+) (registered|total) minflt=(\d+) majflt=(\d+) "
+                      r"utime_us=(\d+) stime_us=(\d+) cpu_us=(\d+)", l)
         if m:
-            mi_, ma_, ut_, cpu_ = (int(x) for x in m.groups())
-            works.append((mi_, ma_, cpu_, ut_))
+            pid, kind = int(m.group(1)), m.group(2)
+            v = dict(zip(("minflt", "majflt", "utime_us", "stime_us", "cpu_us"),
+                         (int(x) for x in m.groups()[2:])))
+            (works if kind == "registered" else totals)[pid] = v
         m = re.search(r"work: end (\S+) args=(.*)", l)
         if m:
             ends.append((float(m.group(1)) - t0, m.group(2)))
     wall = r["t1"] - t0
+    greg = {k: sum(w[k] for w in works.values())
+            for k in ("minflt", "majflt", "utime_us", "cpu_us")}
+    gtot = {k: sum(w[k] for w in totals.values()) for k in ("minflt", "majflt", "cpu_us")}
     wit = witness_series(r["witness"], t0)
+    util = (lambda ns: ns / (wall * 1e9 * CPUS)) if wall > 0 else (lambda ns: 0)
     return {
         "name": name,
         "limit_mb": r["limit_mb"],
@@ -66,67 +75,70 @@ def analyse(name, r):
         "completion_s": [round(e[0], 3) for e in ends],
         "work_args": [e[1] for e in ends],
         "module": {"samples": len(samples), "minflt": mi, "majflt": ma, "cpu_ns": cpu},
-        "getrusage": {
-            "minflt": sum(w[0] for w in works),
-            "majflt": sum(w[1] for w in works),
-            "cpu_ns": sum(w[2] for w in works) * 1000,
-        },
-        "utilization_module": cpu / (wall * 1e9 * CPUS) if wall > 0 else 0,
-        "utilization_getrusage": sum(w[2] for w in works) * 1000 / (wall * 1e9 * CPUS)
-        if wall > 0 else 0,
-        "utilization_user": sum(w[3] for w in works) * 1000 / (wall * 1e9 * CPUS)
-        if wall > 0 else 0,
+        # getrusage over the registered window (what the module must equal)
+        "getrusage": {"minflt": greg["minflt"], "majflt": greg["majflt"],
+                      "cpu_ns": greg["cpu_us"] * 1000, "utime_ns": greg["utime_us"] * 1000},
+        # getrusage over each work's whole life (what the witness sees)
+        "getrusage_total": {"minflt": gtot["minflt"], "majflt": gtot["majflt"],
+                            "cpu_ns": gtot["cpu_us"] * 1000},
+        "first_touch_model": first_touch(r["iter"], [e[1] for e in ends]),
+        "utilization_module": util(cpu),
+        "utilization_getrusage": util(greg["cpu_us"] * 1000),
+        "utilization_user": util(greg["utime_us"] * 1000),
         "witness": wit["totals"],
         "_cum": cum,
         "_wit_cum": wit["cum"],
     }
 
 
+def first_touch(iters, work_args):
+    """Expected first-touch (minor) faults of the works if nothing is ever
+    evicted: R touches uniformly random pages, so after A = iters*accesses
+    stores P*(1 - exp(-A/P)) distinct pages; L touches the window's 16 pages
+    plus one new page every 64 stores: min(P, 16 + (A-1)//64)."""
+    total = 0.0
+    for a in work_args:
+        mb, mode, acc = a.split()
+        p, n = int(mb) * 256, int(acc) * iters
+        total += p * (1 - math.exp(-n / p)) if mode == "R" else min(p, 16 + max(n - 1, 0) // 64)
+    return round(total)
+
+
 def witness_series(lines, t0):
-    """Aggregate the witness CSV (all 'work' processes) into a cumulative
-    series.  The CSV's header names its columns; we need the monotonic
-    stamp and per-source minor/major counts of each interval."""
+    """The witness section (casestudy-guest.sh witness_reduce): '# pfwitness:
+    ...' source lines, 'W seq mono_ns pe_min pe_maj fx_min fx_maj cpu_ns'
+    per interval summed over the works, and pfwitness's CSV total rows of
+    the works.  Returns the accumulated per-interval series and totals."""
     if not lines:
         return {"totals": None, "cum": []}
-    hdr = None
-    rows = []
+    cum, acc = [], [0, 0, 0, 0, 0]
+    tot = {"pe_min": 0, "pe_maj": 0, "fx_min": 0, "fx_maj": 0, "fx_gup": 0, "cpu_ns": 0,
+           "pids": 0}
+    sources = {}
     for l in lines:
-        if not l or l.startswith("#"):
+        m = re.match(r"# pfwitness: (perf sw events|fexit handle_mm_fault|sched_switch|"
+                     r"tracepoints): (.*)", l)
+        if m:
+            sources[m.group(1)] = m.group(2).startswith("attached")
+            continue
+        f = l.split()
+        if len(f) == 8 and f[0] == "W":
+            acc = [a + int(x) for a, x in zip(acc, f[3:])]
+            cum.append((int(f[2]) / 1e9 - t0, acc[0], acc[1], acc[2], acc[3], acc[4] / 1e9))
             continue
         f = l.split(",")
-        if hdr is None:
-            hdr = f
-            continue
-        if len(f) != len(hdr):
-            continue
-        rows.append(dict(zip(hdr, f)))
-    keys = {"t": None, "min": None, "maj": None}
-    for k in hdr or []:
-        if k in ("mono_ns", "ts_mono_ns", "mono"):
-            keys["t"] = k
-        if k in ("perf_min", "perf_minflt", "pe_min"):
-            keys["min"] = k
-        if k in ("perf_maj", "perf_majflt", "pe_maj"):
-            keys["maj"] = k
-    if not rows or None in keys.values() or "type" in (hdr or []) and False:
-        return {"totals": None, "cum": [], "columns": hdr}
-    by_t = {}
-    for r in rows:
-        if r.get("type", "interval") not in ("interval", "i"):
-            continue
-        try:
-            t = int(r[keys["t"]]) / 1e9 - t0
-            by_t.setdefault(t, [0, 0])
-            by_t[t][0] += int(r[keys["min"]])
-            by_t[t][1] += int(r[keys["maj"]])
-        except (ValueError, KeyError):
-            continue
-    cum, mi, ma = [], 0, 0
-    for t in sorted(by_t):
-        mi += by_t[t][0]
-        ma += by_t[t][1]
-        cum.append((t, mi, ma))
-    return {"totals": {"perf_minflt": mi, "perf_majflt": ma}, "cum": cum}
+        if len(f) == 16 and f[0] == "total":
+            tot["pids"] += 1
+            for k, i in (("pe_min", 9), ("pe_maj", 10), ("fx_min", 11), ("fx_maj", 12),
+                         ("fx_gup", 13), ("cpu_ns", 15)):
+                tot[k] += int(f[i])
+    tot["sources"] = {"pe": sources.get("perf sw events", False),
+                      "fx": sources.get("fexit handle_mm_fault", False),
+                      "sw": sources.get("sched_switch", False)}
+    # the interval rows must add up to the total rows
+    tot["intervals_sum"] = {"pe_min": acc[0], "pe_maj": acc[1], "fx_min": acc[2],
+                            "fx_maj": acc[3], "cpu_ns": acc[4]}
+    return {"totals": tot, "cum": cum}
 
 
 def write_dat(path, rows):
@@ -163,14 +175,19 @@ set xlabel 'time since start (s)'
 set ylabel 'accumulated minor faults'
 set y2label 'accumulated major faults'
 set y2tics
+set ytics nomirror
+set yrange [0:*]
+set y2range [0:{'*' if r['module']['majflt'] else 1}]
 set key left top
 set grid
-plot '{out}/{pair}-module.dat' u 1:2 w l lw 2 t 'minor (mp3.ko)', \\
-     '{out}/{pair}-module.dat' u 1:3 axes x1y2 w l lw 2 t 'major (mp3.ko)'"""
+{''.join(f"set arrow from {c},graph 0 to {c},graph 1 nohead dt 3 lc rgb 'gray40'{chr(10)}"
+         f"set label 'work {a} ends' at {c},graph 0.5 right rotate by 90 offset -0.5,0 tc rgb 'gray40'{chr(10)}"
+         for c, a in zip(r['completion_s'], r['work_args']))}plot '{out}/{pair}-module.dat' u 1:2 w l lw 3 lc rgb '#1f77b4' t 'minor (mp3.ko samples)', \\
+     '{out}/{pair}-module.dat' u 1:3 axes x1y2 w l lw 3 lc rgb '#d62728' t 'major (mp3.ko samples, right axis)'"""
         if wit:
             s += f""", \\
-     '{out}/{pair}-witness.dat' u 1:2 w l dt 2 lw 2 t 'minor (eBPF perf events)', \\
-     '{out}/{pair}-witness.dat' u 1:3 axes x1y2 w l dt 2 lw 2 t 'major (eBPF perf events)'"""
+     '{out}/{pair}-witness.dat' u 1:2 w l dt 2 lw 2 lc rgb '#17becf' t 'minor (pfwitness perf events)', \\
+     '{out}/{pair}-witness.dat' u 1:3 axes x1y2 w l dt 2 lw 2 lc rgb '#ff9896' t 'major (pfwitness perf events, right axis)'"""
         gnuplot(s + "\n")
     cs2 = sorted(((r["n_works"], r) for n, r in res.items() if n.startswith("cs2-")),
                  key=lambda x: x[0])
@@ -181,33 +198,49 @@ plot '{out}/{pair}-module.dat' u 1:2 w l lw 2 t 'minor (mp3.ko)', \\
                 for n, r in cs2]
         write_dat(os.path.join(out, "cs2.dat"), rows)
         thr = next((n for n, r in cs2 if r["module"]["majflt"] > 0), None)
-        mark = (f"set arrow from {thr},graph 0 to {thr},graph 1 nohead dt 3 lc rgb 'red'\n"
-                f"set label 'major faults from N={thr}' at {thr},graph 0.95 offset 1,0 tc rgb 'red'\n"
-                if thr else "")
-        gnuplot(term + f"""set output '{out}/cs2-utilization.png'
-set title "Case study 2: N x work (RAM {cs2[0][1]['limit_mb']} MiB)\\nutilization = sum of CPU ns of all works / (wall ns x {CPUS} CPUs)"
-set xlabel 'N (concurrent work processes)'
+        mark = (f"set arrow from {thr},graph 0 to {thr},graph 1 nohead dt 3 lw 2 lc rgb 'red'\n"
+                f"set label 'first N with major faults: {thr}' at {thr},graph 0.55 right "
+                f"offset -1,0 tc rgb 'red'\n" if thr else "")
+        nstar = crossover(cs2)
+        if nstar:
+            mark += (f"set arrow from {nstar:.2f},graph 0 to {nstar:.2f},graph 1 nohead dt 2 lw 2 lc rgb 'orange'\n"
+                     f"set label 'N x first-touch footprint = RAM: N = {nstar:.1f}' at {nstar:.2f},graph 0.62 "
+                     f"right offset -1,0 tc rgb 'orange'\n")
+        common = (f"set xrange [0:{cs2[-1][0] + 2}]\nset yrange [0:*]\nset y2range [0:*]\n"
+                  "set y2tics\nset ytics nomirror\nset grid\nset key left top box opaque\n"
+                  "set xlabel 'N (concurrent work processes)'\n" + mark)
+        per = ", ".join(sorted(set(a for _, r in cs2 for a in r["work_args"])))
+        gnuplot(term + common + f"""set output '{out}/cs2-utilization.png'
+set title "Case study 2: N x work {per}, RAM (memory.max) {cs2[0][1]['limit_mb']} MiB\\nutilization = sum over the works of CPU ns (mp3.ko samples) / (wall ns x {CPUS} CPUs)"
 set ylabel 'CPU utilization (%)'
-set y2label 'completion time of all N (s, emulated)'
-set y2tics
-set grid
-set key left top
-{mark}plot '{out}/cs2.dat' u 1:2 w lp lw 2 pt 7 t 'utilization (mp3.ko CPU field)', \\
-     '{out}/cs2.dat' u 1:3 w lp dt 2 pt 6 t 'utilization (getrusage utime+stime)', \\
-     '{out}/cs2.dat' u 1:7 w lp lw 2 pt 9 t 'user-time utilization (getrusage utime)', \\
-     '{out}/cs2.dat' u 1:4 axes x1y2 w lp lw 2 pt 5 t 'completion time'
+set y2label 'completion time of all N works (s, under TCG)'
+plot '{out}/cs2.dat' u 1:2 w lp lw 2 pt 7 lc rgb '#9467bd' t 'total utilization (user + system)', \\
+     '{out}/cs2.dat' u 1:7 w lp lw 2 pt 9 lc rgb '#17becf' t 'user-time utilization (getrusage utime)', \\
+     '{out}/cs2.dat' u 1:4 axes x1y2 w lp lw 2 pt 5 lc rgb '#ff7f0e' t 'completion time (right axis)'
 """)
-        gnuplot(term + f"""set output '{out}/cs2-user.png'
-set title "Case study 2: useful work rate\\nuser-time utilization = sum of utime of all works / (wall ns x {CPUS} CPUs)"
-set xlabel 'N (concurrent work processes)'
+        gnuplot(term + common + f"""set output '{out}/cs2-user.png'
+set title "Case study 2: useful work rate\\nuser-time utilization = sum of the works' utime / (wall ns x {CPUS} CPUs)"
 set ylabel 'user-time utilization (%)'
-set y2label 'major faults (all works)'
-set y2tics
-set grid
-set key left top
-{mark}plot '{out}/cs2.dat' u 1:7 w lp lw 2 pt 9 t 'user-time utilization (getrusage utime)', \\
-     '{out}/cs2.dat' u 1:5 axes x1y2 w lp lw 2 pt 5 t 'major faults (mp3.ko)'
+set y2label 'major faults (all works, mp3.ko)'
+plot '{out}/cs2.dat' u 1:7 w lp lw 2 pt 9 lc rgb '#17becf' t 'user-time utilization (getrusage utime)', \\
+     '{out}/cs2.dat' u 1:5 axes x1y2 w lp lw 2 pt 5 lc rgb '#d62728' t 'major faults (right axis)'
 """)
+
+
+# Faults the witness sees that no getrusage() of a work can: those after the
+# work's last getrusage() call -- its first printf (stdout buffer, and under
+# memory pressure the evicted text, data and stack pages printf and exit
+# touch again, some of them major).  Measured: 2-5 per work without
+# pressure, 10-15 (a few major) per work when thrashing.  The witness may
+# exceed the module + out-of-window count by at most this many per work.
+WITNESS_SLACK_PER_WORK = 32
+
+
+def crossover(cs2):
+    """N at which N works' first-touch footprint fills the RAM limit."""
+    n, r = cs2[0]
+    per = r["first_touch_model"] / n * 4096 / 2**20
+    return r["limit_mb"] / per if per else None
 
 
 def check(res):
@@ -221,20 +254,58 @@ def check(res):
            r["module"]["majflt"] == r["getrusage"]["majflt"],
            f"{name}: module faults == getrusage ({r['module']['minflt']}/{r['module']['majflt']}"
            f" vs {r['getrusage']['minflt']}/{r['getrusage']['majflt']})")
+        w = r["witness"]
+        if w is None:
+            ok(False, f"{name}: witness ran (no witness section)")
+            continue
+        # The witness counts each work's whole life; the module only its
+        # registered window.  getrusage's total-minus-registered is the
+        # difference, so module + that == the kernel's count of the life.
+        slack = WITNESS_SLACK_PER_WORK * r["n_works"]
+        life_min = r["module"]["minflt"] + r["getrusage_total"]["minflt"] - r["getrusage"]["minflt"]
+        life_maj = r["module"]["majflt"] + r["getrusage_total"]["majflt"] - r["getrusage"]["majflt"]
+        ok(w["sources"]["pe"] and w["pids"] == r["n_works"] and
+           0 <= w["pe_min"] - life_min + w["fx_gup"] <= slack and
+           0 <= w["pe_maj"] - life_maj <= slack,
+           f"{name}: witness perf events == module + out-of-window faults, +0..{slack} "
+           f"(minor {w['pe_min']} vs {life_min}, major {w['pe_maj']} vs {life_maj}, "
+           f"gup {w['fx_gup']}, {w['pids']} pids)")
+        if w["sources"]["fx"]:
+            ok(0 <= w["fx_min"] + w["fx_maj"] - r["getrusage_total"]["minflt"]
+               - r["getrusage_total"]["majflt"] <= slack,
+               f"{name}: witness fexit == works' lifetime getrusage, +0..{slack} "
+               f"({w['fx_min']}+{w['fx_maj']} vs {r['getrusage_total']['minflt']}"
+               f"+{r['getrusage_total']['majflt']})")
+        else:
+            ok(True, f"{name}: witness fexit == lifetime getrusage # SKIP fexit not attached")
+        ok(all(w["intervals_sum"][k] == w[k] for k in w["intervals_sum"]),
+           f"{name}: witness interval rows add up to its totals")
     if "cs1-rr" in res:
-        ok(res["cs1-rr"]["module"]["majflt"] > 0,
-           f"cs1 random pair thrashes: major faults {res['cs1-rr']['module']['majflt']}")
+        r = res["cs1-rr"]
+        ok(r["module"]["majflt"] > 0 and (r["witness"] or {}).get("pe_maj", 0) > 0,
+           f"cs1 random pair thrashes: major faults module {r['module']['majflt']}, "
+           f"witness {(r['witness'] or {}).get('pe_maj')}")
     if "cs1-rr" in res and "cs1-rl" in res:
         a = res["cs1-rr"]["module"]["minflt"] + res["cs1-rr"]["module"]["majflt"]
         b = res["cs1-rl"]["module"]["minflt"] + res["cs1-rl"]["module"]["majflt"]
         ok(b < a, f"cs1 locality pair faults less ({b} < {a})")
     cs2 = sorted(((r["n_works"], r) for n, r in res.items() if n.startswith("cs2-")),
                  key=lambda x: x[0])
+    for name in ("cs1-rl",) + ((cs2[0][1]["name"],) if cs2 else ()):
+        r = res.get(name)
+        if r and r["module"]["majflt"] == 0:
+            m = r["first_touch_model"]
+            ok(abs(r["module"]["minflt"] - m) <= 0.01 * m + 50,
+               f"{name}: no eviction, so minor faults = first touches: "
+               f"{r['module']['minflt']} vs model {m} (1 % + 50)")
     if cs2:
         ok(cs2[-1][1]["module"]["majflt"] > 0,
            f"cs2 largest N={cs2[-1][0]} has major faults ({cs2[-1][1]['module']['majflt']})")
         ok(cs2[0][1]["module"]["majflt"] == 0,
            f"cs2 N={cs2[0][0]} fits in RAM: no major faults ({cs2[0][1]['module']['majflt']})")
+        ok(cs2[-1][1]["wall_s"] > cs2[0][1]["wall_s"] * 1.2,
+           f"cs2 thrashing slows completion: N={cs2[-1][0]} {cs2[-1][1]['wall_s']:.1f} s "
+           f"> 1.2 x N={cs2[0][0]} {cs2[0][1]['wall_s']:.1f} s")
     print(f"1..{len(results)}")
     for i, (good, name) in enumerate(results, 1):
         print(f"{'' if good else 'not '}ok {i} {name}")
@@ -242,17 +313,24 @@ def check(res):
 
 
 def markdown(res, out):
-    lines = ["| run | RAM MiB | works | wall s | completion s | minflt (module / getrusage) |"
-             " majflt (module / getrusage) | CPU util (module) | user-time util |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| run | RAM MiB | works | wall s | completion s | minflt module / getrusage |"
+             " majflt module / getrusage | first-touch model | witness pe min / maj |"
+             " witness fx min / maj | CPU util | user-time util |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in sorted(res.items(), key=lambda kv: (kv[0][:3], kv[1]["n_works"])):
+        w = r["witness"]
+        args = r["work_args"]
+        works = (" + ".join(args) if len(args) <= 2 else f"{len(args)} × {args[0]}")
+        comp = (", ".join("%.1f" % c for c in r["completion_s"]) if len(args) <= 2
+                else "%.1f (last)" % max(r["completion_s"] or [0]))
         lines.append(
-            f"| {name} | {r['limit_mb']} | {r['n_works']} × {r['work_args'][0] if r['work_args'] else '?'}"
-            f"{' + ' + r['work_args'][1] if r['n_works'] == 2 else ''} | {r['wall_s']:.1f} | "
-            f"{', '.join('%.1f' % c for c in r['completion_s']) if r['n_works'] <= 2 else '%.1f (last)' % max(r['completion_s'])} | "
+            f"| {name} | {r['limit_mb']} | {works} | {r['wall_s']:.1f} | {comp} | "
             f"{r['module']['minflt']} / {r['getrusage']['minflt']} | "
             f"{r['module']['majflt']} / {r['getrusage']['majflt']} | "
-            f"{r['utilization_module'] * 100:.1f} % | {r['utilization_user'] * 100:.1f} % |")
+            f"{r['first_touch_model']} | "
+            + (f"{w['pe_min']} / {w['pe_maj']} | " if w else "– | ")
+            + (f"{w['fx_min']} / {w['fx_maj']} | " if w and w["sources"]["fx"] else "– | ")
+            + f"{r['utilization_module'] * 100:.1f} % | {r['utilization_user'] * 100:.2f} % |")
     open(os.path.join(out, "summary.md"), "w").write("\n".join(lines) + "\n")
     return "\n".join(lines)
 

@@ -2,7 +2,7 @@
 # Run the MP3 case studies in the VM and make their plots.
 #
 # USAGE: scripts/casestudy.sh [--quick] [--check]
-#   --quick  the scaled-down variant `make test` runs (about 2 minutes)
+#   --quick  the scaled-down variant `make test` runs (about 1 minute)
 #   --check  print TAP and fail unless the runs show what they must
 # Output: build/case-studies[-quick]/ (PNG plots, .dat series, summary.md,
 # summary.json, guest.txt = everything the guest printed).
@@ -18,7 +18,10 @@ for a in "$@"; do
 done
 mkdir -p "$out"
 echo "casestudy: booting the VM (2 GiB RAM, 4 GiB swap disk); progress follows" >&2
+# The guest script comes from this tree (--extra), not from a payload built
+# before it was last edited; mp3.ko and the binaries come from the payload.
 "$top/vm/run.sh" --mem 2048 --swap 4096 --timeout 5400 \
-	"sh /pfprof/scripts/casestudy-guest.sh $quick" > "$out/guest.txt"
+	--extra "$top/scripts" \
+	"sh /extra/casestudy-guest.sh $quick" > "$out/guest.txt"
 python3 "$top/scripts/casestudy.py" "$out/guest.txt" "$out" $check
 echo "casestudy: plots and tables in $out" >&2
