@@ -218,6 +218,35 @@ long long pf_read_runtime_ns(pid_t pid)
 	return sum;
 }
 
+/*
+ * Wait until @pid sleeps (state S in /proc/PID/stat): a held child blocked
+ * in its read() of the go pipe.  Until then it may still be faulting in
+ * pages after fork(), so its counters are not yet a stable base.
+ */
+static int wait_blocked(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int i, fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (i = 0; i < 20000; i++) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return -errno;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			return -EIO;
+		buf[n] = 0;
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && p[2] == 'S')
+			return 0;
+		pf_msleep(1);
+	}
+	return -ETIMEDOUT;
+}
+
 int pf_spawn_held(struct pf_child *c, int (*fn)(void *), void *arg)
 {
 	int p[2];
@@ -237,7 +266,7 @@ int pf_spawn_held(struct pf_child *c, int (*fn)(void *), void *arg)
 	}
 	close(p[0]);
 	c->go_fd = p[1];
-	return 0;
+	return wait_blocked(c->pid);
 }
 
 void pf_release(struct pf_child *c)

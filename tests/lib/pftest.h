@@ -44,7 +44,8 @@ int pf_read_procstat(pid_t pid, struct pf_procstat *ps);
 long long pf_read_runtime_ns(pid_t pid);
 
 /* Fork a child that waits on a pipe before running fn(arg) then exiting
- * with its return value.  pf_release() lets it go.
+ * with its return value; returns once the child is blocked on the pipe
+ * (so its counters no longer move).  pf_release() lets it go.
  */
 struct pf_child {
 	pid_t pid;
