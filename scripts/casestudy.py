@@ -276,8 +276,8 @@ plot '{out}/cs2.dat' u 1:7 w lp lw 2 pt 9 lc rgb '#17becf' t 'user-time utilizat
 # Faults the witness sees that no getrusage() of a work can: those after the
 # work's last getrusage() call -- its first printf (stdout buffer, and under
 # memory pressure the evicted text, data and stack pages printf and exit
-# touch again, some of them major).  Measured: 2-5 per work without
-# pressure, 10-15 (a few major) per work when thrashing.  The witness may
+# touch again, some of them major).  Measured: about 5 per work without
+# pressure, 10-12 (1-3 major) per work when thrashing.  The witness may
 # exceed the module + out-of-window count by at most this many per work.
 WITNESS_SLACK_PER_WORK = 32
 
