@@ -46,8 +46,8 @@ run() {
 	name=$1 limit=$2 iter=$3
 	shift 3
 	echo "casestudy: $name: $# work(s) in ${limit} MiB, $iter iterations" >&2
-	mkdir -p $cg/cs-$name
-	echo "${limit}M" > $cg/cs-$name/memory.max
+	mkdir -p "$cg/cs-$name"
+	echo "${limit}M" > "$cg/cs-$name/memory.max"
 	sync; echo 3 > /proc/sys/vm/drop_caches
 	rm -f mod.txt wit.txt wit.err wpids.txt w.*.txt
 	monitor -d /dev/mp3 -f -F new -x > mod.txt 2>/dev/null &
@@ -69,7 +69,7 @@ run() {
 	i=0 pids=""
 	for args in "$@"; do
 		i=$((i + 1))
-		# shellcheck disable=SC2016
+		# shellcheck disable=SC2016,SC2086 # $args: "MB MODE ACCESSES", split on purpose
 		PFPROF_WORK_ITER=$iter PFPROF_WORK_SLEEP_MS=$sleep_ms sh -c 'echo $$ > "$1"/cgroup.procs; shift
 			work "$@"
 			echo "work: end $(cut -d" " -f1 /proc/uptime) args=$*"' \
@@ -90,7 +90,7 @@ run() {
 		echo "=== witness $name"
 		witness_reduce
 	fi
-	rmdir $cg/cs-$name 2>/dev/null
+	rmdir "$cg/cs-$name" 2>/dev/null
 }
 
 if [ $quick = 1 ]; then
