@@ -55,11 +55,15 @@ static void b_populate(struct plan *p, enum scale s)
 }
 
 /*
- * A file on ext2 (loop device on a tmpfs image) whose page cache
- * drop_caches empties; where the VM cannot mount ext2/ext4 (the stock
- * kernel's ext4 needs the crc32c module), a tmpfs file written inside a
- * small memory cgroup, so its pages are swapped out: either way, mapping
- * and reading it takes major faults.
+ * A 12/32 MiB file whose pages are not in memory when the workload maps
+ * it, so reading it takes major faults.  Preferred: ext2 (mounted by the
+ * ext4 driver) on a loop block device (`losetup -f`, busybox mke2fs on
+ * /dev/loopN) backed by an image in /tmp; the file is written, synced and
+ * drop_caches empties its page cache.  Fallback, where loop or ext4 is
+ * missing or the mount fails (its error is printed): a tmpfs file written
+ * inside a small memory cgroup, so its pages are swapped out.  The
+ * workload runs in that cgroup either way.  The set-up says on stderr
+ * which one it used and why.
  */
 #define FILECG "/sys/fs/cgroup/pfcompare-file"
 static void b_filemap(struct plan *p, enum scale s)
@@ -68,19 +72,27 @@ static void b_filemap(struct plan *p, enum scale s)
 
 	one(p, "pfscenario filemap /mnt/pfc/data");
 	snprintf(p->setup, sizeof(p->setup),
-		 "set -e; umount /mnt/pfc 2>/dev/null || true; mkdir -p /mnt/pfc; rm -f /tmp/pfc.img; "
+		 "set -e; umount /mnt/pfc 2>/dev/null || true; mkdir -p /mnt/pfc; rm -f /tmp/pfc.img /tmp/pfc.loop; "
 		 "echo +memory > /sys/fs/cgroup/cgroup.subtree_control; mkdir -p " FILECG "; "
-		 "echo %s > " FILECG "/memory.max; "
-		 "if dd if=/dev/zero of=/tmp/pfc.img bs=1M count=%d 2>/dev/null && "
-		 "mke2fs -q -F /tmp/pfc.img >/dev/null 2>&1 && mount -o loop /tmp/pfc.img /mnt/pfc 2>/dev/null; then "
-		 "echo 'pfcompare: filemap: ext2 on loop, page cache dropped' >&2; "
+		 "echo %s > " FILECG "/memory.max; why=''; dev=''; "
+		 "if ! dd if=/dev/zero of=/tmp/pfc.img bs=1M count=%d 2>/dev/null; then why='no room for the image'; "
+		 "elif ! dev=$(losetup -f 2>&1) || [ ! -b \"$dev\" ]; then why=\"losetup -f: $dev (no loop driver?)\"; dev=''; "
+		 "elif ! losetup \"$dev\" /tmp/pfc.img 2>/dev/null; then why=\"losetup $dev failed\"; dev=''; "
+		 "elif ! mke2fs -q -F \"$dev\" >/dev/null 2>&1; then why=\"mke2fs $dev failed\"; "
+		 "elif ! why=$(mount -t ext2 \"$dev\" /mnt/pfc 2>&1); then why=\"mount -t ext2 $dev: $why\"; "
+		 "fi; "
+		 "if [ -z \"$why\" ]; then echo \"$dev\" > /tmp/pfc.loop; "
+		 "echo \"pfcompare: filemap: ext2 on $dev (loop on /tmp/pfc.img); page cache dropped\" >&2; "
 		 "dd if=/dev/urandom of=/mnt/pfc/data bs=1M count=%d 2>/dev/null; sync; "
-		 "echo 3 > /proc/sys/vm/drop_caches; else rm -f /tmp/pfc.img; "
+		 "echo 3 > /proc/sys/vm/drop_caches; "
+		 "else [ -z \"$dev\" ] || losetup -d \"$dev\" 2>/dev/null || true; rm -f /tmp/pfc.img; "
 		 "mount -t tmpfs tmpfs /mnt/pfc; "
-		 "echo 'pfcompare: filemap: no ext2/ext4 here; tmpfs file swapped out by a memory cgroup' >&2; "
+		 "echo \"pfcompare: filemap: no ext2 ($why); tmpfs file swapped out by a memory cgroup\" >&2; "
 		 "sh -c 'echo $$ > " FILECG "/cgroup.procs; exec dd if=/dev/urandom of=/mnt/pfc/data bs=1M count=%d 2>/dev/null'; fi",
 		 s == SCALE_FULL ? "8M" : "4M", mb + 8, mb, mb);
-	snprintf(p->teardown, sizeof(p->teardown), "umount /mnt/pfc; rm -f /tmp/pfc.img");
+	snprintf(p->teardown, sizeof(p->teardown),
+		 "umount /mnt/pfc; if [ -f /tmp/pfc.loop ]; then losetup -d $(cat /tmp/pfc.loop); fi; "
+		 "rm -f /tmp/pfc.img /tmp/pfc.loop");
 	p->cgroup = FILECG;
 }
 

@@ -14,8 +14,8 @@ struct plan {
 	int nprocs;
 	char cmd[PLAN_MAX_PROCS][160];	/* split on blanks; PATH lookup */
 	char env[160];			/* "VAR=v VAR=v" for every process */
-	char setup[1024];		/* sh -c before launching ("" = none) */
-	char teardown[256];
+	char setup[2048];		/* sh -c before launching ("" = none) */
+	char teardown[512];
 	const char *cgroup;		/* move the processes here, or NULL */
 	bool self_registers;		/* the workload writes R/U itself */
 };
