@@ -45,6 +45,24 @@ static double pct(double *v, int n, double p)
 	return s[(int)lround(p * (n - 1))];
 }
 
+/*
+ * "tcg" inside QEMU's emulator (its CPU model says so), where times are
+ * emulated and only ratios mean anything; "native" otherwise (which may
+ * still be a hardware-assisted VM such as this project's hosts).
+ */
+static const char *environment(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char line[256];
+	bool tcg = false;
+
+	while (f && !tcg && fgets(line, sizeof(line), f))
+		tcg = !strncmp(line, "model name", 10) && strstr(line, "TCG");
+	if (f)
+		fclose(f);
+	return tcg ? "tcg" : "native";
+}
+
 int bench_main(const struct bench_opts *o)
 {
 	struct cfg cf[4] = {
@@ -58,6 +76,7 @@ int bench_main(const struct bench_opts *o)
 	FILE *csv = NULL;
 	int rep, i, k, first = 1;
 	double base_wall, base_cpu;
+	const char *env = environment();
 
 	if (!sc) {
 		fprintf(stderr, "pfcompare: unknown scenario '%s'\n", o->scenario);
@@ -125,7 +144,10 @@ int bench_main(const struct bench_opts *o)
 		fclose(csv);
 	base_wall = pct(cf[0].wall, cf[0].n, 0.5);
 	base_cpu = pct(cf[0].cpu, cf[0].n, 0.5);
-	printf("\n== bench: %s, %d interleaved repetitions\n", sc->title, o->reps);
+	printf("\n== bench: %s, %d interleaved repetitions, %s\n", sc->title, o->reps,
+	       !strcmp(env, "tcg") ? "in the TCG VM (emulated times: read the ratios)" : "native");
+	if (!cf[0].n)
+		printf("  (no untraced runs, config A: no slowdown to show)\n");
 	printf("  %-16s %4s %11s %11s %9s %11s %11s %9s\n", "config", "n", "wall-med-ms",
 		"wall-IQR", "slowdown", "cpu-med-ms", "cpu-IQR", "cpu-slow");
 	for (i = 0; i < 4; i++) {
@@ -159,10 +181,11 @@ int bench_main(const struct bench_opts *o)
 			printf("  %c witness: %.0f ns per BPF program run (%.0f runs, BPF stats)\n",
 			       cf[i].id, cf[i].prog_ns / cf[i].prog_runs, cf[i].prog_runs / cf[i].n);
 	}
-	printf("  (times inside the TCG VM are emulated: compare the ratios)\n");
 	if (o->json) {
 		fprintf(o->json, "{\"bench\":");
-		fprintf(o->json, "{\"scenario\":\"%s\",\"reps\":%d,\"configs\":[", sc->name, o->reps);
+		fprintf(o->json, "{\"scenario\":\"%s\",\"scale\":\"%s\",\"reps\":%d,"
+			"\"environment\":\"%s\",\"configs\":[", sc->name,
+			o->scale == SCALE_FULL ? "full" : "test", o->reps, env);
 		for (i = 0; i < 4; i++) {
 			if (!cf[i].n)
 				continue;

@@ -3,7 +3,7 @@
  * record.h - everything one `pfcompare run` collected: the processes'
  * ground truth, the module's samples and per-process view, the witness's
  * buckets and totals.  The checker works on this alone, so a run saved with
- * --record and re-read by `pfcompare check` is judged exactly as live.
+ * `run --out` (NAME.rec) and re-read by `pfcompare check` is judged exactly as live.
  */
 #ifndef PFCOMPARE_RECORD_H
 #define PFCOMPARE_RECORD_H
