@@ -1,0 +1,96 @@
+#!/bin/sh
+# 40-compare-check: the checker's self-test on the host.  `pfcompare check`
+# re-judges a recording made in the VM (compare/testdata/threads.rec, from
+# `pfcompare run threads --scale test --out DIR`): the clean one passes,
+# and each doctored copy fails with exit status 1 and names what is wrong.
+#   threads-dropped.rec             sample seq 31 deleted
+#   threads-doubled.rec             sample seq 30 written twice
+#   threads-dropped-renumbered.rec  seq 31 deleted, later seqs renumbered
+#                                   (sequence intact: totals must catch it)
+#   threads-doubled-inplace.rec     seq 30's counts added to seq 31
+#                                   (sequence intact: totals must catch it)
+# PFCOMPARE=path runs another binary (e.g. one that always passes, to see
+# this test fail).  docs/compare.md, "Checker self-test".
+cd "$(dirname "$0")/../.." || exit 1
+pfc=${PFCOMPARE:-compare/bin/pfcompare}
+td=compare/testdata
+n=0 fail=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
+tmp=$(mktemp -d /tmp/pfc-check.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+echo "1..16"
+
+if [ ! -x "$pfc" ]; then
+	echo "# $pfc is not built (make -C compare)"
+	i=0
+	while [ $i -lt 16 ]; do ok 1 "pfcompare built"; i=$((i + 1)); done
+	exit 1
+fi
+
+# run FILE: check it; sets rc and out
+run() { out=$("$pfc" check "$1" 2>&1); rc=$?; }
+
+run $td/threads.rec
+[ $rc = 0 ] && echo "$out" | grep -q 'RESULT threads: PASS (0 failures)'
+ok $? "clean recording passes (exit $rc)"
+
+out=$("$pfc" check $td/threads.rec --json 2>&1)
+echo "$out" | grep -q '"pass":true,"failures":0'
+ok $? "clean recording: --json says pass"
+
+# doctored FILE LINES-DIFFERING WHAT 'failure text'...: differs from the
+# clean recording only where intended, fails with exit 1, names every
+# failure (each text is a grep pattern).
+doctored() {
+	f=$1 want=$2 what=$3; shift 3
+	d=$(diff $td/threads.rec "$td/$f" | grep -c '^[<>]')
+	[ "$d" = "$want" ]
+	ok $? "$f differs from the clean recording in $want line(s) (got $d)"
+	run "$td/$f"
+	r=0
+	[ $rc = 1 ] || r=1
+	for w in "$@"; do
+		echo "$out" | grep -q "$w" || { echo "# missing: $w"; r=1; }
+	done
+	echo "$out" | grep -q 'RESULT threads: FAIL' || r=1
+	ok $r "$f: check fails (exit $rc) and names $what"
+}
+doctored threads-dropped.rec 1 'the dropped window and the total' 'seq 31..31 missing: 1 dropped window' \
+	'minor faults .*differs from the ground truth by -1529'
+doctored threads-doubled.rec 1 'the double-counted window and the total' 'seq 30 appears twice: a double-counted window' \
+	'minor faults .*differs from the ground truth by +295'
+doctored threads-dropped-renumbered.rec 3 'the total and the window' 'minor faults .*differs from the ground truth by -1529' \
+	'window 9 .*unexplained'
+doctored threads-doubled-inplace.rec 2 'the fault and CPU totals' 'minor faults .*differs from the ground truth by +295' \
+	'CPU time .*differs by +51'
+
+# The same doctoring done here, by awk, on the clean recording: the
+# checker must not depend on the committed files being what they say.
+awk '$1=="sample" && $2==31 {next} {print}' $td/threads.rec > "$tmp/drop.rec"
+run "$tmp/drop.rec"
+[ $rc = 1 ] && echo "$out" | grep -q 'dropped window'
+ok $? "dropping a window with awk fails (exit $rc)"
+
+out=$("$pfc" check $td/threads-doubled.rec --json 2>&1)
+echo "$out" | grep -q '"pass":false' && echo "$out" | grep -q 'double-counted window'
+ok $? "doubled recording: --json says fail and why"
+
+# Broken recordings are an input error (exit 2) naming the line.
+sed 's/^sample 30 .*/sample 30 x/' $td/threads.rec > "$tmp/bad.rec"
+run "$tmp/bad.rec"
+[ $rc = 2 ] && echo "$out" | grep -q 'bad.rec:[0-9]*: malformed line'
+ok $? "malformed line: exit 2 and names the line ($rc)"
+
+grep -v '^end' $td/threads.rec > "$tmp/trunc.rec"
+run "$tmp/trunc.rec"
+[ $rc = 2 ] && echo "$out" | grep -q 'truncated recording'
+ok $? "truncated recording: exit 2 ($rc)"
+
+out=$("$pfc" check 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q USAGE
+ok $? "check without a file: usage, exit 2 ($rc)"
+
+out=$("$pfc" run nosuch 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "unknown scenario 'nosuch'"
+ok $? "unknown scenario: exit 2 ($rc)"
+exit $fail
