@@ -12,12 +12,27 @@
  */
 #define STAMP_SLACK_NS 5000000ULL
 
+/*
+ * sched_switch charges a task from its switch-in to the tracepoint at its
+ * switch-out; the kernel's sum_exec_runtime stops at the dequeue, before
+ * pick_next_task (and, when the CPU goes idle, newidle balancing) runs.
+ * So the witness sees more CPU for tasks that block often (major faults
+ * waiting for I/O).  Allowance per voluntary context switch (wait4's
+ * ru_nvcsw); docs/compare.md shows what was measured under TCG.
+ */
+#define SWITCH_WORK_NS 100000
+
 const char *verdict_name(enum verdict v)
 {
 	static const char *n[] = { "PASS", "EXPLAINED", "INFO", "FAIL" };
 
 	return n[v];
 }
+
+static struct finding *add(struct checked *c, const char *what, const char *src,
+			   long long got, long long want, enum verdict v,
+			   const char *cls, long long cnt, const char *fmt, ...)
+	__attribute__((format(printf, 9, 10)));
 
 static struct finding *add(struct checked *c, const char *what, const char *src,
 			   long long got, long long want, enum verdict v,
@@ -225,19 +240,28 @@ static void check_witness(const struct record *r, struct checked *c)
 	}
 	if (r->wit_sw) {
 		long long tol = c->truth_cpu / 100 + 2LL * r->nprocs * (1000000000LL / r->hz);
+		long long sm = misses(r, "sched_switch"), ex = c->wit.cpu_ns - c->truth_cpu, nv = 0;
+		bool in = llabs(ex) <= tol, sw;
 
-		long long sm = misses(r, "sched_switch");
-		bool in = llabs(c->wit.cpu_ns - c->truth_cpu) <= tol;
-
+		for (i = 0; i < r->nprocs && nv >= 0; i++)
+			nv = r->procs[i].ru_nvcsw < 0 ? -1 : nv + r->procs[i].ru_nvcsw;
+		/* More than the kernel charged, within the allowance per
+		 * voluntary switch: see SWITCH_WORK_NS.
+		 */
+		sw = !in && !sm && nv > 0 && ex > 0 && ex - tol <= nv * SWITCH_WORK_NS;
 		add(c, "CPU time", "sched_switch", c->wit.cpu_ns, c->truth_cpu,
-		    in ? V_PASS : sm ? V_EXPLAINED : V_FAIL,
-		    in ? "" : "sched_switch runs skipped (recursion_misses)", in ? -1 : sm,
+		    in ? V_PASS : (sm || sw) ? V_EXPLAINED : V_FAIL,
+		    in ? "" : sw ? "switch-out work (pick_next, idle balance)" :
+		    "sched_switch runs skipped (recursion_misses)", in ? -1 : sw ? nv : sm,
 		    in ? "vs wait4 utime+stime since release: %+.3f ms (tolerance 1%% + 2 ticks per process = %.3f ms)" :
 		    sm ? "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms): "
 		    "a skipped switch charges the next switch-out with the previous task's time" :
+		    sw ? "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms), "
+		    "%.1f us per voluntary context switch (%lld, allowance %d us): the scheduler's work "
+		    "between dequeueing the task and the tracepoint, charged by sched_switch, not by the kernel" :
 		    "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms) with no "
-		    "skipped runs: unexplained",
-		    (c->wit.cpu_ns - c->truth_cpu) / 1e6, tol / 1e6);
+		    "skipped runs, %.1f us per voluntary context switch (%lld, allowance %d us): unexplained",
+		    ex / 1e6, tol / 1e6, nv > 0 ? (ex - tol) / 1e3 / nv : 0.0, nv, SWITCH_WORK_NS / 1000);
 		add(c, "CPU after the exit stop", "ground truth", c->cpu_after_stop, -1, V_INFO,
 		    "CPU after the exit stop (ns)", c->cpu_after_stop,
 		    "wait4 minus schedstat read at the ptrace exit stop: exit_mm() and the rest of do_exit()");

@@ -242,6 +242,7 @@ int collect_run(const struct plan *pl, const struct collect_opts *o, struct reco
 		p->pid = ch[i].pid;
 		p->self_reg_min = p->self_reg_maj = -1;
 		p->gup_pages = p->kread_pages = -1;
+		p->ru_nvcsw = -1;
 		p->mod_min = p->mod_maj = p->mod_cpu_ns = -1;
 		snprintf(p->comm, sizeof(p->comm), "%.*s", (int)strcspn(pl->cmd[i], " "),
 			 pl->cmd[i]);
@@ -338,6 +339,7 @@ int collect_run(const struct plan *pl, const struct collect_opts *o, struct reco
 		p->ru_maj = ru.ru_majflt;
 		p->ru_cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
 			       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
+		p->ru_nvcsw = ru.ru_nvcsw;
 		p->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 		drain_output(&ch[i], p);
 		close(ch[i].out_fd);

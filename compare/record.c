@@ -86,15 +86,15 @@ int rec_save(const struct record *r, FILE *f)
 		r->handler_runs, r->handler_avg_ns, r->handler_max_ns, r->period_mean_ns);
 	fprintf(f, "# proc pid comm base_min base_maj base_cpu_ns stat_min stat_maj sched_ns ru_min ru_maj ru_cpu_ns "
 		"mod_min mod_maj mod_cpu_ns self_reg_min self_reg_maj gup_pages kread_pages exit have_wit "
-		"tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns\n");
+		"tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns nvcsw\n");
 	for (i = 0; i < r->nprocs; i++) {
 		const struct proc_rec *p = &r->procs[i];
 
 		fprintf(f, "proc %d %s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
-			WC_FMT "\n", p->pid, p->comm[0] ? p->comm : "-", p->base_min, p->base_maj, p->base_cpu_ns,
+			WC_FMT " %lld\n", p->pid, p->comm[0] ? p->comm : "-", p->base_min, p->base_maj, p->base_cpu_ns,
 			p->stat_min, p->stat_maj, p->sched_ns, p->ru_min, p->ru_maj, p->ru_cpu_ns,
 			p->mod_min, p->mod_maj, p->mod_cpu_ns, p->self_reg_min, p->self_reg_maj,
-			p->gup_pages, p->kread_pages, p->exit_status, p->have_wit, WC_ARGS(p->wit));
+			p->gup_pages, p->kread_pages, p->exit_status, p->have_wit, WC_ARGS(p->wit), p->ru_nvcsw);
 	}
 	fprintf(f, "# sample seq mono_ns jiffies min maj cpu_ns\n");
 	for (i = 0; i < r->nsamples; i++) {
@@ -170,18 +170,20 @@ int rec_load(struct record *r, FILE *f, const char *name)
 			kv(line, "period_mean_ns", &r->period_mean_ns);
 		} else if (!strncmp(line, "proc ", 5)) {
 			struct proc_rec *p;
-			int hw;
+			int hw, nf;
 
 			if (r->nprocs == REC_MAX_PROCS)
 				goto bad;
 			p = &r->procs[r->nprocs];
 			memset(p, 0, sizeof(*p));
-			if (sscanf(line + 5, "%d %31s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
-				   WC_FMT, &p->pid, p->comm, &p->base_min, &p->base_maj, &p->base_cpu_ns,
+			p->ru_nvcsw = -1;	/* absent from older recordings */
+			nf = sscanf(line + 5, "%d %31s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
+				   WC_FMT " %lld", &p->pid, p->comm, &p->base_min, &p->base_maj, &p->base_cpu_ns,
 				   &p->stat_min, &p->stat_maj, &p->sched_ns, &p->ru_min, &p->ru_maj,
 				   &p->ru_cpu_ns, &p->mod_min, &p->mod_maj, &p->mod_cpu_ns,
 				   &p->self_reg_min, &p->self_reg_maj, &p->gup_pages, &p->kread_pages,
-				   &p->exit_status, &hw, WC_PTRS(p->wit)) != 29)
+				   &p->exit_status, &hw, WC_PTRS(p->wit), &p->ru_nvcsw);
+			if (nf != 29 && nf != 30)
 				goto bad;
 			p->have_wit = hw;
 			r->nprocs++;

@@ -37,6 +37,8 @@ struct proc_rec {
 	struct wcounts wit;			/* witness totals for this pid */
 	bool have_wit;
 	int exit_status;
+	/* wait4 rusage voluntary context switches (-1: not recorded) */
+	long long ru_nvcsw;
 };
 
 struct msample {

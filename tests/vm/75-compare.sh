@@ -1,0 +1,70 @@
+#!/bin/sh
+# 75-compare: pfcompare in the VM.  Every built-in scenario at --scale test
+# (one TAP line each, from pfcompare's exit status: the module, the witness
+# and wait4's rusage agree, or differ only by a named class), then the
+# checker's self-test on this run's own threads recording: the clean
+# recording passes, and copies with a window dropped or written twice (awk
+# on the .rec) fail naming it.  docs/compare.md.  About 30 s under TCG.
+set -u
+root=${PFPROF_ROOT:-/pfprof}
+export PATH="$root/bin:$PATH"
+out=${PFCOMPARE_TEST_OUT:-/tmp/pfc-75}
+n=0 fail=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
+
+scen=$(pfcompare list 2>/dev/null | awk '{print $1}')
+nscen=$(echo "$scen" | grep -c .)
+echo "1..$((nscen + 4))"
+rm -rf "$out" && mkdir -p "$out" || exit 1
+
+for s in $scen; do
+	t0=$(date +%s)
+	pfcompare run "$s" --scale test --out "$out" > "$out/$s.log" 2>&1
+	rc=$?
+	t1=$(date +%s)
+	res=$(sed -n "s/^  RESULT $s: //p" "$out/$s.log")
+	classes=$(grep -c '^  EXPLAINED' "$out/$s.log")
+	how=$(sed -n 's/^pfcompare: filemap: //p' "$out/$s.log")
+	ok $rc "scenario $s: ${res:-no result} (exit $rc, $classes explained difference(s), $((t1 - t0)) s)${how:+; $how}"
+	if [ $rc != 0 ]; then
+		grep -E '^  FAIL|^pfcompare:' "$out/$s.log" | sed 's/^/# /'
+	fi
+done
+
+# Self-test of the checker on a fresh recording.
+rec=$out/threads.rec
+if [ ! -s "$rec" ]; then
+	for _ in 1 2 3 4; do ok 1 "self-test: no recording $rec"; done
+	exit 1
+fi
+pfcompare check "$rec" > "$out/check-clean.log" 2>&1
+ok $? "self-test: the fresh threads recording passes pfcompare check"
+
+# The first window with faults: drop it, then write it twice.
+seq=$(awk '$1 == "sample" && $5 + $6 > 0 {print $2; exit}' "$rec")
+if [ -z "$seq" ]; then
+	for _ in 1 2 3; do ok 1 "self-test: no module window with faults in $rec"; done
+	exit 1
+fi
+awk -v s="$seq" '!($1 == "sample" && $2 == s)' "$rec" > "$out/dropped.rec"
+pfcompare check "$out/dropped.rec" > "$out/check-dropped.log" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "seq $seq..$seq missing: 1 dropped window" "$out/check-dropped.log" &&
+	grep -q 'minor faults .*differs from the ground truth' "$out/check-dropped.log"
+ok $? "self-test: window seq $seq dropped: check fails (exit $rc), names the dropped window and the total"
+
+awk -v s="$seq" '{print} $1 == "sample" && $2 == s {print}' "$rec" > "$out/doubled.rec"
+pfcompare check "$out/doubled.rec" > "$out/check-doubled.log" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q "seq $seq appears twice: a double-counted window" "$out/check-doubled.log"
+ok $? "self-test: window seq $seq written twice: check fails (exit $rc), names the double count"
+
+# Counts moved into the next window, sequence intact: only the totals and
+# the per-window comparison can see it.
+awk -v s="$seq" '$1 == "sample" && $2 == s {m = $5; j = $6; c = $7}
+	$1 == "sample" && $2 == s + 1 {$5 += m; $6 += j; $7 += c} {print}' "$rec" > "$out/inplace.rec"
+pfcompare check "$out/inplace.rec" > "$out/check-inplace.log" 2>&1
+rc=$?
+[ $rc = 1 ] && grep -q 'minor faults .*differs from the ground truth' "$out/check-inplace.log"
+ok $? "self-test: window seq $seq counted again in the next: check fails (exit $rc) on the total"
+exit $fail
