@@ -328,11 +328,16 @@ static void windows(const struct record *r, struct checked *c)
 		c->win[k].pe += x->c.pe_min + x->c.pe_maj;
 		c->win[k].tp += x->c.tp_user + x->c.tp_kernel;
 		c->win[k].cpu += x->c.cpu_ns;
-		/* straddles a module boundary: its faults may belong on either side */
-		for (j = k > 0 ? k - 1 : 0; j <= k && f; j++) {
+		/* Straddles module boundaries (every one inside its span: a
+		 * bucket the witness read late can cover several windows): its
+		 * faults may belong on either side of each.
+		 */
+		for (j = k; j >= 0 && f; j--) {
 			unsigned long long m = c->win[j].end_mono;
 
-			if (m + STAMP_SLACK_NS > start && m < end + STAMP_SLACK_NS) {
+			if (m + STAMP_SLACK_NS <= start)
+				break;
+			if (m < end + STAMP_SLACK_NS) {
 				c->win[j].bound += f;
 				if (j + 1 < c->nwin)
 					c->win[j + 1].bound += f;

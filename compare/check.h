@@ -20,7 +20,7 @@ struct finding {
 	char cls[64];		/* class that explains the difference */
 	long long cls_count;	/* how many, where measurable (-1: n/a) */
 	enum verdict v;
-	char msg[256];
+	char msg[512];
 };
 
 #define WSRC_N 4	/* fexit, perf_event, tracepoint, cpu(sched_switch) */
