@@ -38,11 +38,12 @@ esac
 
 step 1/3 "VM: every scenario at scale $scale, then the bench ($reps repetitions of A B C D); ~2 min"
 t0=$(date +%s)
+: > "$out/console.txt"
 # Show the guest's progress, not the files it prints for the host.
 "$top/vm/run.sh" --mem "${MEM:-2048}" --swap "${SWAP:-1024}" --timeout 900 --extra "$out/extra" -- \
 	"SCALE=$scale REPS=$reps BENCH=$bench sh /extra/report-guest.sh" > "$out/console.txt" 2>&1 &
 vm=$!
-tail -n +1 -f --pid=$vm "$out/console.txt" 2>/dev/null | while IFS= read -r line; do
+tail -n +1 -F --pid=$vm "$out/console.txt" 2>/dev/null | while IFS= read -r line; do
 	case "$line" in
 	*@@PFC-FILE*) skip=1 ;;
 	*@@PFC-END@@*) skip=0 ;;
