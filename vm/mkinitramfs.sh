@@ -29,8 +29,9 @@ printf '%s\n' "$cmd" > "$stage/pfprof/.cmd"
 [ -n "$extra" ] && cp -a "$extra" "$stage/extra"
 
 # Modules the stock kernel keeps out of the image: the virtio disk (swap)
-# zram, and loop + ext4 (a disk-backed file system whose page cache
-# drop_caches can empty).  A kernel with them built in needs none.
+# zram, and loop + ext4 with the crc32c driver it needs to mount (a
+# disk-backed file system whose page cache drop_caches can empty).  A kernel
+# with them built in needs none.
 if [ -n "$kmoddir" ] && [ -d "$kmoddir" ]; then
 	resolve() {	# copy deps first, each module once
 		local m f deps
@@ -51,7 +52,7 @@ if [ -n "$kmoddir" ] && [ -d "$kmoddir" ]; then
 		done
 	}
 	seen=""
-	resolve virtio_pci virtio_blk zram loop ext4
+	resolve virtio_pci virtio_blk zram loop crc32c_generic ext4
 fi
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) > "$out"
