@@ -22,7 +22,7 @@ echo "..."
 tail -n 3 "$out/samples.txt"
 cat "$out/summary.txt"
 
-step 2/3 "MP3 case studies (full size; about 10-15 minutes under TCG)"
+step 2/3 "MP3 case studies (full size; about 7 minutes under TCG)"
 cs_args=()
 [ "${DEMO_QUICK:-0}" = 1 ] && cs_args=(--quick)
 "$top/scripts/casestudy.sh" "${cs_args[@]}" | tee "$out/case-studies.txt"
