@@ -5,12 +5,12 @@
 # USAGE: witness-tests.sh host|vm PFWITNESS PFW_TOUCH
 #
 # Margins (docs/witness.md): a process's own startup (exec, libc, stack)
-# adds up to STARTUP=64 faults to the N it touches on purpose; exec's
+# adds up to STARTUP=128 faults to the N it touches on purpose; exec's
 # argument copy faults through get_user_pages, which perf events never
 # see, so pe_min may trail wait4's minflt by up to GUP=8 (exactly fx_gup
 # where fexit runs).  fexit must equal wait4 exactly.
 mode=$1 W=$2 T=$3
-STARTUP=64 GUP=8 N=2000
+STARTUP=128 GUP=8 N=2000
 n=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
 skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
