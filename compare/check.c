@@ -18,9 +18,9 @@
  * pick_next_task (and, when the CPU goes idle, newidle balancing) runs.
  * So the witness sees more CPU for tasks that block often (major faults
  * waiting for I/O).  Allowance per voluntary context switch (wait4's
- * ru_nvcsw); docs/compare.md shows what was measured under TCG.
+ * ru_nvcsw): the record's switch_allow_ns, 100 us unless --switch-allowance-us
+ * says otherwise; docs/compare.md shows what was measured under TCG.
  */
-#define SWITCH_WORK_NS 100000
 
 const char *verdict_name(enum verdict v)
 {
@@ -246,9 +246,9 @@ static void check_witness(const struct record *r, struct checked *c)
 		for (i = 0; i < r->nprocs && nv >= 0; i++)
 			nv = r->procs[i].ru_nvcsw < 0 ? -1 : nv + r->procs[i].ru_nvcsw;
 		/* More than the kernel charged, within the allowance per
-		 * voluntary switch: see SWITCH_WORK_NS.
+		 * voluntary switch (r->switch_allow_ns): see the top of this file.
 		 */
-		sw = !in && !sm && nv > 0 && ex > 0 && ex - tol <= nv * SWITCH_WORK_NS;
+		sw = !in && !sm && nv > 0 && ex > 0 && ex - tol <= nv * r->switch_allow_ns;
 		add(c, "CPU time", "sched_switch", c->wit.cpu_ns, c->truth_cpu,
 		    in ? V_PASS : (sm || sw) ? V_EXPLAINED : V_FAIL,
 		    in ? "" : sw ? "switch-out work (pick_next, idle balance)" :
@@ -261,7 +261,7 @@ static void check_witness(const struct record *r, struct checked *c)
 		    "between dequeueing the task and the tracepoint, charged by sched_switch, not by the kernel" :
 		    "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms) with no "
 		    "skipped runs, %.1f us per voluntary context switch (%lld, allowance %d us): unexplained",
-		    ex / 1e6, tol / 1e6, nv > 0 ? (ex - tol) / 1e3 / nv : 0.0, nv, SWITCH_WORK_NS / 1000);
+		    ex / 1e6, tol / 1e6, nv > 0 ? (ex - tol) / 1e3 / nv : 0.0, nv, (int)(r->switch_allow_ns / 1000));
 		add(c, "CPU after the exit stop", "ground truth", c->cpu_after_stop, -1, V_INFO,
 		    "CPU after the exit stop (ns)", c->cpu_after_stop,
 		    "wait4 minus schedstat read at the ptrace exit stop: exit_mm() and the rest of do_exit()");

@@ -50,6 +50,34 @@ static int sh(const char *cmd)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+bool plan_runnable(const struct plan *pl, char *why, size_t n)
+{
+	FILE *f;
+	int st;
+
+	why[0] = 0;
+	if (!pl->requires[0])
+		return true;
+	f = popen(pl->requires, "r");
+	if (!f) {
+		snprintf(why, n, "popen: %s", strerror(errno));
+		return false;
+	}
+	if (fgets(why, n, f))
+		why[strcspn(why, "\n")] = 0;
+	while (fgetc(f) != EOF)
+		;
+	st = pclose(f);
+	if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return true;
+	if (!why[0])
+		snprintf(why, n, "'%s' failed", pl->requires);
+	for (st = 0; why[st]; st++)	/* it goes into JSON strings */
+		if (why[st] == '"' || why[st] == '\\' || (unsigned char)why[st] < ' ')
+			why[st] = '\'';
+	return false;
+}
+
 /*
  * Wait until @pid sleeps (state S: blocked in its read() of the go pipe),
  * so that nothing it does runs between our base reading and the release.

@@ -22,6 +22,11 @@ struct collect_opts {
 	bool quiet;		/* no progress lines */
 };
 
+/* Run the plan's requires check: true if it can run here, else false with
+ * the check's first line of output in @why.
+ */
+bool plan_runnable(const struct plan *pl, char *why, size_t n);
+
 /* 0 on success, -1 with a message on stderr. */
 int collect_run(const struct plan *pl, const struct collect_opts *o, struct record *r);
 

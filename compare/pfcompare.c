@@ -25,7 +25,8 @@ static void usage(int rc)
 	fprintf(f,
 		"USAGE: pfcompare run <SCENARIO|all> [--scale test|full] [--out DIR] [--json]\n"
 		"                     [--no-witness] [--witness PROG] [--interval SECS]\n"
-		"       pfcompare check <RECORDING> [--json] [--out DIR]\n"
+		"                     [--switch-allowance-us US]\n"
+		"       pfcompare check <RECORDING> [--json] [--out DIR] [--switch-allowance-us US]\n"
 		"       pfcompare bench [--scenario NAME] [--reps N] [--configs ABCD]\n"
 		"                       [--scale test|full] [--out DIR] [--witness PROG]\n"
 		"       pfcompare list\n"
@@ -34,7 +35,12 @@ static void usage(int rc)
 		"        mp3.ko and pfwitness, release them, hold each at exit for /proc, reap\n"
 		"        with wait4, and check every source against that ground truth.\n"
 		"        --out DIR writes NAME.json, NAME.windows.csv and NAME.rec (a\n"
-		"        recording `check` re-judges).  Exit 1 if a check fails.\n"
+		"        recording `check` re-judges).  Exit 1 if a check fails, 3 if none\n"
+		"        failed but a scenario cannot run on this machine (RESULT ... SKIP,\n"
+		"        with the reason, e.g. no memory cgroup controller).\n"
+		"        --switch-allowance-us: sched_switch CPU time may exceed the kernel's\n"
+		"        by this much per voluntary context switch (default 100; the\n"
+		"        recording keeps it).  Slow (debug) kernels need more.\n"
 		"check   judge a recording again (e.g. a doctored one: the self-test).\n"
 		"bench   interleaved runs: A untraced, B module, C witness, D both.\n"
 		"        --configs AC on a host without the module.\n"
@@ -48,6 +54,7 @@ static void usage(int rc)
 		"    pfcompare run all --out /tmp/cmp       # every scenario, JSON+CSV+recordings\n"
 		"    pfcompare run churn --scale test       # the VM test's size\n"
 		"    pfcompare check compare/testdata/threads.rec\n"
+		"    pfcompare run threads --switch-allowance-us 1000   # KASAN/lockdep kernel\n"
 		"    pfcompare bench --reps 5 --out /tmp/cmp\n");
 	exit(rc);
 }
@@ -103,7 +110,7 @@ static enum scale parse_scale(const char *s)
 	return SCALE_FULL;
 }
 
-enum { O_SCALE = 1000, O_OUT, O_JSON, O_NOWIT, O_WIT, O_IVAL, O_SCEN, O_REPS, O_CONF };
+enum { O_SCALE = 1000, O_OUT, O_JSON, O_NOWIT, O_WIT, O_IVAL, O_SCEN, O_REPS, O_CONF, O_SWALLOW };
 
 static const struct option longopts[] = {
 	{ "scale", required_argument, NULL, O_SCALE },
@@ -115,6 +122,7 @@ static const struct option longopts[] = {
 	{ "scenario", required_argument, NULL, O_SCEN },
 	{ "reps", required_argument, NULL, O_REPS },
 	{ "configs", required_argument, NULL, O_CONF },
+	{ "switch-allowance-us", required_argument, NULL, O_SWALLOW },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -126,8 +134,9 @@ int main(int argc, char **argv)
 	const char *cmd, *dir = NULL;
 	enum scale scale = SCALE_FULL;
 	bool json = false;
-	char *end;
-	int c, i, fails = 0, ran = 0;
+	long long swallow = -1;	/* --switch-allowance-us, in ns */
+	char *end, why[256];
+	int c, i, fails = 0, ran = 0, skipped = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
@@ -177,6 +186,14 @@ int main(int argc, char **argv)
 			}
 			bo.configs = optarg;
 			break;
+		case O_SWALLOW:
+			swallow = strtoll(optarg, &end, 10);
+			if (!*optarg || *end || swallow < 0 || swallow > 100000) {
+				fprintf(stderr, "pfcompare: --switch-allowance-us must be 0..100000\n");
+				usage(2);
+			}
+			swallow *= 1000;
+			break;
 		case 'h':
 			usage(0);
 			break;
@@ -212,6 +229,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		fclose(f);
+		if (swallow >= 0)
+			r.switch_allow_ns = swallow;
 		fails = judge(&r, "recording", dir, json);
 		rec_free(&r);
 		return fails ? 1 : 0;
@@ -261,7 +280,21 @@ int main(int argc, char **argv)
 		s->build(&pl, scale);
 		rec_init(&r);
 		snprintf(r.scenario, sizeof(r.scenario), "%s", s->name);
+		if (swallow >= 0)
+			r.switch_allow_ns = swallow;
 		ran++;
+		if (!plan_runnable(&pl, why, sizeof(why))) {
+			if (json)
+				printf("{\"scenario\":\"%s\",\"skip\":true,\"reason\":\"%s\"}\n",
+				       s->name, why);
+			else
+				printf("  RESULT %s: SKIP (cannot run here: %s)\n", s->name, why);
+			fprintf(stderr, "pfcompare: [%d/%d] %s: SKIP: cannot run here: %s\n",
+				i + 1, nscenarios, s->name, why);
+			skipped++;
+			rec_free(&r);
+			continue;
+		}
 		if (collect_run(&pl, &co, &r)) {
 			printf("RESULT %s: FAIL (could not run the scenario)\n", s->name);
 			fails++;
@@ -282,5 +315,5 @@ int main(int argc, char **argv)
 		fails += nf != 0;
 		rec_free(&r);
 	}
-	return fails ? 1 : 0;
+	return fails ? 1 : skipped ? 3 : 0;
 }

@@ -10,6 +10,7 @@ void rec_init(struct record *r)
 	memset(r, 0, sizeof(*r));
 	r->hz = 250;
 	r->period_ns = 50000000;
+	r->switch_allow_ns = REC_SWITCH_ALLOW_NS;
 }
 
 void rec_free(struct record *r)
@@ -78,8 +79,9 @@ int rec_save(const struct record *r, FILE *f)
 
 	fprintf(f, "pfcompare-record 1\n");
 	fprintf(f, "scenario %s\n", r->scenario);
-	fprintf(f, "config self_registers=%d hz=%ld period_ns=%lld release_mono_ns=%llu lost=%lld\n",
-		r->self_registers, r->hz, r->period_ns, r->release_mono_ns, r->lost);
+	fprintf(f, "config self_registers=%d hz=%ld period_ns=%lld release_mono_ns=%llu lost=%lld "
+		"switch_allow_ns=%lld\n", r->self_registers, r->hz, r->period_ns,
+		r->release_mono_ns, r->lost, r->switch_allow_ns);
 	fprintf(f, "witness have=%d tp=%d pe=%d fx=%d sw=%d\n", r->have_witness,
 		r->wit_tp, r->wit_pe, r->wit_fx, r->wit_sw);
 	fprintf(f, "modstats handler_runs=%lld handler_avg_ns=%lld handler_max_ns=%lld period_mean_ns=%lld\n",
@@ -155,6 +157,7 @@ int rec_load(struct record *r, FILE *f, const char *name)
 			if (!kv(line, "release_mono_ns", &v))
 				r->release_mono_ns = v;
 			kv(line, "lost", &r->lost);
+			kv(line, "switch_allow_ns", &r->switch_allow_ns);
 		} else if (!strncmp(line, "witness ", 8)) {
 			if (kv(line, "have", &v))
 				goto bad;

@@ -12,6 +12,8 @@
 #include <stdio.h>
 
 #define REC_MAX_PROCS 64
+/* Default sched_switch allowance per voluntary switch: docs/compare.md. */
+#define REC_SWITCH_ALLOW_NS 100000LL
 
 /* Witness counters (one bucket, or one process's totals). */
 struct wcounts {
@@ -75,6 +77,11 @@ struct record {
 	struct wprog progs[16];
 	long long handler_avg_ns, handler_max_ns, handler_runs, period_mean_ns;
 	long long lost;
+	/* sched_switch CPU: allowance per voluntary context switch (ns) for
+	 * the scheduler's work the witness charges and the kernel does not;
+	 * `run`/`check --switch-allowance-us` set it, the recording keeps it
+	 */
+	long long switch_allow_ns;
 };
 
 void rec_init(struct record *r);

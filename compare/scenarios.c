@@ -11,6 +11,11 @@
 #include "scenarios.h"
 
 #define MEMCG "/sys/fs/cgroup/pfcompare"
+/* A requires check: the cgroup v2 memory controller (absent without
+ * CONFIG_MEMCG, e.g. the debug lane's kernel).
+ */
+#define NEED_MEMCG "grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null || " \
+	"{ echo 'no memory cgroup controller (CONFIG_MEMCG, cgroup v2 at /sys/fs/cgroup)'; exit 1; }"
 
 static void one(struct plan *p, const char *cmd)
 {
@@ -62,7 +67,8 @@ static void b_populate(struct plan *p, enum scale s)
  * drop_caches empties its page cache.  Fallback, where loop or ext4 is
  * missing or the mount fails (its error is printed): a tmpfs file written
  * inside a small memory cgroup, so its pages are swapped out.  The
- * workload runs in that cgroup either way.  The set-up says on stderr
+ * workload runs in that cgroup either way when the kernel has the memory
+ * controller (the ext2 path does not need it).  The set-up says on stderr
  * which one it used and why.
  */
 #define FILECG "/sys/fs/cgroup/pfcompare-file"
@@ -73,8 +79,9 @@ static void b_filemap(struct plan *p, enum scale s)
 	one(p, "pfscenario filemap /mnt/pfc/data");
 	snprintf(p->setup, sizeof(p->setup),
 		 "set -e; umount /mnt/pfc 2>/dev/null || true; mkdir -p /mnt/pfc; rm -f /tmp/pfc.img /tmp/pfc.loop; "
+		 "if grep -qw memory /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then "
 		 "echo +memory > /sys/fs/cgroup/cgroup.subtree_control; mkdir -p " FILECG "; "
-		 "echo %s > " FILECG "/memory.max; why=''; dev=''; "
+		 "echo %s > " FILECG "/memory.max; fi; why=''; dev=''; "
 		 "if ! dd if=/dev/zero of=/tmp/pfc.img bs=1M count=%d 2>/dev/null; then why='no room for the image'; "
 		 "elif ! dev=$(losetup -f 2>&1) || [ ! -b \"$dev\" ]; then why=\"losetup -f: $dev (no loop driver?)\"; dev=''; "
 		 "elif ! losetup \"$dev\" /tmp/pfc.img 2>/dev/null; then why=\"losetup $dev failed\"; dev=''; "
@@ -86,6 +93,8 @@ static void b_filemap(struct plan *p, enum scale s)
 		 "dd if=/dev/urandom of=/mnt/pfc/data bs=1M count=%d 2>/dev/null; sync; "
 		 "echo 3 > /proc/sys/vm/drop_caches; "
 		 "else [ -z \"$dev\" ] || losetup -d \"$dev\" 2>/dev/null || true; rm -f /tmp/pfc.img; "
+		 "[ -d " FILECG " ] || { echo \"pfcompare: filemap: no ext2 ($why) and no memory "
+		 "cgroup controller for the tmpfs fallback\" >&2; exit 1; }; "
 		 "mount -t tmpfs tmpfs /mnt/pfc; "
 		 "echo \"pfcompare: filemap: no ext2 ($why); tmpfs file swapped out by a memory cgroup\" >&2; "
 		 "sh -c 'echo $$ > " FILECG "/cgroup.procs; exec dd if=/dev/urandom of=/mnt/pfc/data bs=1M count=%d 2>/dev/null'; fi",
@@ -101,10 +110,10 @@ static void b_swap(struct plan *p, enum scale s)
 	one(p, s == SCALE_FULL ? "work 96 R 20000" : "work 48 R 10000");
 	snprintf(p->env, sizeof(p->env), "PFPROF_WORK_ITER=%d PFPROF_WORK_SLEEP_MS=0",
 		 s == SCALE_FULL ? 3 : 2);
+	snprintf(p->requires, sizeof(p->requires), "%s; %s", NEED_MEMCG,
+		 "[ $(wc -l < /proc/swaps) -gt 1 ] || { echo 'no swap device (/proc/swaps is empty)'; exit 1; }");
 	snprintf(p->setup, sizeof(p->setup),
-		 "set -e; grep -q . /proc/swaps && [ $(wc -l < /proc/swaps) -gt 1 ] || "
-		 "{ echo 'no swap device' >&2; exit 1; }; "
-		 "echo +memory > /sys/fs/cgroup/cgroup.subtree_control; mkdir -p " MEMCG "; "
+		 "set -e; echo +memory > /sys/fs/cgroup/cgroup.subtree_control; mkdir -p " MEMCG "; "
 		 "echo %s > " MEMCG "/memory.max", s == SCALE_FULL ? "32M" : "16M");
 	p->cgroup = MEMCG;
 	p->self_registers = true;

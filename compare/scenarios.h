@@ -14,6 +14,10 @@ struct plan {
 	int nprocs;
 	char cmd[PLAN_MAX_PROCS][160];	/* split on blanks; PATH lookup */
 	char env[160];			/* "VAR=v VAR=v" for every process */
+	/* sh -c: exits non-zero, printing why, where the scenario cannot
+	 * run (a missing kernel feature); "" = runs anywhere
+	 */
+	char requires[512];
 	char setup[2048];		/* sh -c before launching ("" = none) */
 	char teardown[512];
 	const char *cgroup;		/* move the processes here, or NULL */

@@ -4,6 +4,8 @@
 # test program that failed without saying so (crash, wrong plan, timeout).
 #
 # USAGE: vm-runner.sh [PATTERN...]   (default: every test in $root/tests)
+# A PATTERN is a shell glob on the test's file name; "75-compare" also
+# matches 75-compare.sh.  A pattern that matches no test is a failure.
 root=${PFPROF_ROOT:-/pfprof}
 export PFPROF_ROOT=$root
 export PATH="$root/bin:$PATH"
@@ -11,10 +13,14 @@ per_test_timeout=${PFPROF_TEST_TIMEOUT:-900}
 cd "$root" || exit 1
 [ $# -gt 0 ] || set -- '*'
 for pat in "$@"; do
-	for t in "$root"/tests/$pat; do
+	matched=0
+	for t in "$root"/tests/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
 		name=${t##*/}
 		case "$name" in vm-runner.sh) continue ;; esac
+		# shellcheck disable=SC2254
+		case "$name" in $pat | $pat.sh) ;; *) continue ;; esac
+		matched=1
 		echo "# ===== $name"
 		out=/tmp/pfprof-tap.$$
 		{ timeout "$per_test_timeout" "$t" 2>&1; echo $? > "$out.rc"; } | tee "$out"
@@ -33,5 +39,6 @@ for pat in "$@"; do
 		# Leave no module behind for the next test.
 		rmmod mp3 2>/dev/null
 	done
+	[ $matched = 1 ] || echo "not ok - no test matches '$pat'"
 done
 exit 0

@@ -18,12 +18,12 @@ n=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
 tmp=$(mktemp -d /tmp/pfc-check.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..16"
+echo "1..20"
 
 if [ ! -x "$pfc" ]; then
 	echo "# $pfc is not built (make -C compare)"
 	i=0
-	while [ $i -lt 16 ]; do ok 1 "pfcompare built"; i=$((i + 1)); done
+	while [ $i -lt 20 ]; do ok 1 "pfcompare built"; i=$((i + 1)); done
 	exit 1
 fi
 
@@ -85,6 +85,25 @@ grep -v '^end' $td/threads.rec > "$tmp/trunc.rec"
 run "$tmp/trunc.rec"
 [ $rc = 2 ] && echo "$out" | grep -q 'truncated recording'
 ok $? "truncated recording: exit 2 ($rc)"
+
+# The sched_switch allowance per voluntary context switch: witness CPU
+# 20 ms above the clean recording's (+23.5 ms vs wait4, 9.5 ms tolerance)
+# over 50 voluntary switches is 281 us per switch: beyond the default
+# 100 us, within 1000 us, whether the flag or the recording says so.
+awk '$1 == "proc" {$NF = $NF + 20000000; $0 = $0 " 50"} {print}' $td/threads.rec > "$tmp/sw.rec"
+run "$tmp/sw.rec"
+[ $rc = 1 ] && echo "$out" | grep -q 'sched_switch  CPU time .*281.0 us per voluntary context switch (50, allowance 100 us): unexplained'
+ok $? "sched_switch CPU 281 us/switch over the default 100 us allowance: fails ($rc)"
+out=$("$pfc" check "$tmp/sw.rec" --switch-allowance-us 1000 2>&1); rc=$?
+[ $rc = 0 ] && echo "$out" | grep -q 'EXPLAINED sched_switch  CPU time .*allowance 1000 us'
+ok $? "--switch-allowance-us 1000: explained, passes ($rc)"
+sed 's/^config .*/& switch_allow_ns=1000000/' "$tmp/sw.rec" > "$tmp/sw2.rec"
+run "$tmp/sw2.rec"
+[ $rc = 0 ] && echo "$out" | grep -q 'allowance 1000 us'
+ok $? "a recording made with switch_allow_ns=1000000 is judged with it ($rc)"
+out=$("$pfc" check "$tmp/sw.rec" --switch-allowance-us -1 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q 'must be 0..100000'
+ok $? "--switch-allowance-us -1: usage error, exit 2 ($rc)"
 
 out=$("$pfc" check 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q USAGE
