@@ -5,7 +5,10 @@
  *   a) tracepoints exceptions:page_fault_user / page_fault_kernel
  *   b) perf software events PAGE_FAULTS_MIN / PAGE_FAULTS_MAJ
  *   c) fexit on handle_mm_fault, classified like mm_account_fault()
- *   d) sched_switch: on-CPU time
+ *   d) sched_switch: on-CPU time (bpf_ktime_get_ns), and beside it the
+ *      same intervals on the scheduler's own clock (the runqueue's
+ *      clock_task, which sum_exec_runtime is charged from), so that a
+ *      difference between the two clocks is measured rather than guessed
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -35,12 +38,18 @@ struct {
 	__type(value, struct pfw_counts);
 } counts SEC(".maps");
 
-/* When the task now on each CPU was switched in, ns. */
+/* When the task now on each CPU was switched in, on both clocks. */
+struct oncpu {
+	__u64 ktime;	/* bpf_ktime_get_ns() */
+	__u64 sclk;	/* rq->clock_task, 0 where it cannot be read */
+};
+
+/* Per CPU: the switch-in stamps of the task now running there. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct oncpu);
 } oncpu_since SEC(".maps");
 
 /* Events not counted because the counts map was full. */
@@ -191,23 +200,44 @@ int BPF_PROG(fx_handle_mm_fault, struct vm_area_struct *vma,
 	return 0;
 }
 
+/*
+ * The scheduler's clock now: __schedule() has just run update_rq_clock(),
+ * and the switched-out task's sum_exec_runtime was charged up to this
+ * value.  Reached through current's cfs_rq (CONFIG_FAIR_GROUP_SCHED; the
+ * idle task has one too); 0 where the kernel lacks the fields.
+ */
+static __always_inline __u64 sched_clock_now(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+	if (!bpf_core_field_exists(t->se.cfs_rq) ||
+	    !bpf_core_field_exists(((struct cfs_rq *)0)->rq))
+		return 0;
+	return BPF_CORE_READ(t, se.cfs_rq, rq, clock_task);
+}
+
 SEC("tracepoint/sched/sched_switch")
 int sched_switch(void *ctx)
 {
-	__u64 now = bpf_ktime_get_ns(), *since;
+	__u64 now = bpf_ktime_get_ns(), clk = sched_clock_now();
 	struct pfw_counts *c;
+	struct oncpu *since;
 	__u32 zero = 0;
 
 	since = bpf_map_lookup_elem(&oncpu_since, &zero);
 	if (!since)
 		return 0;
 	/* current is still the task being switched out */
-	if (*since && bpf_get_current_pid_tgid() >> 32) {
+	if (since->ktime && bpf_get_current_pid_tgid() >> 32) {
 		c = lookup();
-		if (c)
-			c->cpu_ns += now - *since;
+		if (c) {
+			c->cpu_ns += now - since->ktime;
+			if (since->sclk && clk > since->sclk)
+				c->sclk_ns += clk - since->sclk;
+		}
 	}
-	*since = now;
+	since->ktime = now;
+	since->sclk = clk;
 	return 0;
 }
 

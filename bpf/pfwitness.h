@@ -18,6 +18,9 @@ struct pfw_counts {
 				 * (VM_FAULT_ERROR or VM_FAULT_RETRY)
 				 */
 	__u64 cpu_ns;		/* on-CPU time from sched_switch */
+	__u64 sclk_ns;		/* the same intervals on the scheduler's clock
+				 * (rq->clock_task); 0: not readable
+				 */
 	char comm[TASK_COMM_LEN];
 };
 

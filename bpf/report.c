@@ -91,6 +91,7 @@ void pfw_snap_read(struct pfw_snap *s, int counts_fd, int ncpus)
 			r->c.fx_gup += vals[i].fx_gup;
 			r->c.fx_skip += vals[i].fx_skip;
 			r->c.cpu_ns += vals[i].cpu_ns;
+			r->c.sclk_ns += vals[i].sclk_ns;
 			if (!r->c.comm[0] && vals[i].comm[0])
 				memcpy(r->c.comm, vals[i].comm, sizeof(r->c.comm));
 		}
@@ -126,6 +127,7 @@ static void delta(struct pfw_counts *d, const struct pfw_counts *a,
 	d->fx_gup = a->fx_gup - (b ? b->fx_gup : 0);
 	d->fx_skip = a->fx_skip - (b ? b->fx_skip : 0);
 	d->cpu_ns = a->cpu_ns - (b ? b->cpu_ns : 0);
+	d->sclk_ns = a->sclk_ns - (b ? b->sclk_ns : 0);
 	memcpy(d->comm, a->comm, sizeof(d->comm));
 }
 
@@ -148,22 +150,22 @@ static const char *clean(const char *comm)
 	return buf;
 }
 
-#define CSV_FIELDS "tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns"
+#define CSV_FIELDS "tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns,sclk_ns"
 
 static void csv_counts(FILE *f, const struct pfw_counts *d)
 {
-	fprintf(f, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+	fprintf(f, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
 		d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj, d->fx_min,
-		d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns);
+		d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns);
 }
 
 static void json_counts(FILE *f, __u32 id, const struct pfw_counts *d)
 {
 	fprintf(f, "{\"pid\":%u,\"comm\":\"%s\",\"tp_user\":%llu,\"tp_kernel\":%llu,"
 		"\"pe_min\":%llu,\"pe_maj\":%llu,\"fx_min\":%llu,\"fx_maj\":%llu,"
-		"\"fx_gup\":%llu,\"fx_skip\":%llu,\"cpu_ns\":%llu}",
+		"\"fx_gup\":%llu,\"fx_skip\":%llu,\"cpu_ns\":%llu,\"sclk_ns\":%llu}",
 		id, clean(d->comm), d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj,
-		d->fx_min, d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns);
+		d->fx_min, d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns);
 }
 
 static void json_source(FILE *f, const char *name, bool ok, const char *why,

@@ -40,7 +40,8 @@ static void usage(int rc)
 		"        with the reason, e.g. no memory cgroup controller).\n"
 		"        --switch-allowance-us: sched_switch CPU time may exceed the kernel's\n"
 		"        by this much per voluntary context switch (default 100; the\n"
-		"        recording keeps it).  Slow (debug) kernels need more.\n"
+		"        recording keeps it).  Used only when the recording has no\n"
+		"        scheduler-clock figure (sclk_ns) to explain the excess with.\n"
 		"check   judge a recording again (e.g. a doctored one: the self-test).\n"
 		"bench   interleaved runs: A untraced, B module, C witness, D both.\n"
 		"        --configs AC on a host without the module.\n"
@@ -54,7 +55,7 @@ static void usage(int rc)
 		"    pfcompare run all --out /tmp/cmp       # every scenario, JSON+CSV+recordings\n"
 		"    pfcompare run churn --scale test       # the VM test's size\n"
 		"    pfcompare check compare/testdata/threads.rec\n"
-		"    pfcompare run threads --switch-allowance-us 1000   # KASAN/lockdep kernel\n"
+		"    pfcompare check old.rec --switch-allowance-us 500  # recording without sclk_ns\n"
 		"    pfcompare bench --reps 5 --out /tmp/cmp\n");
 	exit(rc);
 }

@@ -42,6 +42,7 @@ void wcounts_add(struct wcounts *a, const struct wcounts *b)
 	a->fx_gup += b->fx_gup;
 	a->fx_skip += b->fx_skip;
 	a->cpu_ns += b->cpu_ns;
+	a->sclk_ns += b->sclk_ns;
 }
 
 void rec_add_bucket(struct record *r, long long seq, unsigned long long mono_ns,
@@ -88,15 +89,16 @@ int rec_save(const struct record *r, FILE *f)
 		r->handler_runs, r->handler_avg_ns, r->handler_max_ns, r->period_mean_ns);
 	fprintf(f, "# proc pid comm base_min base_maj base_cpu_ns stat_min stat_maj sched_ns ru_min ru_maj ru_cpu_ns "
 		"mod_min mod_maj mod_cpu_ns self_reg_min self_reg_maj gup_pages kread_pages exit have_wit "
-		"tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns nvcsw\n");
+		"tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns nvcsw sclk_ns\n");
 	for (i = 0; i < r->nprocs; i++) {
 		const struct proc_rec *p = &r->procs[i];
 
 		fprintf(f, "proc %d %s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
-			WC_FMT " %lld\n", p->pid, p->comm[0] ? p->comm : "-", p->base_min, p->base_maj, p->base_cpu_ns,
+			WC_FMT " %lld %lld\n", p->pid, p->comm[0] ? p->comm : "-", p->base_min, p->base_maj, p->base_cpu_ns,
 			p->stat_min, p->stat_maj, p->sched_ns, p->ru_min, p->ru_maj, p->ru_cpu_ns,
 			p->mod_min, p->mod_maj, p->mod_cpu_ns, p->self_reg_min, p->self_reg_maj,
-			p->gup_pages, p->kread_pages, p->exit_status, p->have_wit, WC_ARGS(p->wit), p->ru_nvcsw);
+			p->gup_pages, p->kread_pages, p->exit_status, p->have_wit, WC_ARGS(p->wit), p->ru_nvcsw,
+			p->wit.sclk_ns);
 	}
 	fprintf(f, "# sample seq mono_ns jiffies min maj cpu_ns\n");
 	for (i = 0; i < r->nsamples; i++) {
@@ -181,12 +183,13 @@ int rec_load(struct record *r, FILE *f, const char *name)
 			memset(p, 0, sizeof(*p));
 			p->ru_nvcsw = -1;	/* absent from older recordings */
 			nf = sscanf(line + 5, "%d %31s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
-				   WC_FMT " %lld", &p->pid, p->comm, &p->base_min, &p->base_maj, &p->base_cpu_ns,
+				   WC_FMT " %lld %lld", &p->pid, p->comm, &p->base_min, &p->base_maj, &p->base_cpu_ns,
 				   &p->stat_min, &p->stat_maj, &p->sched_ns, &p->ru_min, &p->ru_maj,
 				   &p->ru_cpu_ns, &p->mod_min, &p->mod_maj, &p->mod_cpu_ns,
 				   &p->self_reg_min, &p->self_reg_maj, &p->gup_pages, &p->kread_pages,
-				   &p->exit_status, &hw, WC_PTRS(p->wit), &p->ru_nvcsw);
-			if (nf != 29 && nf != 30)
+				   &p->exit_status, &hw, WC_PTRS(p->wit), &p->ru_nvcsw,
+				   &p->wit.sclk_ns);
+			if (nf < 29 || nf > 31)
 				goto bad;
 			p->have_wit = hw;
 			r->nprocs++;

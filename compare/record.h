@@ -19,6 +19,10 @@
 struct wcounts {
 	long long tp_user, tp_kernel, pe_min, pe_maj;
 	long long fx_min, fx_maj, fx_gup, fx_skip, cpu_ns;
+	/* cpu_ns's intervals on the scheduler's clock (rq clock_task);
+	 * 0: not known (older witness or recording, kernel without it)
+	 */
+	long long sclk_ns;
 };
 
 struct proc_rec {

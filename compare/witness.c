@@ -98,7 +98,8 @@ static int split(char *s, char **f, int max)
 	return n;
 }
 
-static void counts_from(struct wcounts *c, char **f)
+/* @f: the counter fields (CSV_FIELDS in bpf/report.c), @n of them. */
+static void counts_from(struct wcounts *c, char **f, int n)
 {
 	c->tp_user = atoll(f[0]);
 	c->tp_kernel = atoll(f[1]);
@@ -109,6 +110,7 @@ static void counts_from(struct wcounts *c, char **f)
 	c->fx_gup = atoll(f[6]);
 	c->fx_skip = atoll(f[7]);
 	c->cpu_ns = atoll(f[8]);
+	c->sclk_ns = n > 9 ? atoll(f[9]) : 0;	/* added later */
 }
 
 static struct proc_rec *find_proc(struct record *r, int pid)
@@ -157,12 +159,12 @@ int witness_stop(struct witness *w, struct record *r)
 	while (fgets(line, sizeof(line), in)) {
 		n = split(line, f, 24);
 		if (!strcmp(f[0], "interval") && n >= 16) {
-			counts_from(&c, f + 7);
+			counts_from(&c, f + 7, n - 7);
 			rec_add_bucket(r, atoll(f[1]), strtoull(f[3], NULL, 10), atof(f[4]), &c);
 		} else if (!strcmp(f[0], "total") && n >= 16) {
 			p = find_proc(r, atoi(f[5]));
 			if (p) {
-				counts_from(&p->wit, f + 7);
+				counts_from(&p->wit, f + 7, n - 7);
 				p->have_wit = true;
 			}
 		} else if (!strcmp(f[0], "program") && n >= 9 && r->nprogs < 16) {

@@ -9,15 +9,13 @@
 # Which tests run (docs/debug-lane.md): every VM test, at full scale.
 # On this kernel 30-accuracy skips its swap scenario (no CONFIG_MEMCG) and
 # 90-pidreuse reuses the PID through pid_max (no ns_last_pid); 75-compare
-# skips its swap scenario (no memory controller) and allows 1000 us of
-# scheduler work per voluntary context switch in sched_switch CPU time
-# (171-436 us measured there, against 100 us on Debian's kernel).
+# skips its swap scenario (no memory controller).
 # DEBUG_SKIP='NAME ...' leaves tests out;
 # DEBUG_TESTS='10-proc 80-churn' runs just those; DEBUG_ENV exports
 # VAR=VALUE words in the guest (e.g. PFPROF_CHURN_SECONDS=20).
 DEBUG_TESTS ?=
 DEBUG_SKIP ?=
-DEBUG_ENV ?= PFCOMPARE_SWITCH_ALLOWANCE_US=1000
+DEBUG_ENV ?=
 DEBUG_TIMEOUT ?= 1800
 DEBUG_MEM ?= $(MEM)
 DEBUG_SWAP ?= $(SWAP)

@@ -47,6 +47,9 @@ for s in $scen; do
 	if [ $rc != 0 ]; then
 		grep -E '^  FAIL|^pfcompare:' "$out/$s.log" | sed 's/^/# /'
 	fi
+	# sched_switch CPU against wait4, on both clocks (docs/compare.md).
+	grep -E '^  (PASS|EXPLAINED|INFO) +sched_switch' "$out/$s.log" | cut -c1-250 | sed 's/^/# /'
+	true
 done
 
 # Self-test of the checker on a fresh recording.
