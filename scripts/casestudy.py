@@ -172,7 +172,7 @@ def witness_series(lines, t0):
             cum.append((int(f[2]) / 1e9 - t0, acc[0], acc[1], acc[2], acc[3], acc[4] / 1e9))
             continue
         f = l.split(",")
-        if len(f) == 16 and f[0] == "total":
+        if len(f) >= 16 and f[0] == "total":  # later fields (sclk_ns) are not used here
             tot["pids"] += 1
             for k, i in (("pe_min", 9), ("pe_maj", 10), ("fx_min", 11), ("fx_maj", 12),
                          ("fx_gup", 13), ("cpu_ns", 15)):
