@@ -38,18 +38,12 @@ struct {
 	__type(value, struct pfw_counts);
 } counts SEC(".maps");
 
-/* When the task now on each CPU was switched in, on both clocks. */
-struct oncpu {
-	__u64 ktime;	/* bpf_ktime_get_ns() */
-	__u64 sclk;	/* rq->clock_task, 0 where it cannot be read */
-};
-
 /* Per CPU: the switch-in stamps of the task now running there. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct oncpu);
+	__type(value, struct pfw_oncpu);
 } oncpu_since SEC(".maps");
 
 /* Events not counted because the counts map was full. */
@@ -217,11 +211,11 @@ static __always_inline __u64 sched_clock_now(void)
 }
 
 SEC("tracepoint/sched/sched_switch")
-int sched_switch(void *ctx)
+int sched_switch(struct trace_event_raw_sched_switch *ctx)
 {
 	__u64 now = bpf_ktime_get_ns(), clk = sched_clock_now();
 	struct pfw_counts *c;
-	struct oncpu *since;
+	struct pfw_oncpu *since;
 	__u32 zero = 0;
 
 	since = bpf_map_lookup_elem(&oncpu_since, &zero);
@@ -238,6 +232,7 @@ int sched_switch(void *ctx)
 	}
 	since->ktime = now;
 	since->sclk = clk;
+	since->tid = BPF_CORE_READ(ctx, next_pid);
 	return 0;
 }
 

@@ -268,6 +268,38 @@ static struct pfwitness_bpf *open_skel(bool with_fx)
 	return skel;
 }
 
+/*
+ * sched_switch charges a task when it leaves the CPU, and a task that
+ * exits leaves it for the last time after its parent's wait4() can
+ * already return.  So once the command has been reaped, wait (1 s at most)
+ * until every CPU that was running a task then, other than this one, has
+ * switched since: the exited tasks' last stretch is then in the counts.
+ */
+static void settle_oncpu(struct pfwitness_bpf *skel, int ncpus)
+{
+	struct pfw_oncpu *v = calloc(ncpus, sizeof(*v));
+	__u32 key = 0, self = (__u32)gettid();
+	struct timespec ts;
+	__u64 t0;
+	int i, tries;
+
+	if (!v)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	t0 = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	for (tries = 0; tries < 1000; tries++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.oncpu_since), &key, v))
+			break;
+		for (i = 0; i < ncpus; i++)
+			if (v[i].tid && v[i].tid != self && v[i].ktime < t0)
+				break;
+		if (i == ncpus)
+			break;
+		usleep(1000);
+	}
+	free(v);
+}
+
 /* Source (a): raw tracepoints if the kernel takes them, else classic ones. */
 static void attach_tp(struct pfwitness_bpf *skel, struct pfw_sources *src)
 {
@@ -530,8 +562,10 @@ int main(int argc, char **argv)
 	}
 	while (!exiting && (env.count < 0 || seq < env.count)) {
 		sleep_interval(env.interval);
-		if (child && wait4(child, &status, WNOHANG, &child_ru) == child)
+		if (child && wait4(child, &status, WNOHANG, &child_ru) == child) {
 			child_done = true;
+			settle_oncpu(skel, ncpus);
+		}
 		stamp(skel, &jif, &mono);
 		pfw_snap_read(&now, bpf_map__fd(skel->maps.counts), ncpus);
 		pfw_out_interval(stdout, env.fmt, seq++, jif, mono,

@@ -24,6 +24,15 @@ struct pfw_counts {
 	char comm[TASK_COMM_LEN];
 };
 
+/* Per CPU: when the task now running there was switched in, on both
+ * clocks, and its thread id (0: idle).
+ */
+struct pfw_oncpu {
+	__u64 ktime;	/* bpf_ktime_get_ns() */
+	__u64 sclk;	/* rq->clock_task, 0 where it cannot be read */
+	__u32 tid;
+};
+
 /* Clock stamp taken by the "stamp" syscall program on request. */
 struct pfw_stamp {
 	__u64 jiffies;		/* bpf_jiffies64() */
