@@ -78,35 +78,6 @@ bool plan_runnable(const struct plan *pl, char *why, size_t n)
 	return false;
 }
 
-/*
- * Wait until @pid sleeps (state S: blocked in its read() of the go pipe),
- * so that nothing it does runs between our base reading and the release.
- */
-static int wait_blocked(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	int i, fd;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	for (i = 0; i < 10000; i++) {
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			return -1;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			return -1;
-		buf[n] = 0;
-		p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'S')
-			return 0;
-		pf_msleep(1);
-	}
-	fprintf(stderr, "pfcompare: child %d never blocked before exec\n", (int)pid);
-	return -1;
-}
-
 /* Fork a child that waits for a byte on a pipe, then execs @cmd. */
 static int spawn(struct child *c, const char *cmd, const char *env)
 {
@@ -140,7 +111,10 @@ static int spawn(struct child *c, const char *cmd, const char *env)
 	close(go[0]);
 	close(out[1]);
 	close(ready[1]);
-	if (read(ready[0], buf, 1) != 1 || wait_blocked(c->pid)) {
+	/* Blocked in its read() of the go pipe: nothing it does runs
+	 * between our base reading and the release.
+	 */
+	if (read(ready[0], buf, 1) != 1 || pf_wait_blocked(c->pid)) {
 		close(ready[0]);
 		return -1;
 	}

@@ -219,11 +219,12 @@ long long pf_read_runtime_ns(pid_t pid)
 }
 
 /*
- * Wait until @pid sleeps (state S in /proc/PID/stat): a held child blocked
- * in its read() of the go pipe.  Until then it may still be faulting in
- * pages after fork(), so its counters are not yet a stable base.
+ * Wait until @pid sleeps (state S in /proc/PID/stat): e.g. a held child
+ * blocked in its read() of the go pipe.  Until then it may still be
+ * faulting in pages after fork(), so its counters are not yet a stable
+ * base.
  */
-static int wait_blocked(pid_t pid)
+int pf_wait_blocked(pid_t pid)
 {
 	char path[64], buf[512], *p;
 	ssize_t n;
@@ -266,7 +267,7 @@ int pf_spawn_held(struct pf_child *c, int (*fn)(void *), void *arg)
 	}
 	close(p[0]);
 	c->go_fd = p[1];
-	return wait_blocked(c->pid);
+	return pf_wait_blocked(c->pid);
 }
 
 void pf_release(struct pf_child *c)

@@ -53,6 +53,8 @@ struct pf_child {
 };
 int pf_spawn_held(struct pf_child *c, int (*fn)(void *), void *arg);
 void pf_release(struct pf_child *c);
+/* Wait (up to ~20 s) until @pid's main thread sleeps (state S): 0, or -errno. */
+int pf_wait_blocked(pid_t pid);
 
 /* Sleep for @ms milliseconds. */
 void pf_msleep(long ms);

@@ -51,12 +51,14 @@ static int threaded(void *arg)
 	char b;
 	int i;
 
-	for (i = 0; i < THREADS; i++) {
+	/* They end on their own, at random; joining only waits for the
+	 * last (a joined thread has left its mm: it faults no more).
+	 */
+	for (i = 0; i < THREADS; i++)
 		pthread_create(&th[i], NULL, thread_fn, (void *)(long)(i + 1));
-		pthread_detach(th[i]);	/* they end on their own, at random */
-	}
-	pf_msleep(3000);
-	if (write(fds[1], "d", 1) != 1)	/* threads are all gone by now */
+	for (i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	if (write(fds[1], "d", 1) != 1)	/* every thread is gone */
 		return 2;
 	if (read(fds[0], &b, 1) != 1)
 		return 3;
@@ -110,7 +112,9 @@ int main(void)
 	pf_release(&c);
 	if (read(from_child[0], &b, 1) != 1)
 		tap_bail("child died");
-	pf_msleep(200);		/* quiescent: all threads ended, main blocked */
+	/* quiescent once main is blocked reading "x": threads all joined */
+	if (pf_wait_blocked(c.pid))
+		tap_bail("the child never blocked");
 	pf_read_procstat(c.pid, &ps);
 	found = tasks_row(c.pid, &tmin, &tmaj, &bmin, &bmaj);
 	tap_diag("/proc/PID/stat minflt %llu (at registration %llu), tasks: +%llu base %llu",
