@@ -60,6 +60,7 @@
 #include <linux/workqueue.h>
 
 #include "pfprof/mp3_abi.h"
+#include "mp3_compat.h"
 
 /* Sampling period in milliseconds; read-only once loaded. */
 static unsigned int period_ms = 50;
@@ -306,7 +307,7 @@ static void mp3_sampler_start(void)
 	mp3_sampling = true;
 	mp3_deadline = ktime_get_ns() + mp3_period_ns;
 	mp3_stats.last_ns = 0;
-	queue_delayed_work(system_wq, &mp3_work,
+	queue_delayed_work(mp3_system_wq(), &mp3_work,
 			   DIV_ROUND_UP_ULL(mp3_period_ns, TICK_NSEC));
 }
 
@@ -357,7 +358,7 @@ static void mp3_work_fn(struct work_struct *work)
 	}
 out_requeue:
 	delay_ns = mp3_deadline > now ? mp3_deadline - now : 0;
-	queue_delayed_work(system_wq, &mp3_work,
+	queue_delayed_work(mp3_system_wq(), &mp3_work,
 			   DIV_ROUND_UP_ULL(delay_ns, TICK_NSEC));
 out_unlock:
 	mutex_unlock(&mp3_lock);
@@ -372,7 +373,6 @@ out_unlock:
 static bool mp3_may_read(struct task_struct *task)
 {
 	const struct cred *cred = current_cred(), *tcred;
-	struct mm_struct *mm;
 	bool ok;
 
 	if (same_thread_group(task, current))
@@ -392,13 +392,7 @@ static bool mp3_may_read(struct task_struct *task)
 		return false;
 
 	smp_rmb();	/* dumpability after credentials, as ptrace does */
-	task_lock(task);
-	mm = task->mm;
-	if (mm && get_dumpable(mm) != SUID_DUMP_USER &&
-	    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
-		ok = false;
-	task_unlock(task);
-	return ok;
+	return !mp3_task_dump_restricted(task);
 }
 
 /* Find the registration of the process @pid names.  Under mp3_lock. */
@@ -694,7 +688,7 @@ static int mp3_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!capable(CAP_SYS_ADMIN)) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EPERM;
-		vma->vm_flags &= ~VM_MAYWRITE;
+		mp3_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	return remap_vmalloc_range(vma, mp3_buf, 0);
 }
@@ -724,7 +718,7 @@ static void mp3_buf_init(void)
 	mp3_hdr->load_jiffies = get_jiffies_64();
 }
 
-static char *mp3_devnode(struct device *dev, umode_t *mode)
+static char *mp3_devnode(MP3_DEVNODE_DEVICE *dev, umode_t *mode)
 {
 	if (mode)
 		*mode = 0600;
@@ -786,7 +780,7 @@ static int __init mp3_init(void)
 	if (ret)
 		goto out_unregister_region;
 
-	mp3_class = class_create(THIS_MODULE, "mp3");
+	mp3_class = mp3_class_create("mp3");
 	if (IS_ERR(mp3_class)) {
 		ret = PTR_ERR(mp3_class);
 		goto out_del_cdev;
