@@ -7,6 +7,10 @@
 #                      that loads modules and matching headers)
 #   make vm-run CMD='...' [EXTRA=dir] [MEM=MB] [SWAP=MB]
 #   make check         checkpatch (kmod/) and -Werror builds
+#   make test KERNEL=T the VM tests on Debian kernel T (oldest, default, lts,
+#                      newest, or a version; docs/kernels.md)
+#   make test-matrix   the VM tests on all four kernels, with a table
+#   make install       mp3.ko via DKMS, and the tools (uninstall undoes it)
 #   make test-debug    the VM tests under the KASAN/lockdep/kmemleak kernel
 
 SHELL := /bin/bash
@@ -55,6 +59,10 @@ check: deps
 ifeq ($(NATIVE),1)
 test: build
 	tests/run.sh --native $(TESTS)
+else ifneq ($(KERNEL),)
+# The VM tests on another Debian kernel (mk/matrix.mk, docs/kernels.md).
+test: build
+	MEM=$(MEM) SWAP=$(SWAP) scripts/matrix.sh one $(KERNEL) $(TESTS)
 else
 test: build
 	tests/run.sh --vm-args "--mem $(MEM) --swap $(SWAP)" $(TESTS)

@@ -16,10 +16,19 @@
 #include <linux/sched.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/task.h>
-#include <linux/version.h>
 #include <linux/workqueue.h>
 
-#if __has_include(<linux/sched/exec_state.h>)
+/*
+ * Is the kernel this is built against release @major.@minor or later?
+ * Interfaces change at merge windows, so major.minor is enough.  Kbuild
+ * passes the release of the tree it builds against (VERSION and
+ * PATCHLEVEL of its top Makefile) as MP3_KV_MAJOR and MP3_KV_MINOR.
+ */
+#define MP3_KERNEL_SINCE(major, minor) \
+	(MP3_KV_MAJOR * 256 + MP3_KV_MINOR >= (major) * 256 + (minor))
+
+/* 7.x keeps dumpability in the task (see mp3_task_dump_restricted()). */
+#if __has_include("linux/sched/exec_state.h")
 #include <linux/sched/exec_state.h>
 #define MP3_HAVE_TASK_EXEC_STATE 1
 #endif
@@ -27,7 +36,7 @@
 /* 6.4 dropped class_create()'s owner argument. */
 static inline struct class *mp3_class_create(const char *name)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#if MP3_KERNEL_SINCE(6, 4)
 	return class_create(name);
 #else
 	return class_create(THIS_MODULE, name);
@@ -35,7 +44,7 @@ static inline struct class *mp3_class_create(const char *name)
 }
 
 /* 6.2 made the device a class's devnode() callback receives const. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#if MP3_KERNEL_SINCE(6, 2)
 #define MP3_DEVNODE_DEVICE const struct device
 #else
 #define MP3_DEVNODE_DEVICE struct device
@@ -49,7 +58,7 @@ static inline struct class *mp3_class_create(const char *name)
 static inline void mp3_vm_flags_set(struct vm_area_struct *vma,
 				    vm_flags_t flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if MP3_KERNEL_SINCE(6, 3)
 	vm_flags_set(vma, flags);
 #else
 	vma->vm_flags |= flags;
@@ -59,7 +68,7 @@ static inline void mp3_vm_flags_set(struct vm_area_struct *vma,
 static inline void mp3_vm_flags_clear(struct vm_area_struct *vma,
 				      vm_flags_t flags)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#if MP3_KERNEL_SINCE(6, 3)
 	vm_flags_clear(vma, flags);
 #else
 	vma->vm_flags &= ~flags;
@@ -72,7 +81,7 @@ static inline void mp3_vm_flags_clear(struct vm_area_struct *vma,
  */
 static inline struct workqueue_struct *mp3_system_wq(void)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 17, 0)
+#if MP3_KERNEL_SINCE(6, 17)
 	return system_percpu_wq;
 #else
 	return system_wq;

@@ -73,7 +73,7 @@ run_in() {
 		mkdir -p "$root$cache" "$root$top"
 		mount --bind "$cache" "$root$cache"
 		mount --bind "$top" "$root$top"
-		exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
+		exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PFPROF_IN_CHROOT=1 \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			/bin/sh -ec "$cmd"' sh "$root" "$cache" "$top" "$cmd"
 }

@@ -202,8 +202,15 @@ fetch() {
 	ensure_lists
 	read -r v suite < <(resolve_version "$t")
 	dir=$cache/kernels/$v
+	# A tree that lost its generated config (a build with another
+	# compiler makes old kbuilds re-run Kconfig) is unpacked afresh.
+	if [ -f "$dir/kernel.env" ] &&
+	   ! [ -f "$(. "$dir/kernel.env" && echo "$KBUILD")/include/generated/autoconf.h" ]; then
+		log "$v: the headers tree lost include/generated/autoconf.h; unpacking it again"
+		rm -rf "$dir"
+	fi
 	if [ -f "$dir/kernel.env" ]; then
-		sed "s/^export KTARGET=.*/export KTARGET=$t/" "$dir/kernel.env"
+		sed "s/^export KTARGET=[^ ]*/export KTARGET=$t/" "$dir/kernel.env"
 		return
 	fi
 	pkgs=$(resolve_packages "$v")
