@@ -5,7 +5,7 @@
 #   make test          every test; last line "N passed, N failed"
 #   make NATIVE=1 test run the VM tests on this host instead (needs a kernel
 #                      that loads modules and matching headers)
-#   make vm-run CMD='...' [EXTRA=dir] [MEM=MB] [SWAP=MB]
+#   make vm-run CMD='...' [EXTRA=dir] [MEM=MB] [SWAP=MB] [KERNEL=T]
 #   make check         checkpatch (kmod/) and -Werror builds
 #   make test KERNEL=T the VM tests on Debian kernel T (oldest, default, lts,
 #                      newest, or a version; docs/kernels.md)
@@ -70,7 +70,8 @@ endif
 
 vm-run: build
 	@test -n "$(CMD)" || { echo "usage: make vm-run CMD='shell command' [EXTRA=dir]"; exit 2; }
-	@vm/run.sh --mem $(MEM) --swap $(SWAP) $(if $(EXTRA),--extra $(EXTRA)) -- '$(CMD)'; rc=$$?; \
+	@vm/run.sh --mem $(MEM) --swap $(SWAP) $(if $(EXTRA),--extra $(EXTRA)) \
+		$(if $(KERNEL),$$(scripts/matrix.sh payload $(KERNEL))) -- '$(CMD)'; rc=$$?; \
 		[ $$rc = 0 ] || echo "vm-run: exit status $$rc (124 timeout, 125 kernel splat, 126 guest died; else the command's)" >&2; \
 		exit $$rc
 

@@ -49,7 +49,13 @@ build)
 	rm -rf "$out" && mkdir -p "$out/tree"
 	stage "$out/src/$name-$ver"
 	dkms add -m "$name" -v "$ver" --sourcetree "$out/src" --dkmstree "$out/tree" >&2
-	dkms build -m "$name" -v "$ver" -k "$kver" --kernelsourcedir "$kbuild" \
+	# dkms 2.x (bullseye's) "prepares" a --kernelsourcedir given on the
+	# command line: make clean, oldconfig, prepare.  On a headers-only
+	# tree that deletes include/generated/autoconf.h, so say not to
+	# (dkms 3.x never prepares and only notes the option as deprecated).
+	prep=(--no-prepare-kernel --no-clean-kernel)
+	dkms --version 2>/dev/null | grep -qE 'dkms[-: ]*[12]\.' || prep=()
+	dkms build -m "$name" -v "$ver" -k "$kver" --kernelsourcedir "$kbuild" "${prep[@]}" \
 		--sourcetree "$out/src" --dkmstree "$out/tree" >&2 ||
 		{ cat "$out/tree/$name/$ver/build/make.log" >&2 2>/dev/null; die "dkms build failed for $kver"; }
 	ko=$(find "$out/tree/$name/$ver/$kver" -name 'mp3.ko*' | head -n 1)

@@ -199,6 +199,10 @@ fetch() {
 		echo "export KTARGET=default KSUITE=$host_release KCC=host KBUILD_ENV=host"
 		return
 	fi
+	# One fetch at a time (the matrix and a developer may run at once).
+	mkdir -p "$cache/kernels"
+	exec 9> "$cache/kernels/.lock"
+	flock 9
 	ensure_lists
 	read -r v suite < <(resolve_version "$t")
 	dir=$cache/kernels/$v

@@ -11,6 +11,9 @@
 #            `one` for every target of `scripts/kernels.sh targets`, then a
 #            table of kernel x passed/failed/skipped and the usual last
 #            line "N passed, N failed"
+#        scripts/matrix.sh payload TARGET
+#            fetch TARGET, build its payload, print vm/run.sh's arguments
+#            for it (make vm-run KERNEL=T uses this)
 # Environment: PFPROF_MATRIX_TESTS  the tests non-default kernels run when
 #              no PATTERN is given (default: all; see docs/kernels.md)
 #              PFPROF_MATRIX_OUT    results directory (default build/matrix)
@@ -141,7 +144,19 @@ all() {
 	[ $f = 0 ]
 }
 
+# `payload TARGET`: fetch, build and print the VM arguments for it.
+payload() {
+	local t=$1 out env
+	out=${PFPROF_MATRIX_OUT:-$top/build/matrix}/$t
+	mkdir -p "$out"
+	env=$("$top/scripts/kernels.sh" fetch "$t") || die "cannot fetch kernel '$t'"
+	eval "$env"
+	kernel_payload "$out" >&2 || die "mp3.ko does not build for $KVER"
+	echo "--payload $out/payload --kernel $KIMAGE --kmoddir $KMODDIR"
+}
+
 case "${1:-}" in
+payload) [ $# = 2 ] || die "usage: matrix.sh payload TARGET"; payload "$2" ;;
 one) [ $# -ge 2 ] || die "usage: matrix.sh one TARGET [PATTERN...]"; shift; one "$@" ;;
 all) all ;;
 *) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
