@@ -55,6 +55,7 @@
 #include <linux/seqlock.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/string_helpers.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
@@ -105,6 +106,9 @@ struct mp3_reg {
 	char comm[TASK_COMM_LEN];	/* comm at registration */
 	struct mp3_counts base;		/* counters at registration */
 	struct mp3_counts last;		/* counters at the previous sample */
+	bool dying;			/* the group has exited: sample once
+					 * more, then free (under mp3_lock)
+					 */
 };
 
 /* Serialises registrations, the sampler state and the ring writer. */
@@ -136,20 +140,23 @@ static struct mp3_stream_hdr *mp3_hdr;
 /* Per-slot CLOCK_MONOTONIC stamps inside mp3_buf. */
 static u64 *mp3_stamps;
 
-/* Sampler statistics, all guarded by mp3_lock. */
+/*
+ * Sampler statistics, named after their /proc/mp3/stats keys; all guarded
+ * by mp3_lock.
+ */
 static struct {
-	u64 written;		/* samples written since load */
-	u64 overwritten;	/* slots overwritten before a -1 consumer took them */
-	u64 runs;		/* handler invocations that took a sample */
-	u64 missed;		/* deadlines skipped because the handler ran late */
-	u64 cost_last_ns;	/* duration of the last sampling pass */
-	u64 cost_max_ns;	/* longest sampling pass */
-	u64 cost_sum_ns;	/* sum of all pass durations */
+	u64 samples_written;	/* samples written since load */
+	u64 samples_overwritten;	/* slots a -1 consumer had not taken */
+	u64 handler_runs;	/* handler invocations that took a sample */
+	u64 deadlines_missed;	/* deadlines skipped because the handler ran late */
+	u64 handler_last_ns;	/* duration of the last sampling pass */
+	u64 handler_max_ns;	/* longest sampling pass */
+	u64 handler_sum_ns;	/* sum of all pass durations (handler_avg_ns) */
 	u64 last_ns;		/* time of the previous periodic sample, 0 = none */
 	u64 period_sum_ns;	/* sum of intervals between consecutive samples */
-	u64 period_cnt;		/* number of such intervals */
-	u64 registered;		/* successful registrations since load */
-	u64 exited;		/* registrations dropped because the process exited */
+	u64 period_intervals;	/* number of such intervals */
+	u64 registered_total;	/* successful registrations since load */
+	u64 exited_total;	/* registrations dropped because the process exited */
 } mp3_stats;
 
 /* The device number actually in use. */
@@ -218,6 +225,21 @@ static void mp3_counts_add_delta(struct mp3_counts *sum,
 }
 
 /*
+ * Has @task's whole thread group exited?  Only a zombie leader left (its
+ * other threads gone) counts; a zombie leader whose threads still run
+ * (pthread_exit() in main()) does not.
+ */
+static bool mp3_group_dead(struct task_struct *task)
+{
+	bool dead;
+
+	rcu_read_lock();
+	dead = READ_ONCE(task->exit_state) && thread_group_empty(task);
+	rcu_read_unlock();
+	return dead;
+}
+
+/*
  * Refresh @reg's task from its pid (a multithreaded exec moves the group's
  * TGID to another task) and tell whether the whole group has exited: either
  * it has been reaped, or only a zombie leader is left.
@@ -225,7 +247,6 @@ static void mp3_counts_add_delta(struct mp3_counts *sum,
 static bool mp3_reg_refresh(struct mp3_reg *reg)
 {
 	struct task_struct *task = get_pid_task(reg->pid, PIDTYPE_TGID);
-	bool dead;
 
 	if (!task)
 		return true;
@@ -235,10 +256,7 @@ static bool mp3_reg_refresh(struct mp3_reg *reg)
 	} else {
 		put_task_struct(task);
 	}
-	rcu_read_lock();
-	dead = READ_ONCE(task->exit_state) && thread_group_empty(task);
-	rcu_read_unlock();
-	return dead;
+	return mp3_group_dead(task);
 }
 
 static void mp3_reg_free(struct mp3_reg *reg)
@@ -255,45 +273,53 @@ static void mp3_reg_free(struct mp3_reg *reg)
  */
 static void mp3_ring_append(const struct mp3_counts *win, u64 now)
 {
-	unsigned long slot = mp3_stats.written % MP3_RING_SAMPLES;
+	unsigned long slot = mp3_stats.samples_written % MP3_RING_SAMPLES;
 	struct mp3_record *rec = &mp3_ring[slot];
 
+	lockdep_assert_held(&mp3_lock);
+
 	if (READ_ONCE(rec->jiffies) != (unsigned long)-1)
-		mp3_stats.overwritten++;
+		mp3_stats.samples_overwritten++;
 	WRITE_ONCE(rec->min_flt, win->min_flt);
 	WRITE_ONCE(rec->maj_flt, win->maj_flt);
 	WRITE_ONCE(rec->cpu_ns, win->cpu_ns);
 	WRITE_ONCE(mp3_stamps[slot], now);
 	smp_wmb();	/* counters before the field readers poll */
 	WRITE_ONCE(rec->jiffies, jiffies);
-	mp3_stats.written++;
+	mp3_stats.samples_written++;
 	/* publish the record and its stamp before the new sequence number */
-	smp_store_release(&mp3_hdr->written, mp3_stats.written);
+	smp_store_release(&mp3_hdr->written, mp3_stats.samples_written);
 }
 
 /*
  * Take one sample: sum every registration's counters since the previous
  * sample, plus what unregistered processes left in mp3_carry, and drop
- * processes that have exited once their final counts are in.  Called with
- * mp3_lock held.
+ * processes that have exited once their final counts are in.  That takes
+ * two samples: the one that finds the group dead marks it dying, because
+ * its last thread may not have switched out yet (sum_exec_runtime grows
+ * until do_task_dead()); the next one reads the final counts and frees it.
+ * Called with mp3_lock held.
  */
 static void mp3_sample(u64 now)
 {
 	struct mp3_counts win = mp3_carry, cur;
 	struct mp3_reg *reg, *tmp;
 
+	lockdep_assert_held(&mp3_lock);
 	memset(&mp3_carry, 0, sizeof(mp3_carry));
 	list_for_each_entry_safe(reg, tmp, &mp3_regs, node) {
-		bool dead = mp3_reg_refresh(reg);
+		bool dead = reg->dying || mp3_reg_refresh(reg);
 
 		mp3_read_counts(reg->task, &cur);
 		mp3_counts_add_delta(&win, &cur, &reg->last);
 		reg->last = cur;
-		if (dead) {
+		if (reg->dying) {
 			list_del(&reg->node);
 			mp3_nr_regs--;
-			mp3_stats.exited++;
+			mp3_stats.exited_total++;
 			mp3_reg_free(reg);
+		} else if (dead) {
+			reg->dying = true;
 		}
 	}
 	mp3_ring_append(&win, now);
@@ -302,6 +328,7 @@ static void mp3_sample(u64 now)
 /* Arm the sampler for the deadline one period from now.  Under mp3_lock. */
 static void mp3_sampler_start(void)
 {
+	lockdep_assert_held(&mp3_lock);
 	if (mp3_sampling || mp3_stopping)
 		return;
 	mp3_sampling = true;
@@ -316,7 +343,7 @@ static void mp3_sampler_start(void)
  * deadline is the previous one plus the period, not "now plus the period",
  * so a late run does not shift every later sample and the average rate stays
  * exactly 1/period.  Deadlines a very late run has already passed are
- * skipped and counted in mp3_stats.missed.
+ * skipped and counted in mp3_stats.deadlines_missed.
  */
 static void mp3_work_fn(struct work_struct *work)
 {
@@ -338,23 +365,31 @@ static void mp3_work_fn(struct work_struct *work)
 	mp3_sample(now);
 	if (mp3_stats.last_ns) {
 		mp3_stats.period_sum_ns += now - mp3_stats.last_ns;
-		mp3_stats.period_cnt++;
+		mp3_stats.period_intervals++;
 	}
 	mp3_stats.last_ns = now;
-	mp3_stats.runs++;
-	mp3_stats.cost_last_ns = ktime_get_ns() - start;
-	mp3_stats.cost_sum_ns += mp3_stats.cost_last_ns;
-	mp3_stats.cost_max_ns = max(mp3_stats.cost_max_ns,
-				    mp3_stats.cost_last_ns);
+	mp3_stats.handler_runs++;
+	mp3_stats.handler_last_ns = ktime_get_ns() - start;
+	mp3_stats.handler_sum_ns += mp3_stats.handler_last_ns;
+	mp3_stats.handler_max_ns = max(mp3_stats.handler_max_ns,
+				       mp3_stats.handler_last_ns);
 
 	if (list_empty(&mp3_regs)) {
 		mp3_sampling = false;
 		goto out_unlock;
 	}
+	/*
+	 * The next deadline, skipping (and counting) those that have passed
+	 * by the end of this pass, so a pass longer than the period shows
+	 * in deadlines_missed.
+	 */
+	now = start + mp3_stats.handler_last_ns;
 	mp3_deadline += mp3_period_ns;
-	while (mp3_deadline <= now) {
-		mp3_deadline += mp3_period_ns;
-		mp3_stats.missed++;
+	if (mp3_deadline <= now) {
+		u64 missed = div64_u64(now - mp3_deadline, mp3_period_ns) + 1;
+
+		mp3_deadline += missed * mp3_period_ns;
+		mp3_stats.deadlines_missed += missed;
 	}
 out_requeue:
 	delay_ns = mp3_deadline > now ? mp3_deadline - now : 0;
@@ -365,18 +400,41 @@ out_unlock:
 }
 
 /*
- * May the writer read @task's state, as ptrace_may_access(task,
- * PTRACE_MODE_READ_FSCREDS) decides?  That function is not exported to
- * modules, so this repeats its credential and dumpability rules; it does
- * not consult LSMs (Yama restricts only attach mode anyway).
+ * A referenced live thread of @task's group, or NULL if none is left.  The
+ * leader may be a zombie whose other threads run on (pthread_exit() in
+ * main()); such a leader has no mm of its own.
  */
-static bool mp3_may_read(struct task_struct *task)
+static struct task_struct *mp3_live_thread(struct task_struct *task)
 {
-	const struct cred *cred = current_cred(), *tcred;
-	bool ok;
+	struct task_struct *t, *live = NULL;
 
-	if (same_thread_group(task, current))
-		return true;
+	rcu_read_lock();
+	for_each_thread(task, t) {
+		if (!(READ_ONCE(t->flags) & PF_EXITING) && READ_ONCE(t->mm)) {
+			live = get_task_struct(t);
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return live;
+}
+
+/*
+ * May the opener of @file read @task's state, as ptrace_may_access(task,
+ * PTRACE_MODE_READ_FSCREDS) decides for the opener's credentials?  That
+ * function is not exported to modules, so this repeats its credential and
+ * dumpability rules; it does not consult LSMs (Yama restricts only attach
+ * mode anyway).  The opener's credentials (file->f_cred), not the writer's:
+ * an fd passed to a privileged program must not lend it the program's
+ * rights.  Dumpability is judged on a live thread of the group (the
+ * leader may be a zombie without an mm), and a group without one is
+ * refused; 6.1's ptrace lets anyone through for an mm-less task instead.
+ */
+static bool mp3_may_read(const struct file *file, struct task_struct *task)
+{
+	const struct cred *cred = file->f_cred, *tcred;
+	struct task_struct *live;
+	bool ok;
 
 	rcu_read_lock();
 	tcred = __task_cred(task);
@@ -386,13 +444,18 @@ static bool mp3_may_read(struct task_struct *task)
 	      gid_eq(cred->fsgid, tcred->egid) &&
 	      gid_eq(cred->fsgid, tcred->sgid) &&
 	      gid_eq(cred->fsgid, tcred->gid)) ||
-	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	     file_ns_capable(file, tcred->user_ns, CAP_SYS_PTRACE);
 	rcu_read_unlock();
 	if (!ok)
 		return false;
 
 	smp_rmb();	/* dumpability after credentials, as ptrace does */
-	return !mp3_task_dump_restricted(task);
+	live = mp3_live_thread(task);
+	if (!live)
+		return false;
+	ok = !mp3_task_dump_restricted(file, live);
+	put_task_struct(live);
+	return ok;
 }
 
 /* Find the registration of the process @pid names.  Under mp3_lock. */
@@ -400,13 +463,14 @@ static struct mp3_reg *mp3_find(struct pid *pid)
 {
 	struct mp3_reg *reg;
 
+	lockdep_assert_held(&mp3_lock);
 	list_for_each_entry(reg, &mp3_regs, node)
 		if (reg->pid == pid)
 			return reg;
 	return NULL;
 }
 
-static int mp3_register(pid_t nr)
+static int mp3_register(const struct file *file, pid_t nr)
 {
 	struct task_struct *task;
 	struct mp3_reg *reg;
@@ -421,11 +485,11 @@ static int mp3_register(pid_t nr)
 		ret = -ESRCH;
 		goto out_put_pid;
 	}
-	if (task->exit_state) {
+	if (mp3_group_dead(task)) {
 		ret = -ESRCH;
 		goto out_put_task;
 	}
-	if (!mp3_may_read(task)) {
+	if (!mp3_may_read(file, task)) {
 		ret = -EPERM;
 		goto out_put_task;
 	}
@@ -436,10 +500,12 @@ static int mp3_register(pid_t nr)
 	}
 	reg->pid = pid;
 	reg->task = task;
-	reg->owner = current_euid();
+	reg->owner = file->f_cred->euid;
 	get_task_comm(reg->comm, task);
 
-	mutex_lock(&mp3_lock);
+	ret = mutex_lock_interruptible(&mp3_lock);
+	if (ret)
+		goto out_free_reg;
 	if (mp3_find(pid)) {
 		ret = -EEXIST;
 		goto out_unlock;
@@ -452,13 +518,14 @@ static int mp3_register(pid_t nr)
 	reg->last = reg->base;
 	list_add_tail(&reg->node, &mp3_regs);
 	mp3_nr_regs++;
-	mp3_stats.registered++;
+	mp3_stats.registered_total++;
 	mp3_sampler_start();
 	mutex_unlock(&mp3_lock);
 	return 0;
 
 out_unlock:
 	mutex_unlock(&mp3_lock);
+out_free_reg:
 	kfree(reg);
 out_put_task:
 	put_task_struct(task);
@@ -472,7 +539,7 @@ out_put_pid:
  * next one; if it was the last registration there is no next one, so the
  * final partial window is written now and the sampler stops.
  */
-static int mp3_unregister(pid_t nr)
+static int mp3_unregister(const struct file *file, pid_t nr)
 {
 	struct mp3_counts cur;
 	struct mp3_reg *reg;
@@ -480,13 +547,16 @@ static int mp3_unregister(pid_t nr)
 	int ret = 0;
 
 	pid = find_get_pid(nr);
-	mutex_lock(&mp3_lock);
+	ret = mutex_lock_interruptible(&mp3_lock);
+	if (ret)
+		goto out_put_pid;
 	reg = pid ? mp3_find(pid) : NULL;
 	if (!reg) {
 		ret = -ENOENT;
 		goto out_unlock;
 	}
-	if (!uid_eq(reg->owner, current_euid()) && !capable(CAP_SYS_ADMIN)) {
+	if (!uid_eq(reg->owner, file->f_cred->euid) &&
+	    !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN)) {
 		ret = -EPERM;
 		goto out_unlock;
 	}
@@ -503,6 +573,7 @@ static int mp3_unregister(pid_t nr)
 	}
 out_unlock:
 	mutex_unlock(&mp3_lock);
+out_put_pid:
 	put_pid(pid);
 	return ret;
 }
@@ -556,18 +627,19 @@ static ssize_t mp3_status_write(struct file *file, const char __user *ubuf,
 	ret = mp3_parse(buf, count, &cmd, &nr);
 	if (ret)
 		return ret;
-	ret = cmd == 'R' ? mp3_register(nr) : mp3_unregister(nr);
+	ret = cmd == 'R' ? mp3_register(file, nr) : mp3_unregister(file, nr);
 	return ret ? ret : count;
 }
 
 /*
  * The PID of @reg as the reader sees it, or 0 if the reader may not see
- * it: outside the reader's PID namespace, or (for non-root readers) another
- * user's registration.
+ * it: outside the reader's PID namespace, or (for non-root openers)
+ * another user's registration.
  */
-static pid_t mp3_visible_pid(struct mp3_reg *reg)
+static pid_t mp3_visible_pid(const struct file *file, struct mp3_reg *reg)
 {
-	if (!uid_eq(reg->owner, current_euid()) && !capable(CAP_SYS_ADMIN))
+	if (!uid_eq(reg->owner, file->f_cred->euid) &&
+	    !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
 		return 0;
 	return pid_nr_ns(reg->pid, task_active_pid_ns(current));
 }
@@ -576,10 +648,13 @@ static int mp3_status_show(struct seq_file *m, void *v)
 {
 	struct mp3_reg *reg;
 	pid_t nr;
+	int ret;
 
-	mutex_lock(&mp3_lock);
+	ret = mutex_lock_interruptible(&mp3_lock);
+	if (ret)
+		return ret;
 	list_for_each_entry(reg, &mp3_regs, node) {
-		nr = mp3_visible_pid(reg);
+		nr = mp3_visible_pid(m->file, reg);
 		if (nr)
 			seq_printf(m, "%d\n", nr);
 	}
@@ -602,25 +677,33 @@ static const struct proc_ops mp3_status_ops = {
 
 static int mp3_tasks_show(struct seq_file *m, void *v)
 {
+	char comm[TASK_COMM_LEN * 4];	/* each byte escapes to <= 4 */
 	struct mp3_counts cur;
 	struct mp3_reg *reg;
+	int ret, len;
 	pid_t nr;
 
+	ret = mutex_lock_interruptible(&mp3_lock);
+	if (ret)
+		return ret;
 	seq_puts(m, "pid min_flt maj_flt cpu_ns tick_ns base_min_flt base_maj_flt base_cpu_ns base_tick_ns comm\n");
-	mutex_lock(&mp3_lock);
 	list_for_each_entry(reg, &mp3_regs, node) {
-		nr = mp3_visible_pid(reg);
+		nr = mp3_visible_pid(m->file, reg);
 		if (!nr)
 			continue;
 		mp3_reg_refresh(reg);
 		mp3_read_counts(reg->task, &cur);
-		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %llu %llu %s\n",
+		/* comm escaped as /proc/PID/status does: one line per process */
+		len = string_escape_str(reg->comm, comm, sizeof(comm),
+					ESCAPE_SPACE | ESCAPE_SPECIAL, NULL);
+		seq_printf(m, "%d %llu %llu %llu %llu %llu %llu %llu %llu %.*s\n",
 			   nr, cur.min_flt - reg->base.min_flt,
 			   cur.maj_flt - reg->base.maj_flt,
 			   cur.cpu_ns - reg->base.cpu_ns,
 			   cur.tick_ns - reg->base.tick_ns,
 			   reg->base.min_flt, reg->base.maj_flt,
-			   reg->base.cpu_ns, reg->base.tick_ns, reg->comm);
+			   reg->base.cpu_ns, reg->base.tick_ns,
+			   min_t(int, len, sizeof(comm)), comm);
 	}
 	mutex_unlock(&mp3_lock);
 	return 0;
@@ -640,23 +723,26 @@ static const struct proc_ops mp3_tasks_ops = {
 
 static int mp3_stats_show(struct seq_file *m, void *v)
 {
-	mutex_lock(&mp3_lock);
-	seq_printf(m, "samples_written %llu\n", mp3_stats.written);
-	seq_printf(m, "samples_overwritten %llu\n", mp3_stats.overwritten);
-	seq_printf(m, "handler_runs %llu\n", mp3_stats.runs);
-	seq_printf(m, "deadlines_missed %llu\n", mp3_stats.missed);
-	seq_printf(m, "handler_last_ns %llu\n", mp3_stats.cost_last_ns);
-	seq_printf(m, "handler_avg_ns %llu\n", mp3_stats.runs ?
-		   div64_u64(mp3_stats.cost_sum_ns, mp3_stats.runs) : 0);
-	seq_printf(m, "handler_max_ns %llu\n", mp3_stats.cost_max_ns);
+	int ret = mutex_lock_interruptible(&mp3_lock);
+
+	if (ret)
+		return ret;
+	seq_printf(m, "samples_written %llu\n", mp3_stats.samples_written);
+	seq_printf(m, "samples_overwritten %llu\n", mp3_stats.samples_overwritten);
+	seq_printf(m, "handler_runs %llu\n", mp3_stats.handler_runs);
+	seq_printf(m, "deadlines_missed %llu\n", mp3_stats.deadlines_missed);
+	seq_printf(m, "handler_last_ns %llu\n", mp3_stats.handler_last_ns);
+	seq_printf(m, "handler_avg_ns %llu\n", mp3_stats.handler_runs ?
+		   div64_u64(mp3_stats.handler_sum_ns, mp3_stats.handler_runs) : 0);
+	seq_printf(m, "handler_max_ns %llu\n", mp3_stats.handler_max_ns);
 	seq_printf(m, "period_ns %llu\n", mp3_period_ns);
-	seq_printf(m, "period_mean_ns %llu\n", mp3_stats.period_cnt ?
-		   div64_u64(mp3_stats.period_sum_ns, mp3_stats.period_cnt) : 0);
-	seq_printf(m, "period_intervals %llu\n", mp3_stats.period_cnt);
+	seq_printf(m, "period_mean_ns %llu\n", mp3_stats.period_intervals ?
+		   div64_u64(mp3_stats.period_sum_ns, mp3_stats.period_intervals) : 0);
+	seq_printf(m, "period_intervals %llu\n", mp3_stats.period_intervals);
 	seq_printf(m, "registrations %u\n", mp3_nr_regs);
 	seq_printf(m, "max_registrations %u\n", max_registrations);
-	seq_printf(m, "registered_total %llu\n", mp3_stats.registered);
-	seq_printf(m, "exited_total %llu\n", mp3_stats.exited);
+	seq_printf(m, "registered_total %llu\n", mp3_stats.registered_total);
+	seq_printf(m, "exited_total %llu\n", mp3_stats.exited_total);
 	seq_printf(m, "sampling %d\n", mp3_sampling);
 	mutex_unlock(&mp3_lock);
 	return 0;
@@ -685,11 +771,19 @@ static int mp3_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (!(vma->vm_flags & VM_MAYSHARE))	/* read-only fds clear VM_SHARED */
 		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
 	if (!capable(CAP_SYS_ADMIN)) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EPERM;
 		mp3_vm_flags_clear(vma, VM_MAYWRITE);
 	}
+	/*
+	 * Never executable, not inherited across fork (a writable root
+	 * mapping must not outlive a privilege drop in a child), not dumped.
+	 */
+	mp3_vm_flags_clear(vma, VM_MAYEXEC);
+	mp3_vm_flags_set(vma, VM_DONTCOPY | VM_DONTDUMP);
 	return remap_vmalloc_range(vma, mp3_buf, 0);
 }
 
@@ -725,20 +819,9 @@ static char *mp3_devnode(MP3_DEVNODE_DEVICE *dev, umode_t *mode)
 	return NULL;
 }
 
-static int __init mp3_init(void)
+/* Check the module parameters; 0 or -EINVAL with the reason logged. */
+static int __init mp3_check_params(void)
 {
-	struct proc_dir_entry *status;
-	struct device *dev;
-	kgid_t gid;
-	int ret;
-
-	BUILD_BUG_ON(sizeof(struct mp3_record) != 32);
-	BUILD_BUG_ON(sizeof(struct mp3_stream_hdr) != 128);
-	BUILD_BUG_ON(MP3_RING_SAMPLES * sizeof(struct mp3_record) >
-		     MP3_HDR_OFFSET);
-	BUILD_BUG_ON(MP3_STAMPS_OFFSET + MP3_RING_SAMPLES * sizeof(u64) >
-		     MP3_BUF_SIZE);
-
 	if (period_ms < 1 || period_ms > 10000) {
 		pr_err("period_ms=%u out of range 1..10000\n", period_ms);
 		return -EINVAL;
@@ -752,81 +835,40 @@ static int __init mp3_init(void)
 		pr_err("major=%u out of range 0..511\n", major);
 		return -EINVAL;
 	}
-	gid = make_kgid(&init_user_ns, ctl_gid);
-	if (!gid_valid(gid)) {
+	if (!gid_valid(make_kgid(&init_user_ns, ctl_gid))) {
 		pr_err("ctl_gid=%u is not a valid group\n", ctl_gid);
 		return -EINVAL;
 	}
-	mp3_period_ns = (u64)period_ms * NSEC_PER_MSEC;
+	return 0;
+}
 
-	mp3_buf = vmalloc_user(MP3_BUF_SIZE);
-	if (!mp3_buf)
-		return -ENOMEM;
-	mp3_buf_init();
+/* /proc/mp3 and its three files; status is writable by ctl_gid too. */
+static int __init mp3_proc_create(void)
+{
+	struct proc_dir_entry *status;
 
-	if (major) {
-		mp3_devt = MKDEV(major, MP3_DEV_MINOR);
-		ret = register_chrdev_region(mp3_devt, 1, "mp3");
-	} else {
-		ret = alloc_chrdev_region(&mp3_devt, MP3_DEV_MINOR, 1, "mp3");
-	}
-	if (ret) {
-		pr_err("cannot get device number (major %u): %d\n", major, ret);
-		goto out_free_buffer;
-	}
-	cdev_init(&mp3_cdev, &mp3_fops);
-	mp3_cdev.owner = THIS_MODULE;
-	ret = cdev_add(&mp3_cdev, mp3_devt, 1);
-	if (ret)
-		goto out_unregister_region;
-
-	mp3_class = mp3_class_create("mp3");
-	if (IS_ERR(mp3_class)) {
-		ret = PTR_ERR(mp3_class);
-		goto out_del_cdev;
-	}
-	mp3_class->devnode = mp3_devnode;
-	dev = device_create(mp3_class, NULL, mp3_devt, NULL, "mp3");
-	if (IS_ERR(dev)) {
-		ret = PTR_ERR(dev);
-		goto out_destroy_class;
-	}
-
-	ret = -ENOMEM;
 	mp3_proc_dir = proc_mkdir("mp3", NULL);
 	if (!mp3_proc_dir)
-		goto out_destroy_device;
+		return -ENOMEM;
 	status = proc_create("status", 0664, mp3_proc_dir, &mp3_status_ops);
 	if (!status ||
 	    !proc_create("tasks", 0444, mp3_proc_dir, &mp3_tasks_ops) ||
-	    !proc_create("stats", 0444, mp3_proc_dir, &mp3_stats_ops))
-		goto out_remove_proc;
-	proc_set_user(status, GLOBAL_ROOT_UID, gid);
-
-	pr_info("loaded: /dev/mp3 is %u:%u, period %u ms\n",
-		MAJOR(mp3_devt), MINOR(mp3_devt), period_ms);
+	    !proc_create("stats", 0444, mp3_proc_dir, &mp3_stats_ops)) {
+		proc_remove(mp3_proc_dir);
+		return -ENOMEM;
+	}
+	proc_set_user(status, GLOBAL_ROOT_UID, make_kgid(&init_user_ns, ctl_gid));
 	return 0;
-
-out_remove_proc:
-	proc_remove(mp3_proc_dir);
-out_destroy_device:
-	device_destroy(mp3_class, mp3_devt);
-out_destroy_class:
-	class_destroy(mp3_class);
-out_del_cdev:
-	cdev_del(&mp3_cdev);
-out_unregister_region:
-	unregister_chrdev_region(mp3_devt, 1);
-out_free_buffer:
-	vfree(mp3_buf);
-	return ret;
 }
 
-static void __exit mp3_exit(void)
+/*
+ * Remove /proc/mp3 (waiting for writers in flight), then stop the sampler
+ * and drop every registration a write may have made.
+ */
+static void mp3_proc_destroy(void)
 {
 	struct mp3_reg *reg, *tmp;
 
-	/* No new commands once the files are gone (waits for writers). */
 	proc_remove(mp3_proc_dir);
 
 	mutex_lock(&mp3_lock);
@@ -841,12 +883,107 @@ static void __exit mp3_exit(void)
 		mp3_reg_free(reg);
 	}
 	mp3_nr_regs = 0;
+}
 
-	/* A mapping holds the file, hence the module: nothing maps it now. */
-	device_destroy(mp3_class, mp3_devt);
-	class_destroy(mp3_class);
+/* The device number, the cdev and /dev/mp3 through the class. */
+static int __init mp3_chrdev_create(void)
+{
+	struct device *dev;
+	int ret;
+
+	if (major) {
+		mp3_devt = MKDEV(major, MP3_DEV_MINOR);
+		ret = register_chrdev_region(mp3_devt, 1, "mp3");
+	} else {
+		ret = alloc_chrdev_region(&mp3_devt, MP3_DEV_MINOR, 1, "mp3");
+	}
+	if (ret) {
+		pr_err("cannot get device number (major %u): %d\n", major, ret);
+		return ret;
+	}
+	mp3_class = mp3_class_create("mp3");
+	if (IS_ERR(mp3_class)) {
+		ret = PTR_ERR(mp3_class);
+		goto out_unregister_region;
+	}
+	mp3_class->devnode = mp3_devnode;
+	cdev_init(&mp3_cdev, &mp3_fops);
+	mp3_cdev.owner = THIS_MODULE;
+	ret = cdev_add(&mp3_cdev, mp3_devt, 1);
+	if (ret)
+		goto out_destroy_class;
+	dev = device_create(mp3_class, NULL, mp3_devt, NULL, "mp3");
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+		goto out_del_cdev;
+	}
+	return 0;
+
+out_del_cdev:
 	cdev_del(&mp3_cdev);
+out_destroy_class:
+	class_destroy(mp3_class);
+out_unregister_region:
 	unregister_chrdev_region(mp3_devt, 1);
+	return ret;
+}
+
+/* Undo mp3_chrdev_create().  No mapping exists: it would hold the module. */
+static void mp3_chrdev_destroy(void)
+{
+	device_destroy(mp3_class, mp3_devt);
+	cdev_del(&mp3_cdev);
+	class_destroy(mp3_class);
+	unregister_chrdev_region(mp3_devt, 1);
+}
+
+/*
+ * Load: the buffer, then /proc/mp3, then the char device last, so nothing
+ * can map the buffer before every other part exists.  Unload in reverse.
+ */
+static int __init mp3_init(void)
+{
+	int ret;
+
+	BUILD_BUG_ON(sizeof(struct mp3_record) != 32);
+	BUILD_BUG_ON(sizeof(struct mp3_stream_hdr) != 128);
+	BUILD_BUG_ON(MP3_RING_SAMPLES * sizeof(struct mp3_record) >
+		     MP3_HDR_OFFSET);
+	BUILD_BUG_ON(MP3_STAMPS_OFFSET + MP3_RING_SAMPLES * sizeof(u64) >
+		     MP3_BUF_SIZE);
+
+	ret = mp3_check_params();
+	if (ret)
+		return ret;
+	mp3_period_ns = (u64)period_ms * NSEC_PER_MSEC;
+
+	mp3_buf = vmalloc_user(MP3_BUF_SIZE);
+	if (!mp3_buf)
+		return -ENOMEM;
+	mp3_buf_init();
+
+	ret = mp3_proc_create();
+	if (ret)
+		goto out_free_buffer;
+	ret = mp3_chrdev_create();
+	if (ret)
+		goto out_destroy_proc;
+
+	pr_info("loaded: /dev/mp3 is %u:%u, period %u ms\n",
+		MAJOR(mp3_devt), MINOR(mp3_devt), period_ms);
+	return 0;
+
+out_destroy_proc:
+	mp3_proc_destroy();
+out_free_buffer:
+	vfree(mp3_buf);
+	return ret;
+}
+
+static void __exit mp3_exit(void)
+{
+	mp3_chrdev_destroy();
+	mp3_proc_destroy();
 	vfree(mp3_buf);
 	pr_info("unloaded\n");
 }

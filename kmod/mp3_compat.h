@@ -11,6 +11,7 @@
 
 #include <linux/capability.h>
 #include <linux/device.h>
+#include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -89,18 +90,20 @@ static inline struct workqueue_struct *mp3_system_wq(void)
 }
 
 /*
- * Does @task's dumpability keep out a reader that passed the credential
- * check, as ptrace_may_access() decides for PTRACE_MODE_READ?  It does
- * when the task is not dumpable by its owner and the reader lacks
- * CAP_SYS_PTRACE in the namespace that owns its executable.
+ * Does @task's dumpability keep out a reader, the opener of @file, that
+ * passed the credential check, as ptrace_may_access() decides for
+ * PTRACE_MODE_READ?  It does when the task is not dumpable by its owner
+ * and the opener lacks CAP_SYS_PTRACE in the namespace that owns the
+ * task's executable.
  *
  * Up to 6.x dumpability and that namespace live in the mm (get_dumpable(),
- * mm->user_ns; a task without an mm, a kernel thread or an exiting one, is
- * not restricted by this test).  7.x moved both to the task, in
- * task->exec_state (RCU-protected; its accessor is not exported), so every
- * task has them.
+ * mm->user_ns); 6.1's ptrace then lets anyone through for a task without
+ * an mm, which the caller avoids by passing a live thread.  7.x moved both
+ * to the task, in task->exec_state (RCU-protected; its accessor is not
+ * exported), so every task has them.
  */
-static inline bool mp3_task_dump_restricted(struct task_struct *task)
+static inline bool mp3_task_dump_restricted(const struct file *file,
+					    struct task_struct *task)
 {
 	bool restricted;
 #ifdef MP3_HAVE_TASK_EXEC_STATE
@@ -108,16 +111,16 @@ static inline bool mp3_task_dump_restricted(struct task_struct *task)
 
 	rcu_read_lock();
 	es = rcu_dereference(task->exec_state);
-	restricted = es && es->dumpable != TASK_DUMPABLE_OWNER &&
-		     !ns_capable(es->user_ns, CAP_SYS_PTRACE);
+	restricted = !es || (es->dumpable != TASK_DUMPABLE_OWNER &&
+			     !file_ns_capable(file, es->user_ns, CAP_SYS_PTRACE));
 	rcu_read_unlock();
 #else
 	struct mm_struct *mm;
 
 	task_lock(task);
 	mm = task->mm;
-	restricted = mm && get_dumpable(mm) != SUID_DUMP_USER &&
-		     !ns_capable(mm->user_ns, CAP_SYS_PTRACE);
+	restricted = !mm || (get_dumpable(mm) != SUID_DUMP_USER &&
+			     !file_ns_capable(file, mm->user_ns, CAP_SYS_PTRACE));
 	task_unlock(task);
 #endif
 	return restricted;
