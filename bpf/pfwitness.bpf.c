@@ -162,21 +162,40 @@ int pe_fault_maj(void *ctx)
 	return 0;
 }
 
-/* Classify exactly as mm_account_fault() (mm/memory.c) does. */
+/*
+ * A constant of the running kernel's enum, or where the kernel has no such
+ * enum member (the constant was still a #define there), @fallback: its
+ * value on the oldest kernel pfwitness runs on, 5.10.  The guard lets the
+ * verifier drop the failed relocation of the unused branch.
+ */
+#define KENUM(type, name, fallback)					\
+	(bpf_core_enum_value_exists(enum type, name) ?			\
+	 (__u32)bpf_core_enum_value(enum type, name) : (__u32)(fallback))
+
+/*
+ * Classify exactly as mm_account_fault() (mm/memory.c) does.  Its
+ * constants, with their 5.10 values as the fallbacks:
+ *   VM_FAULT_*: enum vm_fault_reason in 5.10 and every later kernel
+ *     (include/linux/mm_types.h), values unchanged up to 7.3;
+ *     VM_FAULT_ERROR is a macro, rebuilt from the members it ORs.
+ *   FAULT_FLAG_TRIED: a #define in 5.10's include/linux/mm.h (0x20),
+ *     a member of enum fault_flag since 5.13 (1 << 5, the same value);
+ *     user space says at start when the fallback is in use.
+ */
 SEC("fexit/handle_mm_fault")
 int BPF_PROG(fx_handle_mm_fault, struct vm_area_struct *vma,
 	     unsigned long address, unsigned int flags, struct pt_regs *regs,
 	     vm_fault_t ret)
 {
-	__u32 error = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_OOM) |
-		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGBUS) |
-		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_SIGSEGV) |
-		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON) |
-		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_HWPOISON_LARGE) |
-		      bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_FALLBACK);
-	__u32 retry = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_RETRY);
-	__u32 major = bpf_core_enum_value(enum vm_fault_reason, VM_FAULT_MAJOR);
-	__u32 tried = bpf_core_enum_value(enum fault_flag, FAULT_FLAG_TRIED);
+	__u32 error = KENUM(vm_fault_reason, VM_FAULT_OOM, 0x000001) |
+		      KENUM(vm_fault_reason, VM_FAULT_SIGBUS, 0x000002) |
+		      KENUM(vm_fault_reason, VM_FAULT_SIGSEGV, 0x000040) |
+		      KENUM(vm_fault_reason, VM_FAULT_HWPOISON, 0x000010) |
+		      KENUM(vm_fault_reason, VM_FAULT_HWPOISON_LARGE, 0x000020) |
+		      KENUM(vm_fault_reason, VM_FAULT_FALLBACK, 0x000800);
+	__u32 retry = KENUM(vm_fault_reason, VM_FAULT_RETRY, 0x000400);
+	__u32 major = KENUM(vm_fault_reason, VM_FAULT_MAJOR, 0x000004);
+	__u32 tried = KENUM(fault_flag, FAULT_FLAG_TRIED, 0x20);
 	struct pfw_counts *c = lookup();
 
 	if (!c)
@@ -250,13 +269,29 @@ int sched_fork(struct trace_event_raw_sched_process_fork *ctx)
 	return 0;
 }
 
-/* Run on demand (BPF_PROG_TEST_RUN) to stamp an interval with both clocks. */
-SEC("syscall")
-int take_stamp(void *ctx)
+/*
+ * Run on demand (BPF_PROG_TEST_RUN) to stamp an interval with both clocks.
+ * A syscall program where the kernel has them (5.14+); before that, the
+ * same body as a raw_tp program, which BPF_PROG_TEST_RUN runs since 5.10.
+ * User space loads one of the two.
+ */
+static __always_inline int stamp_now(void)
 {
 	stamp.jiffies = bpf_jiffies64();
 	stamp.mono_ns = bpf_ktime_get_ns();
 	return 0;
+}
+
+SEC("syscall")
+int take_stamp(void *ctx)
+{
+	return stamp_now();
+}
+
+SEC("raw_tp")
+int take_stamp_raw_tp(void *ctx)
+{
+	return stamp_now();
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

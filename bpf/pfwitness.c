@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +21,17 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "pfwitness.h"
 #include "pfwitness.skel.h"
 #include "report.h"
 
 #define MAX_PIDS 64
+
+#ifndef offsetofend
+#define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
+#endif
 
 enum { SRC_TP = 1, SRC_PE = 2, SRC_FX = 4, SRC_SW = 8, SRC_ALL = 15 };
 
@@ -252,7 +258,98 @@ static void ensure_tracefs(void)
 			strerror(errno));
 }
 
-static struct pfwitness_bpf *open_skel(bool with_fx)
+/*
+ * What the running kernel lacks that pfwitness can do without.  The BPF
+ * side guards each with a CO-RE existence check and falls back by itself;
+ * user space reads the same kernel BTF to say so at start, one line each
+ * ("pfwitness: X unavailable on this kernel: why; using Y"), and to load
+ * the program variant the kernel takes.
+ */
+struct kernel_gaps {
+	bool no_syscall_prog;	/* BPF_PROG_TYPE_SYSCALL is 5.14+ */
+	bool no_fault_flag;	/* FAULT_FLAG_TRIED a #define (enum since 5.13) */
+	bool no_sched_clock;	/* no se.cfs_rq / cfs_rq.rq: sclk_ns is 0 */
+};
+
+static const struct btf_type *kernel_type(const struct btf *btf, const char *name,
+					  int kind)
+{
+	int id = btf__find_by_name_kind(btf, name, kind);
+
+	return id < 0 ? NULL : btf__type_by_id(btf, id);
+}
+
+static bool kernel_has_enum_value(const struct btf *btf, const char *type,
+				  const char *name)
+{
+	const struct btf_type *t = kernel_type(btf, type, BTF_KIND_ENUM);
+	const struct btf_enum *e;
+	int i;
+
+	if (!t)
+		return false;
+	for (i = 0, e = btf_enum(t); i < btf_vlen(t); i++, e++)
+		if (!strcmp(btf__name_by_offset(btf, e->name_off), name))
+			return true;
+	return false;
+}
+
+static bool kernel_has_member(const struct btf *btf, const char *type,
+			      const char *name)
+{
+	const struct btf_type *t = kernel_type(btf, type, BTF_KIND_STRUCT);
+	const struct btf_member *m;
+	int i;
+
+	if (!t)
+		return false;
+	for (i = 0, m = btf_members(t); i < btf_vlen(t); i++, m++)
+		if (!strcmp(btf__name_by_offset(btf, m->name_off), name))
+			return true;
+	return false;
+}
+
+static void find_kernel_gaps(struct kernel_gaps *g)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+
+	memset(g, 0, sizeof(*g));
+	if (libbpf_get_error(btf))
+		return;		/* cannot tell: the loads will say what fails */
+	g->no_syscall_prog = !kernel_has_enum_value(btf, "bpf_prog_type",
+						    "BPF_PROG_TYPE_SYSCALL");
+	g->no_fault_flag = !kernel_has_enum_value(btf, "fault_flag", "FAULT_FLAG_TRIED");
+	g->no_sched_clock = !kernel_has_member(btf, "sched_entity", "cfs_rq") ||
+			    !kernel_has_member(btf, "cfs_rq", "rq");
+	btf__free(btf);
+}
+
+static void report_kernel_gaps(const struct kernel_gaps *g, struct pfwitness_bpf *skel,
+			       bool fx_loaded)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+
+	if (g->no_syscall_prog)
+		fprintf(stderr, "pfwitness: syscall programs unavailable on this kernel: "
+			"no BPF_PROG_TYPE_SYSCALL (5.14+); using a raw_tp program "
+			"(BPF_PROG_TEST_RUN) to stamp intervals\n");
+	if (g->no_fault_flag && fx_loaded)
+		fprintf(stderr, "pfwitness: enum fault_flag unavailable on this kernel: "
+			"FAULT_FLAG_TRIED is a #define before 5.13; using 0x20, "
+			"its value in 5.10\n");
+	if (g->no_sched_clock && (env.sources & SRC_SW))
+		fprintf(stderr, "pfwitness: rq->clock_task unavailable on this kernel: "
+			"no sched_entity.cfs_rq or cfs_rq.rq (CONFIG_FAIR_GROUP_SCHED); "
+			"using 0 for sclk_ns\n");
+	/* the kernel fills in as much of bpf_prog_info as it knows */
+	if (!bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.sched_fork), &info, &len) &&
+	    len < offsetofend(struct bpf_prog_info, recursion_misses))
+		fprintf(stderr, "pfwitness: recursion_misses unavailable on this kernel: "
+			"not in its bpf_prog_info (5.12+); using 0 in the overhead report\n");
+}
+
+static struct pfwitness_bpf *open_skel(bool with_fx, const struct kernel_gaps *gaps)
 {
 	struct pfwitness_bpf *skel = pfwitness_bpf__open();
 
@@ -265,6 +362,9 @@ static struct pfwitness_bpf *open_skel(bool with_fx)
 	skel->rodata->per_thread = env.per_thread;
 	if (!with_fx)
 		bpf_program__set_autoload(skel->progs.fx_handle_mm_fault, false);
+	/* one of the two stamp programs: the kernel may not know syscall ones */
+	bpf_program__set_autoload(skel->progs.take_stamp, !gaps->no_syscall_prog);
+	bpf_program__set_autoload(skel->progs.take_stamp_raw_tp, gaps->no_syscall_prog);
 	return skel;
 }
 
@@ -388,9 +488,12 @@ fail:
 static void stamp(struct pfwitness_bpf *skel, __u64 *jiffies, __u64 *mono)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, topts);
+	int fd = bpf_program__fd(skel->progs.take_stamp);
 	struct timespec ts;
 
-	if (!bpf_prog_test_run_opts(bpf_program__fd(skel->progs.take_stamp), &topts)) {
+	if (fd < 0)
+		fd = bpf_program__fd(skel->progs.take_stamp_raw_tp);
+	if (fd >= 0 && !bpf_prog_test_run_opts(fd, &topts)) {
 		*jiffies = skel->bss->stamp.jiffies;
 		*mono = skel->bss->stamp.mono_ns;
 		return;
@@ -415,6 +518,7 @@ int main(int argc, char **argv)
 	struct pfw_snap prev = {}, now = {};
 	struct pfw_prog_stat ps[16] = {};
 	struct pfw_sources src = {};
+	struct kernel_gaps gaps;
 	struct pfwitness_bpf *skel = NULL;
 	struct bpf_program *prog;
 	pid_t child = 0;
@@ -444,7 +548,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	skel = open_skel(env.sources & SRC_FX);
+	find_kernel_gaps(&gaps);
+	skel = open_skel(env.sources & SRC_FX, &gaps);
 	if (!skel)
 		return 1;
 	/* fexit is refused on some kernels: load without it if need be. */
@@ -452,7 +557,7 @@ int main(int argc, char **argv)
 	if (err && (env.sources & SRC_FX)) {
 		set_why(src.why_fx, sizeof(src.why_fx), "load", err);
 		pfwitness_bpf__destroy(skel);
-		skel = open_skel(false);
+		skel = open_skel(false, &gaps);
 		if (!skel)
 			return 1;
 		err = pfwitness_bpf__load(skel);
@@ -467,6 +572,7 @@ int main(int argc, char **argv)
 				"(-v for the verifier log)\n", strerror(-err));
 		goto cleanup;
 	}
+	report_kernel_gaps(&gaps, skel, (env.sources & SRC_FX) && !src.why_fx[0]);
 	if (!env.no_stats)
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);	/* may fail: then 0s */
 
@@ -585,7 +691,7 @@ int main(int argc, char **argv)
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);
 
-		if (i >= 16 || !strcmp(bpf_program__name(prog), "take_stamp"))
+		if (i >= 16 || !strncmp(bpf_program__name(prog), "take_stamp", 10))
 			continue;
 		ps[i].name = bpf_program__name(prog);
 		if (bpf_program__fd(prog) >= 0 &&

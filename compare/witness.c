@@ -21,6 +21,24 @@ static long fsize(const char *path)
 	return stat(path, &st) ? -1 : (long)st.st_size;
 }
 
+/*
+ * Pass on what pfwitness said at start about this kernel lacking
+ * something ("X unavailable on this kernel: ...; using Y"), so that the
+ * run's log shows which fallbacks its figures come from.
+ */
+static void say_fallbacks(const struct witness *w)
+{
+	char line[256];
+	FILE *f = fopen(w->err, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "pfwitness: ", 11) &&
+		    strstr(line, " unavailable on this kernel: "))
+			fprintf(stderr, "pfcompare: witness: %s", line + 11);
+	if (f)
+		fclose(f);
+}
+
 int witness_start(struct witness *w, const char *prog, const pid_t *pids, int n,
 		  double interval)
 {
@@ -58,8 +76,10 @@ int witness_start(struct witness *w, const char *prog, const pid_t *pids, int n,
 		struct timespec ts = { 0, 50000000 };
 		int st;
 
-		if (fsize(w->out) > 0)
+		if (fsize(w->out) > 0) {
+			say_fallbacks(w);
 			return 0;
+		}
 		if (waitpid(w->pid, &st, WNOHANG) == w->pid) {
 			char line[256];
 			FILE *f = fopen(w->err, "r");

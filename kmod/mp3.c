@@ -278,7 +278,7 @@ static void mp3_ring_append(const struct mp3_counts *win, u64 now)
 
 	lockdep_assert_held(&mp3_lock);
 
-	if (READ_ONCE(rec->jiffies) != (unsigned long)-1)
+	if (READ_ONCE(rec->jiffies) != U64_MAX)	/* not yet taken by a consumer */
 		mp3_stats.samples_overwritten++;
 	WRITE_ONCE(rec->min_flt, win->min_flt);
 	WRITE_ONCE(rec->maj_flt, win->maj_flt);

@@ -79,9 +79,9 @@ one() {
 	{
 		echo "kernel=$KVER"
 		echo "target=$t"
-		echo "package=$KPKGVER"
+		echo "package='$KPKGVER'"
 		echo "suite=$KSUITE"
-		echo "build=$KBUILD_ENV $KCC"
+		echo "build='$KBUILD_ENV $KCC'"
 	} > "$out/summary"
 	: > "$out/tap.log"
 	local n=0
@@ -110,7 +110,17 @@ one() {
 			--vm-args "--payload $out/payload --kernel $KIMAGE --kmoddir $KMODDIR --mem $mem --swap $swap --log $out/console.log" \
 			--guest-pre "$pre" "$@" 2>&1 | tee -a "$out/tap.log"
 	fi
+	# What docs/kernels.md reports per kernel, from the tests' own lines.
+	local log=$out/tap.log
 	{
+		echo "rate=$(sed -n 's/^ok [0-9]* 20 samples\/s within 1% (\([0-9.]*\)).*/\1/p' "$log" | head -n 1)"
+		echo "exact_ok=$(grep -cE '^ok [0-9]+ .*module (minor|major) faults == getrusage' "$log")"
+		echo "exact_bad=$(grep -cE '^not ok [0-9]+ .*module (minor|major) faults == getrusage' "$log")"
+		echo "witness='$(grep -m1 -E '^ok [0-9]+ (tracepoints and perf events attached|.*sources attached)' "$log" |
+			sed 's/^ok [0-9]* //; s/'"'"'//g')'"
+		echo "fallbacks='$(sed -n "s/^ok [0-9]* fallbacks announced for [^:]*: '\([^']*\)'.*/\1/p" "$log" | head -n 1)'"
+		echo "skips='$(sed -n 's/^ok [0-9]* .*# SKIP \(.*\)/\1/p' "$log" | sort | uniq -c | sed 's/^ *//' |
+			tr '\n' ';' | sed "s/'//g")'"
 		echo "passed=$(grep -cE '^ok [0-9]+' "$out/tap.log")"
 		echo "failed=$(grep -cE '^not ok( |$)' "$out/tap.log")"
 		echo "skipped=$(grep -cE '^ok [0-9]+ .*# SKIP' "$out/tap.log")"
@@ -125,18 +135,18 @@ all() {
 	local targets
 	targets=$("$top/scripts/kernels.sh" targets)
 	for t in $targets; do
-		one "$t"
+		(one "$t")	# a subshell: each kernel's variables stay its own
 	done
 	echo "# ===== kernel matrix"
-	printf '# %-8s %-24s %-20s %6s %6s %7s %6s\n' target kernel suite passed failed skipped time
+	printf '# %-8s %-24s %-20s %6s %6s %7s %6s %8s %s\n' target kernel suite passed failed skipped time samples/s "exact counts"
 	for t in $targets; do
 		s=$top/build/matrix/$t/summary
 		if [ ! -f "$s" ]; then
 			printf '# %-8s (no result)\n' "$t"; f=$((f + 1)); continue
 		fi
 		# shellcheck disable=SC1090
-		(. "$s"; printf '# %-8s %-24s %-20s %6s %6s %7s %5ss\n' "$t" "$kernel" "$suite" \
-			"$passed" "$failed" "$skipped" "$seconds")
+		(. "$s"; printf '# %-8s %-24s %-20s %6s %6s %7s %5ss %8s %s\n' "$t" "$kernel" "$suite" \
+			"$passed" "$failed" "$skipped" "$seconds" "${rate:-?}" "$exact_ok of $((exact_ok + exact_bad))")
 		p=$((p + $(sed -n 's/^passed=//p' "$s")))
 		f=$((f + $(sed -n 's/^failed=//p' "$s")))
 	done

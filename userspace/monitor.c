@@ -6,16 +6,21 @@
  * ("node" unless -d says otherwise) O_RDWR|O_SYNC, map the 128-page buffer
  * shared and writable, start at the first slot whose jiffies is not -1,
  * print each sample as "jiffies minflt majflt cpu_ns", write -1 back into
- * every long consumed, wrap after 12000 samples, and stop at a -1.
+ * every long consumed, wrap after 12000 samples, and stop at a slot whose
+ * jiffies is -1.  It steps a whole record at a time, so a record the
+ * module is half-way through (counters written, jiffies not yet) stops it
+ * instead of misaligning it.
  *
  * -f follows the ring through the stream header instead: read-only (works
  * for non-root users given read access to the node), never writes the
- * buffer, waits for new samples, and reports samples lost to overrun.
+ * buffer, waits for new samples, and reports samples lost to overrun or
+ * consumed by a -1 reader first.
  *
  * USAGE: monitor [-d NODE] [-f [-n COUNT] [-t SECONDS] [-F FROM]] [-x] [-s]
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,10 +65,10 @@ static void usage(FILE *f, int code)
 
 struct totals {
 	unsigned long n;
-	long min_flt, maj_flt, cpu_ns;
+	int64_t min_flt, maj_flt, cpu_ns;
 };
 
-static void add(struct totals *t, long mi, long ma, long cpu)
+static void add(struct totals *t, int64_t mi, int64_t ma, int64_t cpu)
 {
 	t->n++;
 	t->min_flt += mi;
@@ -71,26 +76,16 @@ static void add(struct totals *t, long mi, long ma, long cpu)
 	t->cpu_ns += cpu;
 }
 
-/* The assignment's -1 protocol, long by long. */
+/* The assignment's -1 protocol, a record at a time (mp3buf_drain_next). */
 static void drain_compat(struct mp3buf *b, struct totals *t)
 {
-	volatile long *buf = b->longs;
-	long v[4];
-	long i = 0;
-	int k;
+	long pos = MP3BUF_DRAIN_START;
+	struct mp3_sample s;
 
-	for (i = 0; i < (long)MP3_RING_LONGS; i++)
-		if (buf[i] != -1)
-			break;
-	while (buf[i] != -1) {
-		for (k = 0; k < 4; k++) {
-			v[k] = buf[i];
-			buf[i++] = -1;
-			if (i >= (long)MP3_RING_LONGS)
-				i = 0;
-		}
-		printf("%ld %ld %ld %ld\n", v[0], v[1], v[2], v[3]);
-		add(t, v[1], v[2], v[3]);
+	while (mp3buf_drain_next(b, &pos, &s)) {
+		printf("%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n",
+		       s.jiffies, s.min_flt, s.maj_flt, s.cpu_ns);
+		add(t, s.min_flt, s.maj_flt, s.cpu_ns);
 	}
 }
 
@@ -114,13 +109,9 @@ static void follow(struct mp3buf *b, long count, double seconds, int from_new,
 	while (!stop) {
 		if (mp3buf_follow(b, &next, &lost, &s)) {
 			if (extended)
-				printf("%llu %llu %ld %ld %ld %ld\n",
-				       (unsigned long long)s.seq,
-				       (unsigned long long)s.mono_ns, s.jiffies,
-				       s.min_flt, s.maj_flt, s.cpu_ns);
-			else
-				printf("%ld %ld %ld %ld\n", s.jiffies,
-				       s.min_flt, s.maj_flt, s.cpu_ns);
+				printf("%" PRIu64 " %" PRIu64 " ", s.seq, s.mono_ns);
+			printf("%" PRId64 " %" PRId64 " %" PRId64 " %" PRId64 "\n",
+			       s.jiffies, s.min_flt, s.maj_flt, s.cpu_ns);
 			add(t, s.min_flt, s.maj_flt, s.cpu_ns);
 			if (count > 0 && (long)t->n >= count)
 				break;
@@ -210,7 +201,8 @@ int main(int argc, char **argv)
 		drain_compat(&b, &t);
 	fflush(stdout);
 	if (summary || do_follow)
-		fprintf(stderr, "monitor: samples=%lu lost=%llu minflt=%ld majflt=%ld cpu_ns=%ld\n",
+		fprintf(stderr, "monitor: samples=%lu lost=%llu minflt=%" PRId64
+			" majflt=%" PRId64 " cpu_ns=%" PRId64 "\n",
 			t.n, lost, t.min_flt, t.maj_flt, t.cpu_ns);
 	mp3buf_close(&b);
 	return 0;

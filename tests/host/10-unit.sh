@@ -1,9 +1,18 @@
 #!/bin/sh
-# 10-unit: host-side unit tests (TAP programs built in tests/unit/).
+# 10-unit: host-side unit tests (TAP programs built from tests/unit/*_test.c):
+# mp3buf_test (the stream-header follower, beside a -1 drainer too) and
+# drain_test (the -1 protocol reader).  Builds them first, so a stale
+# binary cannot stand in for the sources.
 cd "$(dirname "$0")/.." || exit 1
 rc=0
-for t in unit/*_test; do
-	[ -x "$t" ] || continue
+bins=$(ls unit/*_test.c | sed 's/\.c$//')
+if ! out=$(make -s $bins 2>&1); then
+	echo "$out" | tail -5 | sed 's/^/# /'
+	echo "not ok - unit tests do not build"
+	exit 1
+fi
+for t in $bins; do
+	[ -x "$t" ] || { echo "not ok - $t was not built"; rc=1; continue; }
 	"./$t" || rc=1
 done
 exit $rc

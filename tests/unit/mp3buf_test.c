@@ -3,7 +3,9 @@
  * mp3buf_test: host unit test of the stream-header follower
  * (userspace/lib/mp3buf.c) against a simulated writer in an ordinary
  * buffer laid out like the module's: in-order reads, wrap-around, overrun
- * (samples lost and counted), and the "slot reused while copying" case.
+ * (samples lost and counted), the "slot reused while copying" case, and
+ * a -1 protocol reader (the drainer) consuming slots beside the follower:
+ * a consumed slot is a lost sample, never a "-1 -1 -1 -1" one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,10 @@ int main(void)
 	uint64_t next = 0, lost = 0, i, n;
 	int inorder = 1;
 
-	tap_plan(7);
+	int any_minus1 = 0;
+	long pos;
+
+	tap_plan(10);
 	mem = malloc(MP3_BUF_SIZE);
 	memset(mem, 0xff, MP3_BUF_SIZE);
 	b.longs = mem;
@@ -81,6 +86,53 @@ int main(void)
 	lost = 0;
 	tap_ok(mp3buf_follow(&b, &next, &lost, &s) == 1 && lost == 1,
 	       "a reader 12000 behind loses exactly one");
+
+	/*
+	 * A drainer beside the follower.  Of 10 new samples it has consumed
+	 * three whole slots and is half-way through two more: it wrote -1
+	 * into the jiffies of one (the protocol's order) and into the
+	 * counters of the other (a drainer that wipes in another order).
+	 */
+	next = written;
+	lost = 0;
+	for (i = 0; i < 10; i++)
+		put(next + i);
+	for (i = 2; i <= 6; i++) {
+		long *rec = mem + ((next + i) % MP3_RING_SAMPLES) * 4;
+
+		if (i != 6)
+			rec[0] = -1;
+		if (i != 5)
+			rec[1] = rec[2] = rec[3] = -1;
+	}
+	inorder = 1;
+	for (n = 0; mp3buf_follow(&b, &next, &lost, &s); n++) {
+		if (s.jiffies == -1 || s.min_flt == -1 || s.maj_flt == -1 || s.cpu_ns == -1)
+			any_minus1 = 1;
+		if (s.seq != written - 10 + (n < 2 ? n : n + 5) ||
+		    s.jiffies != 100000 + (long)s.seq)
+			inorder = 0;
+	}
+	tap_ok(n == 5 && inorder && !any_minus1,
+	       "beside a drainer: the 5 samples it left, none with a -1 (got %llu)",
+	       (unsigned long long)n);
+	tap_ok(lost == 5, "the 5 slots it consumed, wholly or partly, count as lost (%llu)",
+	       (unsigned long long)lost);
+
+	/* A full ring, then the drainer takes it all; a follower finds nothing. */
+	for (i = written, n = written + MP3_RING_SAMPLES; i < n; i++)
+		put(i);
+	b.writable = true;
+	pos = MP3BUF_DRAIN_START;
+	for (n = 0; mp3buf_drain_next(&b, &pos, &s); n++)
+		;
+	next = written - (MP3_RING_SAMPLES - 1);
+	lost = 0;
+	for (i = 0; mp3buf_follow(&b, &next, &lost, &s); i++)
+		;
+	tap_ok(n == MP3_RING_SAMPLES && i == 0 && lost == MP3_RING_SAMPLES - 1,
+	       "after a full drain (%llu) the follower reads nothing (%llu) and counts 11999 lost (%llu)",
+	       (unsigned long long)n, (unsigned long long)i, (unsigned long long)lost);
 	free(mem);
 	return tap_finish();
 }

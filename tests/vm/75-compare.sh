@@ -47,6 +47,9 @@ for s in $scen; do
 	if [ $rc != 0 ]; then
 		grep -E '^  FAIL|^pfcompare:' "$out/$s.log" | sed 's/^/# /'
 	fi
+	# What the witness falls back on here (docs/witness.md, "Older kernels").
+	[ "$s" != "$(echo "$scen" | head -n 1)" ] ||
+		grep '^pfcompare: witness: .* unavailable on this kernel' "$out/$s.log" | sed 's/^/# /'
 	# sched_switch CPU against wait4, on both clocks (docs/compare.md).
 	grep -E '^  (PASS|EXPLAINED|INFO) +sched_switch' "$out/$s.log" | cut -c1-250 | sed 's/^/# /'
 	true

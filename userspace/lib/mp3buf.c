@@ -9,6 +9,53 @@
 
 #include "mp3buf.h"
 
+#define NO_SAMPLE	UINT64_MAX	/* -1: never written, or consumed */
+
+/*
+ * 64-bit loads and stores that are single accesses on 32-bit x86 too (the
+ * fields are __aligned_u64), so a -m32 reader never sees half a word.
+ */
+static inline uint64_t ld_acquire(const volatile __u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
+
+static inline uint64_t ld(const volatile __u64 *p)
+{
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static inline void st(volatile __u64 *p, uint64_t v)
+{
+	__atomic_store_n(p, v, __ATOMIC_RELAXED);
+}
+
+static inline volatile struct mp3_record *ring_of(const struct mp3buf *b)
+{
+	return (volatile struct mp3_record *)b->longs;
+}
+
+/* A header with our magic: is its layout the one this reader was built for? */
+static bool hdr_usable(const char *path, volatile struct mp3_stream_hdr *h)
+{
+	if (h->magic != MP3_STREAM_MAGIC)
+		return false;
+	if (h->version == MP3_STREAM_VERSION && h->hdr_size == sizeof(*h) &&
+	    h->capacity == MP3_RING_SAMPLES &&
+	    h->record_size == sizeof(struct mp3_record) &&
+	    h->stamps_offset == MP3_STAMPS_OFFSET)
+		return true;
+	fprintf(stderr,
+		"mp3buf: %s: refusing the stream header: version %u hdr_size %u "
+		"capacity %u record_size %u stamps_offset %u, this reader "
+		"(%zu-bit) reads version %u hdr_size %zu capacity %lu "
+		"record_size %zu stamps_offset %lu\n",
+		path, h->version, h->hdr_size, h->capacity, h->record_size,
+		h->stamps_offset, 8 * sizeof(long), MP3_STREAM_VERSION, sizeof(*h),
+		MP3_RING_SAMPLES, sizeof(struct mp3_record), MP3_STAMPS_OFFSET);
+	return false;
+}
+
 int mp3buf_open(struct mp3buf *b, const char *path, bool writable)
 {
 	int prot = PROT_READ | (writable ? PROT_WRITE : 0);
@@ -34,9 +81,7 @@ int mp3buf_open(struct mp3buf *b, const char *path, bool writable)
 	b->writable = writable;
 	b->longs = p;
 	h = (volatile struct mp3_stream_hdr *)((char *)p + MP3_HDR_OFFSET);
-	if (h->magic == MP3_STREAM_MAGIC && h->version == MP3_STREAM_VERSION &&
-	    h->capacity == MP3_RING_SAMPLES && h->record_size == 32 &&
-	    h->stamps_offset == MP3_STAMPS_OFFSET) {
+	if (hdr_usable(path, h)) {
 		b->hdr = h;
 		b->stamps = (volatile uint64_t *)((char *)p + h->stamps_offset);
 	}
@@ -62,8 +107,9 @@ int mp3buf_follow(const struct mp3buf *b, uint64_t *next, uint64_t *lost,
 		  struct mp3_sample *s)
 {
 	const uint64_t cap = MP3_RING_SAMPLES;
-	volatile long *rec;
-	uint64_t w, slot;
+	volatile struct mp3_record *rec;
+	uint64_t w, slot, v[4];
+	bool reused;
 
 	for (;;) {
 		w = mp3buf_written(b);
@@ -79,20 +125,64 @@ int mp3buf_follow(const struct mp3buf *b, uint64_t *next, uint64_t *lost,
 			*next = w - (cap - 1);
 		}
 		slot = *next % cap;
-		rec = b->longs + slot * MP3_RECORD_LONGS;
+		rec = ring_of(b) + slot;
+		v[0] = ld_acquire(&rec->jiffies);
+		v[1] = ld(&rec->min_flt);
+		v[2] = ld(&rec->maj_flt);
+		v[3] = ld(&rec->cpu_ns);
 		s->seq = *next;
-		s->jiffies = rec[0];
-		s->min_flt = rec[1];
-		s->maj_flt = rec[2];
-		s->cpu_ns = rec[3];
 		s->mono_ns = b->stamps[slot];
+		s->jiffies = (int64_t)v[0];
+		s->min_flt = (int64_t)v[1];
+		s->maj_flt = (int64_t)v[2];
+		s->cpu_ns = (int64_t)v[3];
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		/* Still ours?  The writer reuses this slot for sample next+cap. */
-		if (mp3buf_written(b) - *next < cap) {
-			(*next)++;
-			return 1;
-		}
-		(*lost)++;
+		reused = mp3buf_written(b) - *next >= cap;
 		(*next)++;
+		/*
+		 * A -1 protocol reader beside us consumed the slot: it wrote
+		 * -1 over the record, and we may have caught it half-way
+		 * (no counter is ever 2^64 - 1).  The sample is gone.
+		 */
+		if (!reused && v[0] != NO_SAMPLE && v[1] != NO_SAMPLE &&
+		    v[2] != NO_SAMPLE && v[3] != NO_SAMPLE)
+			return 1;
+		(*lost)++;
 	}
+}
+
+int mp3buf_drain_next(const struct mp3buf *b, long *pos, struct mp3_sample *s)
+{
+	volatile struct mp3_record *ring = ring_of(b), *rec;
+	long slot = *pos;
+	uint64_t j;
+
+	if (slot < 0)
+		for (slot = 0; slot < (long)MP3_RING_SAMPLES; slot++)
+			if (ld_acquire(&ring[slot].jiffies) != NO_SAMPLE)
+				break;
+	*pos = slot;
+	if (slot >= (long)MP3_RING_SAMPLES)
+		return 0;		/* the ring is empty */
+	rec = &ring[slot];
+	/*
+	 * The module writes the counters, then jiffies with a barrier
+	 * between: a record whose jiffies is -1 may already have its
+	 * counters, and one whose jiffies is set has them all.
+	 */
+	j = ld_acquire(&rec->jiffies);
+	if (j == NO_SAMPLE)
+		return 0;
+	memset(s, 0, sizeof(*s));
+	s->jiffies = (int64_t)j;
+	s->min_flt = (int64_t)ld(&rec->min_flt);
+	s->maj_flt = (int64_t)ld(&rec->maj_flt);
+	s->cpu_ns = (int64_t)ld(&rec->cpu_ns);
+	st(&rec->jiffies, NO_SAMPLE);
+	st(&rec->min_flt, NO_SAMPLE);
+	st(&rec->maj_flt, NO_SAMPLE);
+	st(&rec->cpu_ns, NO_SAMPLE);
+	*pos = (slot + 1) % (long)MP3_RING_SAMPLES;
+	return 1;
 }
