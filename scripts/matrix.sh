@@ -11,6 +11,8 @@
 #            `one` for every target of `scripts/kernels.sh targets`, then a
 #            table of kernel x passed/failed/skipped and the usual last
 #            line "N passed, N failed"
+#        scripts/matrix.sh table
+#            the last results (build/matrix/*/summary) as a Markdown table
 #        scripts/matrix.sh payload TARGET
 #            fetch TARGET, build its payload, print vm/run.sh's arguments
 #            for it (make vm-run KERNEL=T uses this)
@@ -165,7 +167,21 @@ payload() {
 	echo "--payload $out/payload --kernel $KIMAGE --kmoddir $KMODDIR"
 }
 
+# `table`: the last results as a Markdown table (docs/kernels.md).
+table() {
+	local t s out=${PFPROF_MATRIX_OUT:-$top/build/matrix}
+	echo "| target | kernel | Debian package (suite) | module built with | passed | failed | skipped | samples/s | module counts == getrusage | witness fallbacks | time |"
+	echo "|---|---|---|---|---:|---:|---:|---:|---|---|---:|"
+	for t in $("$top/scripts/kernels.sh" targets); do
+		s=$out/$t/summary
+		[ -f "$s" ] || continue
+		# shellcheck disable=SC1090
+		(. "$s"; echo "| $t | $kernel | $package ($suite) | $build | $passed | $failed | $skipped${skips:+ ($skips)} | ${rate:-?} | $exact_ok of $((exact_ok + exact_bad)) exact | ${fallbacks:-none} | ${seconds} s |")
+	done
+}
+
 case "${1:-}" in
+table) table ;;
 payload) [ $# = 2 ] || die "usage: matrix.sh payload TARGET"; payload "$2" ;;
 one) [ $# -ge 2 ] || die "usage: matrix.sh one TARGET [PATTERN...]"; shift; one "$@" ;;
 all) all ;;

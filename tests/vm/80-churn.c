@@ -18,6 +18,7 @@
  * is the module's use count.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,29 @@ static void *thread_fn(void *arg)
 }
 
 /*
+ * The truth's readings sit right next to the module's: getrusage() just
+ * before "R", and "U" just before getrusage().  Any fault between the two
+ * syscalls of a pair would be counted by one side only, so each pair runs
+ * as one function, called once first with @really false (a "U" of a PID
+ * not registered, ENOENT) to fault in every code and stack page the real
+ * call executes: a forked child maps its text on first touch, and under
+ * contention fault-around skips pages another process holds locked.
+ */
+static __attribute__((noinline)) int snap_then_reg(struct rusage *a, bool really)
+{
+	getrusage(RUSAGE_SELF, a);
+	return really ? pf_reg(getpid()) : pf_unreg(getpid());
+}
+
+static __attribute__((noinline)) int unreg_then_snap(struct rusage *b)
+{
+	int ret = pf_unreg(getpid());
+
+	getrusage(RUSAGE_SELF, b);
+	return ret;
+}
+
+/*
  * A registered life: R, work, then U or plain exit.  Sends its registered
  * delta to the parent test through report_fd (a pipe, atomic writes).
  */
@@ -116,9 +140,9 @@ static int registered_life(unsigned int r, int depth)
 	int i, nth = r % 4, unreg = r & 16;
 	pid_t kid = -1;
 
-	pf_unreg(getpid());		/* warm the path, see work.c */
-	getrusage(RUSAGE_SELF, &a);
-	rep.err = -pf_reg(getpid());
+	snap_then_reg(&a, false);	/* warm both paths (see above) */
+	unreg_then_snap(&b);
+	rep.err = -snap_then_reg(&a, true);
 	if (rep.err) {
 		rep.ok = 0;
 		goto out;
@@ -135,9 +159,13 @@ static int registered_life(unsigned int r, int depth)
 		pthread_join(th[i], NULL);
 	if (kid > 0)
 		reap(kid);
-	if (unreg && (rep.err = -pf_unreg(getpid())))
-		rep.ok = 0;
-	getrusage(RUSAGE_SELF, &b);
+	if (unreg) {
+		rep.err = -unreg_then_snap(&b);
+		if (rep.err)
+			rep.ok = 0;
+	} else {
+		getrusage(RUSAGE_SELF, &b);
+	}
 	if (unreg) {
 		rep.min = b.ru_minflt - a.ru_minflt;
 		rep.maj = b.ru_majflt - a.ru_majflt;
