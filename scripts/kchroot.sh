@@ -30,16 +30,6 @@ name=$suite-$cc
 tarball=$cache/chroots/$name.tar
 root=$cache/chroots/$name
 
-# The archive URI the host's apt uses (scripts/kernels.sh reads it the same way).
-archive_uri() {
-	local uri
-	uri=$(awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' \
-		/etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -n 1) || true
-	[ -n "$uri" ] || uri=$(awk '$1 == "deb" { print $2; exit }' /etc/apt/sources.list 2>/dev/null) || true
-	[ -n "$uri" ] || die "no Debian archive URI in the host's apt sources"
-	echo "$uri"
-}
-
 make_chroot() {
 	[ -f "$root/.pfprof-ready" ] && return 0
 	if [ ! -f "$tarball" ]; then
@@ -53,7 +43,7 @@ make_chroot() {
 		mmdebstrap --quiet --variant=minbase --include="$pkgs" \
 			--aptopt='APT::Install-Recommends "false"' \
 			--customize-hook='ln -sf '"$cc"' "$1/usr/bin/gcc"; ln -sf '"$cc"' "$1/usr/bin/cc"' \
-			"$suite" "$tarball.tmp.tar" "deb $(archive_uri) $suite main" >&2 ||
+			"$suite" "$tarball.tmp.tar" "deb $("$here/kernels.sh" uri) $suite main" >&2 ||
 			{ rm -f "$tarball.tmp.tar"; die "mmdebstrap $suite failed"; }
 		mv "$tarball.tmp.tar" "$tarball"
 	fi

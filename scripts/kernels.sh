@@ -13,6 +13,7 @@
 #        scripts/kernels.sh resolve TARGET    resolve only (no download)
 #        scripts/kernels.sh targets           the matrix's targets, one a line
 #        scripts/kernels.sh update            refresh the private package lists
+#        scripts/kernels.sh uri               the archive URI (from the host's sources)
 # TARGET: oldest   the kernel of the oldest suite in $PFPROF_SUITES (bullseye)
 #         default  the installed one (vm/kernel.sh); nothing is downloaded
 #         lts      the host release's backports kernel (bookworm-backports)
@@ -285,5 +286,6 @@ resolve)
 	echo "$2 $v $s"; resolve_packages "$v" ;;
 targets) echo "oldest default lts newest" | tr ' ' '\n' ;;
 update) update_lists ;;
+uri) archive_uri ;;
 *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
 esac
