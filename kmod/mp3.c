@@ -308,18 +308,18 @@ static void mp3_sample(u64 now)
 	lockdep_assert_held(&mp3_lock);
 	memset(&mp3_carry, 0, sizeof(mp3_carry));
 	list_for_each_entry_safe(reg, tmp, &mp3_regs, node) {
-		bool dead = reg->dying || mp3_reg_refresh(reg);
+		bool last = reg->dying;	/* found dead by the previous sample */
 
+		if (!last)
+			reg->dying = mp3_reg_refresh(reg);
 		mp3_read_counts(reg->task, &cur);
 		mp3_counts_add_delta(&win, &cur, &reg->last);
 		reg->last = cur;
-		if (reg->dying) {
+		if (last) {
 			list_del(&reg->node);
 			mp3_nr_regs--;
 			mp3_stats.exited_total++;
 			mp3_reg_free(reg);
-		} else if (dead) {
-			reg->dying = true;
 		}
 	}
 	mp3_ring_append(&win, now);

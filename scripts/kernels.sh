@@ -196,13 +196,15 @@ build_env() {
 fetch() {
 	local t=$1 v suite dir pkgs cc p kver img kmoddir kbuild common f benv
 	if [ "$t" = default ]; then
-		local KVER="" KBUILD=""
-		eval "$(sh "$top/vm/kernel.sh")"
-		sh "$top/vm/kernel.sh" | sed 's/^/export /'
-		cc=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\([^ ]*\) .*/\1/p' "$KBUILD/.config")
+		local KVER="" KBUILD="" found text
+		found=$(sh "$top/vm/kernel.sh")
+		eval "$found"
+		echo "$found" | sed 's/^/export /'
+		text=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"/\1/p' "$KBUILD/.config")
+		cc=${text%% *}
 		echo "export KTARGET=default KSUITE=$host_release KCC=${cc##*-linux-gnu-} KBUILD_ENV=host"
 		echo "export KPKGVER=$(dpkg-query -W -f='${Version}' "linux-image-$KVER" 2>/dev/null)"
-		echo "export KCC_VERSION_TEXT='$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"/\1/p' "$KBUILD/.config")'"
+		echo "export KCC_VERSION_TEXT='$text'"
 		return
 	fi
 	# One fetch at a time (the matrix and a developer may run at once).

@@ -68,14 +68,21 @@ dkms_build() {
 	esac
 }
 
-one() {
-	local t=$1 out env rc start
-	shift
-	out=${PFPROF_MATRIX_OUT:-$top/build/matrix}/$t
+# Fetch kernel $1 (scripts/kernels.sh): its K* variables into the
+# environment, and `out` set to (and made) its results directory.
+use_kernel() {
+	local env
+	out=${PFPROF_MATRIX_OUT:-$top/build/matrix}/$1
 	mkdir -p "$out"
-	[ -f "$top/build/payload/mp3.ko" ] || die "no build/payload (run make build)"
-	env=$("$top/scripts/kernels.sh" fetch "$t") || die "cannot fetch kernel '$t'"
+	env=$("$top/scripts/kernels.sh" fetch "$1") || die "cannot fetch kernel '$1'"
 	eval "$env"
+}
+
+one() {
+	local t=$1 out rc start
+	shift
+	[ -f "$top/build/payload/mp3.ko" ] || die "no build/payload (run make build)"
+	use_kernel "$t"
 	echo "# ===== matrix: $t = Linux $KVER ($KPKGVER from $KSUITE), built with $KCC (${KBUILD_ENV})"
 	start=$(date +%s)
 	{
@@ -158,11 +165,8 @@ all() {
 
 # `payload TARGET`: fetch, build and print the VM arguments for it.
 payload() {
-	local t=$1 out env
-	out=${PFPROF_MATRIX_OUT:-$top/build/matrix}/$t
-	mkdir -p "$out"
-	env=$("$top/scripts/kernels.sh" fetch "$t") || die "cannot fetch kernel '$t'"
-	eval "$env"
+	local out
+	use_kernel "$1"
 	kernel_payload "$out" >&2 || die "mp3.ko does not build for $KVER"
 	echo "--payload $out/payload --kernel $KIMAGE --kmoddir $KMODDIR"
 }

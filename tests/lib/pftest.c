@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,4 +293,30 @@ uint64_t pf_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int pf_sleeper(void *arg)
+{
+	(void)arg;
+	pause();
+	return 0;
+}
+
+void pf_become(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
+		_exit(99);
+}
+
+int pf_as_user(uid_t uid, gid_t gid, int (*fn)(long), long arg)
+{
+	int status;
+	pid_t p = fork();
+
+	if (p == 0) {
+		pf_become(uid, gid);
+		_exit(fn(arg));
+	}
+	waitpid(p, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 98;
 }

@@ -56,6 +56,16 @@ void pf_release(struct pf_child *c);
 /* Wait (up to ~20 s) until @pid's main thread sleeps (state S): 0, or -errno. */
 int pf_wait_blocked(pid_t pid);
 
+/* A pf_spawn_held() body that waits until it is killed. */
+int pf_sleeper(void *arg);
+
+/* In a child: drop to @uid/@gid with no supplementary groups, or _exit(99). */
+void pf_become(uid_t uid, gid_t gid);
+/* Run fn(arg) as @uid/@gid in a forked child; its exit code, or 98 if it
+ * did not exit normally.
+ */
+int pf_as_user(uid_t uid, gid_t gid, int (*fn)(long), long arg);
+
 /* Sleep for @ms milliseconds. */
 void pf_msleep(long ms);
 /* CLOCK_MONOTONIC in ns. */

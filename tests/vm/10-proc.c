@@ -20,13 +20,6 @@
 #include "lib/tap.h"
 #include "pfprof/mp3_abi.h"
 
-static int sleeper(void *arg)
-{
-	(void)arg;
-	pause();
-	return 0;
-}
-
 static pthread_t th;
 static volatile pid_t th_tid;
 
@@ -144,7 +137,7 @@ int main(void)
 		munmap(p, 8192);
 
 
-	if (pf_spawn_held(&c, sleeper, NULL))
+	if (pf_spawn_held(&c, pf_sleeper, NULL))
 		tap_bail("fork");
 	ret = pf_reg(c.pid);
 	tap_ok(ret == 0, "R <pid> registers (%d)", ret);

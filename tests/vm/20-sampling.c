@@ -15,13 +15,6 @@
 #include "lib/pftest.h"
 #include "lib/tap.h"
 
-static int sleeper(void *arg)
-{
-	(void)arg;
-	pause();
-	return 0;
-}
-
 int main(void)
 {
 	struct pf_child a, b;
@@ -41,8 +34,8 @@ int main(void)
 	tap_ok(pf_stat("samples_written") == 0 && mp3buf_written(&m) == 0 &&
 	       pf_stat("sampling") == 0, "no samples while nobody is registered");
 
-	pf_spawn_held(&a, sleeper, NULL);
-	pf_spawn_held(&b, sleeper, NULL);
+	pf_spawn_held(&a, pf_sleeper, NULL);
+	pf_spawn_held(&b, pf_sleeper, NULL);
 	ret = pf_reg(a.pid);
 	tap_ok(ret == 0 && pf_stat("sampling") == 1,
 	       "first registration starts the sampler");

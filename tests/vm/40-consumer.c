@@ -17,13 +17,6 @@
 #include "lib/pftest.h"
 #include "lib/tap.h"
 
-static int sleeper(void *arg)
-{
-	(void)arg;
-	pause();
-	return 0;
-}
-
 #define MAXS 4000
 static long got[MAXS][4];
 static int ngot;
@@ -66,7 +59,7 @@ int main(void)
 	drain(rw.longs);
 	tap_ok(ngot == 0, "an empty buffer yields no samples (stops at the guard)");
 
-	pf_spawn_held(&c, sleeper, NULL);
+	pf_spawn_held(&c, pf_sleeper, NULL);
 	pf_reg(c.pid);
 	/* Drain every 130 ms for ~4 s: each drain catches a few samples. */
 	for (i = 0; i < 30; i++) {

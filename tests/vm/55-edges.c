@@ -70,9 +70,11 @@ static pid_t spawn_leaderless(uid_t uid)
 		return -1;
 	p = fork();
 	if (p == 0) {
-		if (uid && (setgroups(0, NULL) || setgid(uid) || setuid(uid) ||
-			    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)))
-			_exit(93);
+		if (uid) {
+			pf_become(uid, uid);
+			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+				_exit(93);
+		}
 		if (pthread_create(&t, NULL, toucher, NULL))
 			_exit(94);
 		pthread_exit(NULL);
@@ -104,21 +106,6 @@ static void end_child(pid_t p)
 	close(go_fd[1]);
 	close(done_fd[0]);
 	close(done_fd[1]);
-}
-
-/* Run fn(arg) as uid/gid in a child; its exit code. */
-static int as_user(uid_t uid, int (*fn)(long), long arg)
-{
-	int status;
-	pid_t p = fork();
-
-	if (p == 0) {
-		if (setgroups(0, NULL) || setgid(uid) || setuid(uid))
-			_exit(99);
-		_exit(fn(arg));
-	}
-	waitpid(p, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 98;
 }
 
 static int do_reg(long pid)
@@ -186,13 +173,6 @@ static int open_as_write_as(uid_t open_uid, uid_t write_uid, pid_t pid)
 	}
 	waitpid(p, &status, 0);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 98;
-}
-
-static int sleeper(void *arg)
-{
-	(void)arg;
-	pause();
-	return 0;
 }
 
 /* A child that renames itself to @name; returns once the name shows. */
@@ -280,7 +260,7 @@ int main(void)
 	p = spawn_leaderless(1000);
 	if (p < 0)
 		tap_bail("no non-dumpable leaderless child");
-	ret = as_user(1000, do_reg, p);
+	ret = pf_as_user(1000, 1000, do_reg, p);
 	tap_ok(ret == EPERM, "its owner cannot register a non-dumpable such process: EPERM (%s)",
 	       strerror(ret));
 	end_child(p);
@@ -299,7 +279,7 @@ int main(void)
 	waitpid(p, NULL, 0);
 
 	/* 3. The opener's credentials decide, not the writer's. */
-	if (pf_spawn_held(&roots, sleeper, NULL))
+	if (pf_spawn_held(&roots, pf_sleeper, NULL))
 		tap_bail("cannot spawn a root process");
 	ret = open_as_write_as(1000, 0, roots.pid);
 	tap_ok(ret == EPERM, "status opened by the user, written by root: R of a root process EPERM (%s)",

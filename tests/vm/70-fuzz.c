@@ -28,13 +28,6 @@ static uint64_t rnd(void)
 	return seed * 2685821657736338717ULL;
 }
 
-static int sleeper(void *arg)
-{
-	(void)arg;
-	pause();
-	return 0;
-}
-
 /* Put the registration list back to @want (a status text). */
 static void restore(const char *want)
 {
@@ -135,7 +128,7 @@ int main(void)
 	tap_plan(7);
 	if (!pf_ensure_unloaded() || pf_load(NULL))
 		tap_bail("cannot load mp3.ko");
-	pf_spawn_held(&live, sleeper, NULL);
+	pf_spawn_held(&live, pf_sleeper, NULL);
 	pf_reg(getpid());	/* the list is never empty: changes show */
 
 	for (i = 0; i < writes; i++) {

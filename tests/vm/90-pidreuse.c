@@ -24,13 +24,6 @@
 #include "lib/pftest.h"
 #include "lib/tap.h"
 
-static int sleeper(void *arg)
-{
-	(void)arg;
-	pause();
-	return 0;
-}
-
 static int faulter(void *arg)
 {
 	size_t i, pages = 2000;
@@ -64,7 +57,7 @@ static void spawn_a(struct pf_child *a, bool via_pid_max)
 	int i;
 
 	for (i = 0; i < 1000; i++) {
-		if (pf_spawn_held(a, sleeper, NULL))
+		if (pf_spawn_held(a, pf_sleeper, NULL))
 			tap_bail("fork");
 		if (!via_pid_max || a->pid == 300)
 			return;

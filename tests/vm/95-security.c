@@ -19,33 +19,6 @@
 #include "lib/tap.h"
 #include "pfprof/mp3_abi.h"
 
-static int sleeper(void *arg)
-{
-	(void)arg;
-	pause();
-	return 0;
-}
-
-static void become(uid_t uid, gid_t gid)
-{
-	if (setgroups(0, NULL) || setgid(gid) || setuid(uid))
-		_exit(99);
-}
-
-/* Run fn(arg) as uid/gid in a child; returns its exit code. */
-static int as_user(uid_t uid, gid_t gid, int (*fn)(long), long arg)
-{
-	int status;
-	pid_t p = fork();
-
-	if (p == 0) {
-		become(uid, gid);
-		_exit(fn(arg));
-	}
-	waitpid(p, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 98;
-}
-
 /* Exit codes carry an errno (0 = success). */
 static int do_reg(long pid)
 {
@@ -123,42 +96,42 @@ int main(void)
 	 */
 	mine.pid = fork();
 	if (mine.pid == 0) {
-		become(1000, 1000);
+		pf_become(1000, 1000);
 		execl("/bin/sleep", "sleep", "1000", (char *)NULL);
 		_exit(97);
 	}
 	nodump = fork();
 	if (nodump == 0) {
-		become(1000, 1000);
+		pf_become(1000, 1000);
 		pause();
 		_exit(0);
 	}
-	pf_spawn_held(&roots, sleeper, NULL);
+	pf_spawn_held(&roots, pf_sleeper, NULL);
 	pf_msleep(50);
 
-	ret = as_user(1001, 1001, open_status_w, 0);
+	ret = pf_as_user(1001, 1001, open_status_w, 0);
 	tap_ok(ret == EACCES, "a user outside ctl_gid cannot open status for writing (%s)",
 	       strerror(ret));
-	ret = as_user(1000, 1000, do_reg, roots.pid);
+	ret = pf_as_user(1000, 1000, do_reg, roots.pid);
 	tap_ok(ret == EPERM, "user cannot register a root process: EPERM (%s)", strerror(ret));
-	ret = as_user(1000, 1000, do_reg, 1);
+	ret = pf_as_user(1000, 1000, do_reg, 1);
 	tap_ok(ret == EPERM, "user cannot register init: EPERM (%s)", strerror(ret));
-	ret = as_user(1000, 1000, do_reg, nodump);
+	ret = pf_as_user(1000, 1000, do_reg, nodump);
 	tap_ok(ret == EPERM, "user cannot register its own non-dumpable process: EPERM (%s)",
 	       strerror(ret));
-	ret = as_user(1000, 1000, do_reg, mine.pid);
+	ret = pf_as_user(1000, 1000, do_reg, mine.pid);
 	tap_ok(ret == 0, "user registers its own process (%s)", strerror(ret));
 	tap_ok(pf_reg(roots.pid) == 0, "root registers a root process");
-	ret = as_user(1000, 1000, do_unreg, roots.pid);
+	ret = pf_as_user(1000, 1000, do_unreg, roots.pid);
 	tap_ok(ret == EPERM, "user cannot unregister root's registration: EPERM (%s)",
 	       strerror(ret));
-	ret = as_user(1000, 1000, count_visible, 0);
+	ret = pf_as_user(1000, 1000, count_visible, 0);
 	tap_ok(ret == 1, "user sees only its own registration in status (%d)", ret);
 	tap_ok(pf_list(NULL, 0) == 2, "root sees both");
 
 	/* The bound: 4 registrations at most. */
 	for (i = 0; i < 3; i++)
-		pf_spawn_held(&extra[i], sleeper, NULL);
+		pf_spawn_held(&extra[i], pf_sleeper, NULL);
 	pf_reg(extra[0].pid);
 	pf_reg(extra[1].pid);
 	ret = pf_reg(extra[2].pid);
@@ -167,13 +140,13 @@ int main(void)
 	tap_ok(pf_unreg(mine.pid) == 0, "root may unregister the user's registration");
 
 	/* Mapping: the node is root-only (0600); opened up, still read-only. */
-	ret = as_user(1000, 1000, map_rw, 0);
+	ret = pf_as_user(1000, 1000, map_rw, 0);
 	tap_ok(ret == 200 + EACCES, "/dev/mp3 is root-only by default (open: EACCES)");
 	chmod("/dev/mp3", 0666);
-	ret = as_user(1000, 1000, map_rw, 0);
+	ret = pf_as_user(1000, 1000, map_rw, 0);
 	tap_ok(ret == EPERM, "non-root cannot map the buffer writable: EPERM (%s)",
 	       strerror(ret));
-	ret = as_user(1000, 1000, map_ro_then_write, 0);
+	ret = pf_as_user(1000, 1000, map_ro_then_write, 0);
 	tap_ok(ret == EACCES, "non-root read-only mapping cannot be mprotect'ed writable (%d)",
 	       ret);
 
