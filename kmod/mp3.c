@@ -503,9 +503,10 @@ static int mp3_register(const struct file *file, pid_t nr)
 	reg->owner = file->f_cred->euid;
 	get_task_comm(reg->comm, task);
 
-	ret = mutex_lock_interruptible(&mp3_lock);
-	if (ret)
+	if (mutex_lock_interruptible(&mp3_lock)) {
+		ret = -ERESTARTSYS;
 		goto out_free_reg;
+	}
 	if (mp3_find(pid)) {
 		ret = -EEXIST;
 		goto out_unlock;
@@ -547,9 +548,10 @@ static int mp3_unregister(const struct file *file, pid_t nr)
 	int ret = 0;
 
 	pid = find_get_pid(nr);
-	ret = mutex_lock_interruptible(&mp3_lock);
-	if (ret)
+	if (mutex_lock_interruptible(&mp3_lock)) {
+		ret = -ERESTARTSYS;
 		goto out_put_pid;
+	}
 	reg = pid ? mp3_find(pid) : NULL;
 	if (!reg) {
 		ret = -ENOENT;
@@ -648,11 +650,9 @@ static int mp3_status_show(struct seq_file *m, void *v)
 {
 	struct mp3_reg *reg;
 	pid_t nr;
-	int ret;
 
-	ret = mutex_lock_interruptible(&mp3_lock);
-	if (ret)
-		return ret;
+	if (mutex_lock_interruptible(&mp3_lock))
+		return -ERESTARTSYS;
 	list_for_each_entry(reg, &mp3_regs, node) {
 		nr = mp3_visible_pid(m->file, reg);
 		if (nr)
@@ -680,12 +680,11 @@ static int mp3_tasks_show(struct seq_file *m, void *v)
 	char comm[TASK_COMM_LEN * 4];	/* each byte escapes to <= 4 */
 	struct mp3_counts cur;
 	struct mp3_reg *reg;
-	int ret, len;
 	pid_t nr;
+	int len;
 
-	ret = mutex_lock_interruptible(&mp3_lock);
-	if (ret)
-		return ret;
+	if (mutex_lock_interruptible(&mp3_lock))
+		return -ERESTARTSYS;
 	seq_puts(m, "pid min_flt maj_flt cpu_ns tick_ns base_min_flt base_maj_flt base_cpu_ns base_tick_ns comm\n");
 	list_for_each_entry(reg, &mp3_regs, node) {
 		nr = mp3_visible_pid(m->file, reg);
@@ -723,10 +722,8 @@ static const struct proc_ops mp3_tasks_ops = {
 
 static int mp3_stats_show(struct seq_file *m, void *v)
 {
-	int ret = mutex_lock_interruptible(&mp3_lock);
-
-	if (ret)
-		return ret;
+	if (mutex_lock_interruptible(&mp3_lock))
+		return -ERESTARTSYS;
 	seq_printf(m, "samples_written %llu\n", mp3_stats.samples_written);
 	seq_printf(m, "samples_overwritten %llu\n", mp3_stats.samples_overwritten);
 	seq_printf(m, "handler_runs %llu\n", mp3_stats.handler_runs);
