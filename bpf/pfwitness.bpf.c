@@ -3,12 +3,20 @@
  * pfwitness.bpf.c - count page faults and CPU time per process from four
  * independent kernel sources (see docs/witness.md):
  *   a) tracepoints exceptions:page_fault_user / page_fault_kernel
- *   b) perf software events PAGE_FAULTS_MIN / PAGE_FAULTS_MAJ
+ *   b) perf software events PAGE_FAULTS_MIN / PAGE_FAULTS_MAJ, counting
+ *      per CPU, read at each context switch of a target
  *   c) fexit on handle_mm_fault, classified like mm_account_fault()
  *   d) sched_switch: on-CPU time (bpf_ktime_get_ns), and beside it the
  *      same intervals on the scheduler's own clock (the runqueue's
- *      clock_task, which sum_exec_runtime is charged from), so that a
- *      difference between the two clocks is measured rather than guessed
+ *      clock_task, which sum_exec_runtime is charged from)
+ *
+ * Cost is the point (docs/witness.md, "What it costs"): the filter comes
+ * first and touches no map.  A traced thread carries a small struct in its
+ * task-local storage, and a thread without one returns at once.  Counts go
+ * to a per-CPU array indexed by the row ("slot") the struct names.  Where
+ * the kernel has no task storage (before 5.11) the same struct lives in a
+ * hash keyed by thread id, used by the raw_tp twins of the programs; user
+ * space loads one set.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -16,151 +24,319 @@
 #include <bpf/bpf_tracing.h>
 #include "pfwitness.h"
 
-#define MAX_ENTRIES 16384
+#define MAX_THREADS 65536	/* the hash of the raw_tp twins */
 
-const volatile bool filter_tgid = false;	/* only tgids in "targets" */
-const volatile bool follow_forks = false;	/* add children of targets */
-const volatile bool per_thread = false;		/* key by tid, not tgid */
+const volatile bool all_tasks = false;		/* no -p/-c: every task */
+const volatile bool per_thread = false;		/* -T: a row per thread */
+const volatile bool follow_forks = false;	/* -c: children are targets */
+const volatile __u32 spawner_tgid = 0;		/* -c: pfwitness, whose child
+						 * (the command) is a target
+						 */
+const volatile bool count_cpu = false;		/* source (d) */
+const volatile bool count_pe = false;		/* source (b) */
 
-/* The processes to count (when filter_tgid). */
+/* Per traced thread, where the kernel has task storage. */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pfw_task);
+} tasks SEC(".maps");
+
+/* The same by thread id, for the raw_tp twins; entries go at exit. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_ENTRIES);
+	__uint(max_entries, MAX_THREADS);
 	__type(key, __u32);
-	__type(value, __u8);
-} targets SEC(".maps");
+	__type(value, struct pfw_task);
+} tasks_h SEC(".maps");
 
-/* Cumulative counts per id, per CPU (no atomics on the fault path). */
+/* Cumulative counts per row, per CPU (no atomics on the fault path). */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, MAX_ENTRIES);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PFW_MAX_SLOTS);
 	__type(key, __u32);
 	__type(value, struct pfw_counts);
 } counts SEC(".maps");
 
-/* Per CPU: the switch-in stamps of the task now running there. */
+/* Who each row is. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PFW_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct pfw_slot);
+} slots SEC(".maps");
+
+/* -p: the processes the seeding pass makes targets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u8);
+} seed_pids SEC(".maps");
+
+/* Source (b): one counting event per CPU and class (user space fills). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__type(key, int);
+	__type(value, __u32);
+} pe_min_ev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__type(key, int);
+	__type(value, __u32);
+} pe_maj_ev SEC(".maps");
+
+/*
+ * The next free row.  Task-storage programs take rows with an atomic
+ * fetch-and-add (5.12+).  The raw_tp twins run where BPF has no fetching
+ * atomics (5.10), so each CPU takes rows from its own lane, row = 1 +
+ * lane + nlanes * k, with k counted per CPU in lane_next; lane nlanes - 1
+ * is user space's, which seeds -p targets there (user_next).
+ */
+__u32 next_slot = 1;
+const volatile __u32 nlanes = 1;
+__u32 user_next = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct pfw_oncpu);
-} oncpu_since SEC(".maps");
+	__type(value, __u32);
+} lane_next SEC(".maps");
 
-/* Events not counted because the counts map was full. */
+/* Events not counted: no row left, or no room for a thread's state. */
 __u64 lost_map_full = 0;
 
 /* Written by the "stamp" program, read by user space. */
 struct pfw_stamp stamp = {};
 
-/* Tracepoint context of exceptions:page_fault_*: the struct is
- * trace_event_raw_x86_exceptions up to 6.x and trace_event_raw_exceptions
- * later; CO-RE picks the one the running kernel has.
- */
-struct trace_event_raw_x86_exceptions___old {
-	unsigned long address;
+/* 5.10 to 5.13 name the task state "state" (a long). */
+struct task_struct___old {
+	long state;
 } __attribute__((preserve_access_index));
 
-struct trace_event_raw_exceptions___new {
-	unsigned long address;
-} __attribute__((preserve_access_index));
+#define PFW_TASK_DEAD 0x80	/* TASK_DEAD, the same from 5.10 to 7.3 */
 
-static __always_inline struct pfw_counts *lookup(void)
+static __always_inline __u32 slot_number(bool atomics)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, key = per_thread ? (__u32)id : tgid;
-	struct pfw_counts *c, zero = {};
+	__u32 zero = 0, *k;
 
-	if (filter_tgid && !bpf_map_lookup_elem(&targets, &tgid))
-		return NULL;
-	c = bpf_map_lookup_elem(&counts, &key);
-	if (c)
-		return c;
-	bpf_get_current_comm(zero.comm, sizeof(zero.comm));
-	bpf_map_update_elem(&counts, &key, &zero, BPF_NOEXIST);
-	c = bpf_map_lookup_elem(&counts, &key);
-	if (!c)		/* map full: say so at exit */
+	if (atomics)
+		return __sync_fetch_and_add(&next_slot, 1);
+	k = bpf_map_lookup_elem(&lane_next, &zero);
+	if (!k)
+		return PFW_MAX_SLOTS;
+	/* programs do not preempt each other on one CPU: no atomics needed */
+	return 1 + bpf_get_smp_processor_id() + nlanes * (*k)++;
+}
+
+static __always_inline __u32 slot_take(struct task_struct *t, __u32 id, __u32 tgid,
+				       bool atomics)
+{
+	__u32 s = slot_number(atomics);
+	struct pfw_slot *info;
+
+	if (s >= PFW_MAX_SLOTS) {
 		__sync_fetch_and_add(&lost_map_full, 1);
-	return c;
+		return 0;
+	}
+	info = bpf_map_lookup_elem(&slots, &s);
+	if (!info)
+		return 0;
+	info->id = id;
+	info->tgid = tgid;
+	bpf_core_read_str(info->comm, sizeof(info->comm), &t->comm);
+	return s;
+}
+
+/* A row taken by a thread that lost the race for its process's row. */
+static __always_inline void slot_drop(__u32 s)
+{
+	struct pfw_slot *info = bpf_map_lookup_elem(&slots, &s);
+
+	if (info)
+		info->id = 0;
+}
+
+/* ---- task storage (5.11+): tp_btf, fexit and iter programs ---- */
+
+static __always_inline struct pfw_task *ts_get(struct task_struct *t, bool create)
+{
+	return bpf_task_storage_get(&tasks, t, 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
 /*
- * Source (a), preferred form: raw tracepoints.  The BPF program gets the
- * tracepoint's arguments (address, regs, error_code) directly, without the
- * perf trace buffer a classic tracepoint fills first; both kernels have
- * the same TP_PROTO.  The classic tracepoints below are the fallback.
+ * Make @t a target: give it its process's row (held in the group
+ * leader's storage), or with -T a row of its own.
  */
-SEC("raw_tracepoint/page_fault_user")
-int raw_fault_user(struct bpf_raw_tracepoint_args *ctx)
+static __noinline struct pfw_task *ts_adopt(struct task_struct *t)
 {
-	struct pfw_counts *c = lookup();
+	struct task_struct *leader;
+	struct pfw_task *k, *lk;
+	__u32 s, old;
+
+	if (!t)
+		return NULL;
+	k = ts_get(t, true);
+	if (!k) {
+		__sync_fetch_and_add(&lost_map_full, 1);
+		return NULL;
+	}
+	if (k->slot)
+		return k;
+	if (per_thread) {
+		k->slot = slot_take(t, t->pid, t->tgid, true);
+		return k->slot ? k : NULL;
+	}
+	leader = t->group_leader;
+	if (!leader)
+		return NULL;
+	lk = ts_get(leader, true);
+	if (!lk)
+		return NULL;
+	if (!lk->slot) {
+		s = slot_take(leader, t->tgid, t->tgid, true);
+		if (!s)
+			return NULL;
+		old = __sync_val_compare_and_swap(&lk->slot, 0, s);
+		if (old) {
+			slot_drop(s);
+			s = old;
+		}
+	}
+	k->slot = lk->slot;
+	return k;
+}
+
+/* @t's state if it is a target; in all-process mode every task but idle. */
+static __always_inline struct pfw_task *ts_target(struct task_struct *t)
+{
+	struct pfw_task *k = ts_get(t, false);
+
+	if (k && k->slot)
+		return k;
+	if (!all_tasks || !t->pid)
+		return NULL;
+	return ts_adopt(t);
+}
+
+static __always_inline struct pfw_counts *ts_counts(void)
+{
+	struct pfw_task *k = ts_target(bpf_get_current_task_btf());
+
+	return k ? bpf_map_lookup_elem(&counts, &k->slot) : NULL;
+}
+
+/* ---- hash by tid (before 5.11): the raw_tp twins ---- */
+
+static __always_inline struct pfw_task *h_adopt(struct task_struct *t, __u32 tid,
+						__u32 tgid)
+{
+	struct pfw_task zero = {}, *k, *lk;
+
+	if (per_thread || tid == tgid) {
+		zero.slot = slot_take(t, per_thread ? tid : tgid, tgid, false);
+	} else {
+		lk = bpf_map_lookup_elem(&tasks_h, &tgid);
+		if (!lk) {
+			struct task_struct *leader = BPF_CORE_READ(t, group_leader);
+			struct pfw_task lz = {};
+
+			lz.slot = slot_take(leader, tgid, tgid, false);
+			if (lz.slot && bpf_map_update_elem(&tasks_h, &tgid, &lz, BPF_NOEXIST))
+				slot_drop(lz.slot);
+			lk = bpf_map_lookup_elem(&tasks_h, &tgid);
+			if (!lk)
+				return NULL;
+		}
+		zero.slot = lk->slot;
+	}
+	if (!zero.slot)
+		return NULL;
+	if (bpf_map_update_elem(&tasks_h, &tid, &zero, BPF_NOEXIST) &&
+	    per_thread | (tid == tgid))
+		slot_drop(zero.slot);
+	k = bpf_map_lookup_elem(&tasks_h, &tid);
+	if (!k)
+		__sync_fetch_and_add(&lost_map_full, 1);
+	return k;
+}
+
+static __always_inline struct pfw_task *h_target(struct task_struct *t, __u32 tid,
+						 __u32 tgid)
+{
+	struct pfw_task *k = bpf_map_lookup_elem(&tasks_h, &tid);
+
+	if (k)
+		return k;
+	if (!all_tasks || !tid)
+		return NULL;
+	return h_adopt(t, tid, tgid);
+}
+
+static __always_inline struct pfw_counts *h_counts(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct pfw_task *k;
+
+	k = h_target((struct task_struct *)bpf_get_current_task(), (__u32)id, id >> 32);
+	return k ? bpf_map_lookup_elem(&counts, &k->slot) : NULL;
+}
+
+/* ---- source (a): the exception tracepoints ---- */
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(btf_fault_user, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	struct pfw_counts *c = ts_counts();
 
 	if (c)
 		c->tp_user++;
 	return 0;
 }
 
-SEC("raw_tracepoint/page_fault_kernel")
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(btf_fault_kernel, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	struct pfw_counts *c;
+
+	if ((long)address < 0)	/* kernel address: not a user page */
+		return 0;
+	c = ts_counts();
+	if (c)
+		c->tp_kernel++;
+	return 0;
+}
+
+SEC("raw_tp/page_fault_user")
+int raw_fault_user(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pfw_counts *c = h_counts();
+
+	if (c)
+		c->tp_user++;
+	return 0;
+}
+
+SEC("raw_tp/page_fault_kernel")
 int raw_fault_kernel(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pfw_counts *c;
 
 	if ((long)ctx->args[0] < 0)	/* kernel address: not a user page */
 		return 0;
-	c = lookup();
+	c = h_counts();
 	if (c)
 		c->tp_kernel++;
 	return 0;
 }
 
-SEC("tracepoint/exceptions/page_fault_user")
-int tp_fault_user(void *ctx)
-{
-	struct pfw_counts *c = lookup();
-
-	if (c)
-		c->tp_user++;
-	return 0;
-}
-
-SEC("tracepoint/exceptions/page_fault_kernel")
-int tp_fault_kernel(void *ctx)
-{
-	unsigned long addr;
-	struct pfw_counts *c;
-
-	if (bpf_core_type_exists(struct trace_event_raw_exceptions___new))
-		addr = BPF_CORE_READ((struct trace_event_raw_exceptions___new *)ctx,
-				     address);
-	else
-		addr = BPF_CORE_READ((struct trace_event_raw_x86_exceptions___old *)ctx,
-				     address);
-	if ((long)addr < 0)	/* kernel address: not a user page */
-		return 0;
-	c = lookup();
-	if (c)
-		c->tp_kernel++;
-	return 0;
-}
-
-SEC("perf_event")
-int pe_fault_min(void *ctx)
-{
-	struct pfw_counts *c = lookup();
-
-	if (c)
-		c->pe_min++;
-	return 0;
-}
-
-SEC("perf_event")
-int pe_fault_maj(void *ctx)
-{
-	struct pfw_counts *c = lookup();
-
-	if (c)
-		c->pe_maj++;
-	return 0;
-}
+/* ---- source (c): fexit on handle_mm_fault ---- */
 
 /*
  * A constant of the running kernel's enum, or where the kernel has no such
@@ -182,10 +358,8 @@ int pe_fault_maj(void *ctx)
  *     a member of enum fault_flag since 5.13 (1 << 5, the same value);
  *     user space says at start when the fallback is in use.
  */
-SEC("fexit/handle_mm_fault")
-int BPF_PROG(fx_handle_mm_fault, struct vm_area_struct *vma,
-	     unsigned long address, unsigned int flags, struct pt_regs *regs,
-	     vm_fault_t ret)
+static __always_inline void fx_count(struct pfw_counts *c, unsigned int flags,
+				     struct pt_regs *regs, vm_fault_t ret)
 {
 	__u32 error = KENUM(vm_fault_reason, VM_FAULT_OOM, 0x000001) |
 		      KENUM(vm_fault_reason, VM_FAULT_SIGBUS, 0x000002) |
@@ -196,13 +370,10 @@ int BPF_PROG(fx_handle_mm_fault, struct vm_area_struct *vma,
 	__u32 retry = KENUM(vm_fault_reason, VM_FAULT_RETRY, 0x000400);
 	__u32 major = KENUM(vm_fault_reason, VM_FAULT_MAJOR, 0x000004);
 	__u32 tried = KENUM(fault_flag, FAULT_FLAG_TRIED, 0x20);
-	struct pfw_counts *c = lookup();
 
-	if (!c)
-		return 0;
 	if (ret & (error | retry)) {
 		c->fx_skip++;
-		return 0;
+		return;
 	}
 	if ((ret & major) || (flags & tried))
 		c->fx_maj++;
@@ -210,62 +381,239 @@ int BPF_PROG(fx_handle_mm_fault, struct vm_area_struct *vma,
 		c->fx_min++;
 	if (!regs)
 		c->fx_gup++;
+}
+
+SEC("fexit/handle_mm_fault")
+int BPF_PROG(fx_handle_mm_fault, struct vm_area_struct *vma,
+	     unsigned long address, unsigned int flags, struct pt_regs *regs,
+	     vm_fault_t ret)
+{
+	struct pfw_counts *c = ts_counts();
+
+	if (c)
+		fx_count(c, flags, regs, ret);
 	return 0;
 }
+
+SEC("fexit/handle_mm_fault")
+int BPF_PROG(fx_handle_mm_fault_h, struct vm_area_struct *vma,
+	     unsigned long address, unsigned int flags, struct pt_regs *regs,
+	     vm_fault_t ret)
+{
+	struct pfw_counts *c = h_counts();
+
+	if (c)
+		fx_count(c, flags, regs, ret);
+	return 0;
+}
+
+/* ---- sources (b) and (d): at each context switch of a target ---- */
 
 /*
  * The scheduler's clock now: __schedule() has just run update_rq_clock(),
  * and the switched-out task's sum_exec_runtime was charged up to this
- * value.  Reached through current's cfs_rq (CONFIG_FAIR_GROUP_SCHED; the
+ * value.  Reached through the task's cfs_rq (CONFIG_FAIR_GROUP_SCHED; the
  * idle task has one too); 0 where the kernel lacks the fields.
  */
-static __always_inline __u64 sched_clock_now(void)
+static __always_inline __u64 sched_clock_of(struct task_struct *t)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-
 	if (!bpf_core_field_exists(t->se.cfs_rq) ||
 	    !bpf_core_field_exists(((struct cfs_rq *)0)->rq))
 		return 0;
 	return BPF_CORE_READ(t, se.cfs_rq, rq, clock_task);
 }
 
-SEC("tracepoint/sched/sched_switch")
-int sched_switch(struct trace_event_raw_sched_switch *ctx)
+static __always_inline __u64 pe_now(void *map)
 {
-	__u64 now = bpf_ktime_get_ns(), clk = sched_clock_now();
-	struct pfw_counts *c;
-	struct pfw_oncpu *since;
-	__u32 zero = 0;
+	struct bpf_perf_event_value v = {};
 
-	since = bpf_map_lookup_elem(&oncpu_since, &zero);
-	if (!since)
+	if (bpf_perf_event_read_value(map, BPF_F_CURRENT_CPU, &v, sizeof(v)))
 		return 0;
-	/* current is still the task being switched out */
-	if (since->ktime && bpf_get_current_pid_tgid() >> 32) {
-		c = lookup();
-		if (c) {
-			c->cpu_ns += now - since->ktime;
-			if (since->sclk && clk > since->sclk)
-				c->sclk_ns += clk - since->sclk;
+	return v.counter;
+}
+
+/* @prev leaves the CPU: charge it for the stretch that began at @since. */
+static __always_inline void charge(struct pfw_task *k, __u64 now, __u64 clk,
+				   __u64 pmin, __u64 pmaj)
+{
+	struct pfw_counts *c;
+
+	if (!k->since)
+		return;		/* its switch-in came before we attached */
+	c = bpf_map_lookup_elem(&counts, &k->slot);
+	if (c) {
+		if (count_cpu) {
+			c->cpu_ns += now - k->since;
+			if (k->sclk && clk > k->sclk)
+				c->sclk_ns += clk - k->sclk;
+		}
+		if (count_pe) {
+			c->pe_min += pmin - k->pe_min0;
+			c->pe_maj += pmaj - k->pe_maj0;
 		}
 	}
-	since->ktime = now;
-	since->sclk = clk;
-	since->tid = BPF_CORE_READ(ctx, next_pid);
+	k->since = 0;
+}
+
+static __always_inline void start(struct pfw_task *k, __u64 now, __u64 clk,
+				  __u64 pmin, __u64 pmaj)
+{
+	k->since = now;
+	k->sclk = clk;
+	k->pe_min0 = pmin;
+	k->pe_maj0 = pmaj;
+}
+
+/* The clocks and counters, read only when a target is involved. */
+static __always_inline void switch_targets(struct task_struct *prev,
+					   struct pfw_task *pk, struct pfw_task *nk)
+{
+	__u64 now = bpf_ktime_get_ns(), clk = 0, pmin = 0, pmaj = 0;
+
+	if (count_cpu)
+		clk = sched_clock_of(prev);
+	if (count_pe) {
+		pmin = pe_now(&pe_min_ev);
+		pmaj = pe_now(&pe_maj_ev);
+	}
+	if (pk)
+		charge(pk, now, clk, pmin, pmaj);
+	if (nk)
+		start(nk, now, clk, pmin, pmaj);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev,
+	     struct task_struct *next)
+{
+	struct pfw_task *pk = ts_target(prev), *nk = ts_target(next);
+
+	/* two tests: clang would OR the pointers, which the verifier refuses */
+	if (pk)
+		switch_targets(prev, pk, nk);
+	else if (nk)
+		switch_targets(prev, NULL, nk);
 	return 0;
 }
 
-/* Follow descendants: a child of a target becomes a target. */
-SEC("tracepoint/sched/sched_process_fork")
-int sched_fork(struct trace_event_raw_sched_process_fork *ctx)
+static __always_inline long task_state(struct task_struct *t)
 {
-	__u32 parent = bpf_get_current_pid_tgid() >> 32, child;
-	__u8 one = 1;
+	struct task_struct___old *o = (void *)t;
 
-	if (!follow_forks || !bpf_map_lookup_elem(&targets, &parent))
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ(o, state);
+}
+
+SEC("raw_tp/sched_switch")
+int raw_switch(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *prev = (void *)ctx->args[1], *next = (void *)ctx->args[2];
+	__u32 ptid = BPF_CORE_READ(prev, pid), ptgid = BPF_CORE_READ(prev, tgid);
+	__u32 ntid = BPF_CORE_READ(next, pid), ntgid = BPF_CORE_READ(next, tgid);
+	struct pfw_task *pk = h_target(prev, ptid, ptgid);
+	struct pfw_task *nk = h_target(next, ntid, ntgid);
+
+	if (pk)
+		switch_targets(prev, pk, nk);
+	else if (nk)
+		switch_targets(prev, NULL, nk);
+	else
 		return 0;
-	child = BPF_CORE_READ(ctx, child_pid);
-	bpf_map_update_elem(&targets, &child, &one, BPF_ANY);
+	/*
+	 * The final switch of an exiting thread: forget it, so that its tid
+	 * can be reused by a stranger.  Its process's row stays with the
+	 * leader's entry until the last thread goes.
+	 */
+	if (pk && task_state(prev) == PFW_TASK_DEAD) {
+		if (ptid != ptgid || per_thread)
+			bpf_map_delete_elem(&tasks_h, &ptid);
+		if (!BPF_CORE_READ(prev, signal, live.counter))
+			bpf_map_delete_elem(&tasks_h, &ptgid);
+	}
+	return 0;
+}
+
+/* ---- following forks and exec ---- */
+
+/*
+ * A new thread of a target is a target; a new process too with -c (and
+ * pfwitness's own child, the command, is the first).
+ */
+static __always_inline bool fork_follows(bool parent_target, __u32 parent_tgid,
+					 bool thread)
+{
+	if (parent_target)
+		return thread || follow_forks;
+	return spawner_tgid && parent_tgid == spawner_tgid && !thread;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct pfw_task *pk = ts_get(parent, false);
+
+	if (!fork_follows(pk && pk->slot, parent->tgid, child->tgid == parent->tgid))
+		return 0;
+	ts_adopt(child);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_fork")
+int raw_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *parent = (void *)ctx->args[0], *child = (void *)ctx->args[1];
+	__u32 ptid = BPF_CORE_READ(parent, pid), ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctid = BPF_CORE_READ(child, pid), ctgid = BPF_CORE_READ(child, tgid);
+
+	if (!fork_follows(bpf_map_lookup_elem(&tasks_h, &ptid), ptgid, ctgid == ptgid))
+		return 0;
+	h_adopt(child, ctid, ctgid);
+	return 0;
+}
+
+/* The row's name follows exec (the command starts as a copy of pfwitness). */
+static __always_inline void rename(struct pfw_task *k, struct task_struct *t)
+{
+	struct pfw_slot *info;
+
+	if (!k)
+		return;
+	info = bpf_map_lookup_elem(&slots, &k->slot);
+	if (info)
+		bpf_core_read_str(info->comm, sizeof(info->comm), &t->comm);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(btf_exec, struct task_struct *p)
+{
+	rename(ts_get(p, false), p);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int raw_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *p = (void *)ctx->args[0];
+	__u32 tid = BPF_CORE_READ(p, pid);
+
+	rename(bpf_map_lookup_elem(&tasks_h, &tid), p);
+	return 0;
+}
+
+/* ---- seeding -p targets (task storage; the hash is seeded from /proc) ---- */
+
+SEC("iter/task")
+int seed(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	__u32 tgid;
+
+	if (!t)
+		return 0;
+	tgid = t->tgid;
+	if (bpf_map_lookup_elem(&seed_pids, &tgid))
+		ts_adopt(t);
 	return 0;
 }
 

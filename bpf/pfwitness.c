@@ -26,6 +26,7 @@
 #include "pfwitness.h"
 #include "pfwitness.skel.h"
 #include "report.h"
+#include "targets.h"
 
 #define MAX_PIDS 64
 
@@ -41,7 +42,7 @@ static struct env {
 	char *cmd;
 	bool per_thread;
 	bool verbose;
-	bool no_stats;
+	bool stats;
 	unsigned int sources;
 	enum pfw_format fmt;
 	double interval;
@@ -54,7 +55,7 @@ static const char argp_doc[] =
 "events, fexit on handle_mm_fault, and sched_switch.\n"
 "\n"
 "USAGE: pfwitness [-p PID]... [-c 'CMD ARGS'] [-T] [-s tp,pe,fx,sw]\n"
-"                 [--csv|--json] [--no-stats] [-v] [interval] [count]\n"
+"                 [--csv|--json] [--stats] [-v] [interval] [count]\n"
 "\n"
 "Without -p or -c every process is counted. interval is in seconds\n"
 "(fractions allowed, default 1); count is the number of intervals (default:\n"
@@ -73,7 +74,7 @@ static const char argp_doc[] =
 "PAGE_FAULTS_MIN/_MAJ, fx = fexit handle_mm_fault, sw = sched_switch.\n"
 "Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN).\n";
 
-enum { OPT_CSV = 1000, OPT_JSON, OPT_NO_STATS };
+enum { OPT_CSV = 1000, OPT_JSON, OPT_STATS, OPT_NO_STATS };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Count this process (repeatable)", 0 },
@@ -86,8 +87,11 @@ static const struct argp_option opts[] = {
 	  "to stderr", 0 },
 	{ "sources", 's', "LIST", 0, "Attach only these sources (comma-separated "
 	  "tp,pe,fx,sw; default all)", 0 },
-	{ "no-stats", OPT_NO_STATS, NULL, 0, "Leave BPF run-time stats off (the "
-	  "overhead report then shows no runs)", 0 },
+	{ "stats", OPT_STATS, NULL, 0, "Turn on the kernel's BPF run-time stats "
+	  "for the overhead report (costs every BPF program on the host two "
+	  "clock reads per run)", 0 },
+	{ "no-stats", OPT_NO_STATS, NULL, OPTION_HIDDEN, "The default (kept for "
+	  "old scripts)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose libbpf debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -141,8 +145,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		if (!env.sources)
 			argp_error(state, "-s needs at least one source");
 		break;
+	case OPT_STATS:
+		env.stats = true;
+		break;
 	case OPT_NO_STATS:
-		env.no_stats = true;
+		env.stats = false;
 		break;
 	case 'v':
 		env.verbose = true;
@@ -171,13 +178,18 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+/* libbpf's warnings always; its debug output with -v; nothing while a
+ * load is tried that pfwitness retries without fexit by design.
+ */
+static bool libbpf_quiet;
+
 static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
 			   va_list args)
 {
 	if (level == LIBBPF_DEBUG && !env.verbose)
 		return 0;
-	if (!env.verbose)
-		return 0;	/* failures are reported by pfwitness itself */
+	if (libbpf_quiet && !env.verbose)
+		return 0;
 	return vfprintf(stderr, format, args);
 }
 
@@ -187,57 +199,6 @@ static void sig_handler(int sig)
 {
 	(void)sig;
 	exiting = 1;
-}
-
-/* Fork CMD held before exec; go_fd releases it, err_fd reports exec failure. */
-static pid_t spawn_held(char *cmd, int *go_fd, int *err_fd)
-{
-	int go[2], err[2], e;
-	char *argv[64], *save = NULL, *tok, c;
-	int argc = 0;
-	pid_t pid;
-
-	for (tok = strtok_r(cmd, " \t", &save); tok && argc < 63;
-	     tok = strtok_r(NULL, " \t", &save))
-		argv[argc++] = tok;
-	argv[argc] = NULL;
-	if (!argc || pipe(go) || pipe2(err, O_CLOEXEC))
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		close(go[1]);
-		close(err[0]);
-		if (read(go[0], &c, 1) != 1)
-			_exit(127);
-		close(go[0]);
-		/* keep stdout parseable: the command's output goes to stderr */
-		if (env.fmt != PFW_TABLE)
-			dup2(STDERR_FILENO, STDOUT_FILENO);
-		execvp(argv[0], argv);
-		e = errno;
-		if (write(err[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(go[0]);
-	close(err[1]);
-	*go_fd = go[1];
-	*err_fd = err[0];
-	return pid;
-}
-
-static int open_perf(int cpu, __u64 config)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_SOFTWARE,
-		.size = sizeof(attr),
-		.config = config,
-		.sample_period = 1,
-	};
-
-	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
 static void set_why(char *buf, size_t len, const char *what, int err)
@@ -269,6 +230,7 @@ struct kernel_gaps {
 	bool no_syscall_prog;	/* BPF_PROG_TYPE_SYSCALL is 5.14+ */
 	bool no_fault_flag;	/* FAULT_FLAG_TRIED a #define (enum since 5.13) */
 	bool no_sched_clock;	/* no se.cfs_rq / cfs_rq.rq: sclk_ns is 0 */
+	bool no_task_storage;	/* BPF_MAP_TYPE_TASK_STORAGE is 5.11+ */
 };
 
 static const struct btf_type *kernel_type(const struct btf *btf, const char *name,
@@ -314,6 +276,7 @@ static void find_kernel_gaps(struct kernel_gaps *g)
 	struct btf *btf = btf__load_vmlinux_btf();
 
 	memset(g, 0, sizeof(*g));
+	g->no_task_storage = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1;
 	if (libbpf_get_error(btf))
 		return;		/* cannot tell: the loads will say what fails */
 	g->no_syscall_prog = !kernel_has_enum_value(btf, "bpf_prog_type",
@@ -329,11 +292,17 @@ static void report_kernel_gaps(const struct kernel_gaps *g, struct pfwitness_bpf
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
+	struct bpf_program *p = g->no_task_storage ? skel->progs.raw_fault_user :
+						     skel->progs.btf_fault_user;
 
 	if (g->no_syscall_prog)
 		fprintf(stderr, "pfwitness: syscall programs unavailable on this kernel: "
 			"no BPF_PROG_TYPE_SYSCALL (5.14+); using a raw_tp program "
 			"(BPF_PROG_TEST_RUN) to stamp intervals\n");
+	if (g->no_task_storage)
+		fprintf(stderr, "pfwitness: task storage unavailable on this kernel: "
+			"no BPF_MAP_TYPE_TASK_STORAGE (5.11+); using raw_tp programs "
+			"and a hash of thread ids (slower)\n");
 	if (g->no_fault_flag && fx_loaded)
 		fprintf(stderr, "pfwitness: enum fault_flag unavailable on this kernel: "
 			"FAULT_FLAG_TRIED is a #define before 5.13; using 0x20, "
@@ -343,13 +312,40 @@ static void report_kernel_gaps(const struct kernel_gaps *g, struct pfwitness_bpf
 			"no sched_entity.cfs_rq or cfs_rq.rq (CONFIG_FAIR_GROUP_SCHED); "
 			"using 0 for sclk_ns\n");
 	/* the kernel fills in as much of bpf_prog_info as it knows */
-	if (!bpf_obj_get_info_by_fd(bpf_program__fd(skel->progs.sched_fork), &info, &len) &&
+	if (!bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len) &&
 	    len < offsetofend(struct bpf_prog_info, recursion_misses))
 		fprintf(stderr, "pfwitness: recursion_misses unavailable on this kernel: "
 			"not in its bpf_prog_info (5.12+); using 0 in the overhead report\n");
 }
 
-static struct pfwitness_bpf *open_skel(bool with_fx, const struct kernel_gaps *gaps)
+/* One program set: tp_btf + task storage, or its raw_tp + hash twin. */
+static void choose_programs(struct pfwitness_bpf *skel, bool ts, bool with_fx)
+{
+	typeof(skel->progs) *p = &skel->progs;
+	bool sw = env.sources & (SRC_SW | SRC_PE), tp = env.sources & SRC_TP;
+	bool all = !env.npids && !env.cmd;
+
+	bpf_program__set_autoload(p->btf_fault_user, ts && tp);
+	bpf_program__set_autoload(p->btf_fault_kernel, ts && tp);
+	bpf_program__set_autoload(p->raw_fault_user, !ts && tp);
+	bpf_program__set_autoload(p->raw_fault_kernel, !ts && tp);
+	bpf_program__set_autoload(p->fx_handle_mm_fault, ts && with_fx);
+	bpf_program__set_autoload(p->fx_handle_mm_fault_h, !ts && with_fx);
+	bpf_program__set_autoload(p->btf_switch, ts && sw);
+	bpf_program__set_autoload(p->raw_switch, !ts && sw);
+	bpf_program__set_autoload(p->btf_fork, ts && !all);
+	bpf_program__set_autoload(p->raw_fork, !ts && !all);
+	bpf_program__set_autoload(p->btf_exec, ts);
+	bpf_program__set_autoload(p->raw_exec, !ts);
+	bpf_program__set_autoload(p->seed, ts && env.npids);
+	bpf_map__set_autocreate(skel->maps.tasks, ts);
+	bpf_map__set_autocreate(skel->maps.tasks_h, !ts);
+	bpf_map__set_autocreate(skel->maps.seed_pids, ts && env.npids);
+	bpf_map__set_autocreate(skel->maps.pe_min_ev, env.sources & SRC_PE);
+	bpf_map__set_autocreate(skel->maps.pe_maj_ev, env.sources & SRC_PE);
+}
+
+static struct pfwitness_bpf *open_skel(bool ts, bool with_fx, const struct kernel_gaps *gaps)
 {
 	struct pfwitness_bpf *skel = pfwitness_bpf__open();
 
@@ -357,11 +353,14 @@ static struct pfwitness_bpf *open_skel(bool with_fx, const struct kernel_gaps *g
 		fprintf(stderr, "pfwitness: cannot open the BPF object: %s\n", strerror(errno));
 		return NULL;
 	}
-	skel->rodata->filter_tgid = env.npids || env.cmd;
-	skel->rodata->follow_forks = env.cmd != NULL;
+	skel->rodata->all_tasks = !env.npids && !env.cmd;
 	skel->rodata->per_thread = env.per_thread;
-	if (!with_fx)
-		bpf_program__set_autoload(skel->progs.fx_handle_mm_fault, false);
+	skel->rodata->follow_forks = env.cmd != NULL;
+	skel->rodata->spawner_tgid = env.cmd ? getpid() : 0;
+	skel->rodata->count_cpu = env.sources & SRC_SW;
+	skel->rodata->count_pe = env.sources & SRC_PE;
+	skel->rodata->nlanes = libbpf_num_possible_cpus() + 1;
+	choose_programs(skel, ts, with_fx);
 	/* one of the two stamp programs: the kernel may not know syscall ones */
 	bpf_program__set_autoload(skel->progs.take_stamp, !gaps->no_syscall_prog);
 	bpf_program__set_autoload(skel->progs.take_stamp_raw_tp, gaps->no_syscall_prog);
@@ -369,119 +368,251 @@ static struct pfwitness_bpf *open_skel(bool with_fx, const struct kernel_gaps *g
 }
 
 /*
- * sched_switch charges a task when it leaves the CPU, and a task that
- * exits leaves it for the last time after its parent's wait4() can
- * already return.  So once the command has been reaped, wait (1 s at most)
- * until every CPU that was running a task then, other than this one, has
- * switched since: the exited tasks' last stretch is then in the counts.
+ * Load: fexit is refused on some kernels (the host: EPERM), so if it was
+ * asked for and the load fails, load again without it and say why.
  */
-static void settle_oncpu(struct pfwitness_bpf *skel, int ncpus)
+static struct pfwitness_bpf *load_skel(const struct kernel_gaps *gaps, struct pfw_sources *src)
 {
-	struct pfw_oncpu *v = calloc(ncpus, sizeof(*v));
-	__u32 key = 0, self = (__u32)gettid();
-	struct timespec ts;
-	__u64 t0;
-	int i, tries;
+	bool ts = !gaps->no_task_storage, fx = env.sources & SRC_FX;
+	struct pfwitness_bpf *skel = open_skel(ts, fx, gaps);
+	int err;
 
-	if (!v)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	t0 = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	for (tries = 0; tries < 1000; tries++) {
-		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.oncpu_since), &key, v))
-			break;
-		for (i = 0; i < ncpus; i++)
-			if (v[i].tid && v[i].tid != self && v[i].ktime < t0)
-				break;
-		if (i == ncpus)
-			break;
-		usleep(1000);
+	if (!skel)
+		return NULL;
+	libbpf_quiet = fx;
+	err = pfwitness_bpf__load(skel);
+	libbpf_quiet = false;
+	if (err && fx) {
+		set_why(src->why_fx, sizeof(src->why_fx), "load", err);
+		pfwitness_bpf__destroy(skel);
+		skel = open_skel(ts, false, gaps);
+		if (!skel)
+			return NULL;
+		err = pfwitness_bpf__load(skel);
 	}
-	free(v);
+	if (!err)
+		return skel;
+	if (err == -EPERM || (err == -EACCES && geteuid()))
+		fprintf(stderr, "pfwitness: cannot load BPF programs: %s; "
+			"run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)\n",
+			strerror(-err));
+	else
+		fprintf(stderr, "pfwitness: cannot load BPF programs: %s "
+			"(-v for the verifier log)\n", strerror(-err));
+	pfwitness_bpf__destroy(skel);
+	return NULL;
 }
 
-/* Source (a): raw tracepoints if the kernel takes them, else classic ones. */
-static void attach_tp(struct pfwitness_bpf *skel, struct pfw_sources *src)
+/* Attach @prog if it was loaded; 0, or the error. */
+static int attach_one(struct bpf_program *prog, struct bpf_link **link)
 {
 	int err;
 
-	ensure_tracefs();
-	skel->links.raw_fault_user = bpf_program__attach(skel->progs.raw_fault_user);
-	err = libbpf_get_error(skel->links.raw_fault_user);
-	if (!err) {
-		skel->links.raw_fault_kernel = bpf_program__attach(skel->progs.raw_fault_kernel);
-		err = libbpf_get_error(skel->links.raw_fault_kernel);
-	}
-	if (!err) {
-		src->tp = true;
-		src->tp_kind = "raw_tracepoint";
-		return;
-	}
-	if (!libbpf_get_error(skel->links.raw_fault_user))
-		bpf_link__destroy(skel->links.raw_fault_user);
-	skel->links.raw_fault_user = skel->links.raw_fault_kernel = NULL;
-
-	skel->links.tp_fault_user = bpf_program__attach(skel->progs.tp_fault_user);
-	err = libbpf_get_error(skel->links.tp_fault_user);
-	if (!err) {
-		skel->links.tp_fault_kernel = bpf_program__attach(skel->progs.tp_fault_kernel);
-		err = libbpf_get_error(skel->links.tp_fault_kernel);
-	}
-	if (!err) {
-		src->tp = true;
-		src->tp_kind = "tracepoint";
-		return;
-	}
-	if (!libbpf_get_error(skel->links.tp_fault_user))
-		bpf_link__destroy(skel->links.tp_fault_user);
-	skel->links.tp_fault_user = skel->links.tp_fault_kernel = NULL;
-	set_why(src->why_tp, sizeof(src->why_tp), "attach", err);
+	if (bpf_program__fd(prog) < 0)
+		return 0;
+	*link = bpf_program__attach(prog);
+	err = libbpf_get_error(*link);
+	if (err)
+		*link = NULL;
+	return err;
 }
 
-/* Source (b): a perf software event per CPU and class, each with a program. */
-static int attach_pe(struct pfwitness_bpf *skel, struct pfw_sources *src,
-		     struct bpf_link **links, int ncpus)
+/*
+ * Source (b): a counting perf software event per CPU and class, in the
+ * arrays the switch program reads; no program runs per fault.
+ */
+static int open_counting(int cpu, __u64 config)
 {
-	int i, npe = 0;
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = config,
+	};
 
-	for (i = 0; i < ncpus; i++) {
-		int fmin = open_perf(i, PERF_COUNT_SW_PAGE_FAULTS_MIN);
-		int fmaj = open_perf(i, PERF_COUNT_SW_PAGE_FAULTS_MAJ);
-		int e = errno;
+	return syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+}
 
-		if (fmin < 0 || fmaj < 0) {
-			if (fmin >= 0)
-				close(fmin);
-			if (fmaj >= 0)
-				close(fmaj);
-			if (e == ENODEV)	/* CPU not present */
-				continue;
+static int open_pe(struct pfwitness_bpf *skel, struct pfw_sources *src, int *fds, int ncpus)
+{
+	int i, n = 0, fd, e;
+	__u64 cfg;
+
+	for (i = 0; i < 2 * ncpus; i++) {
+		cfg = i % 2 ? PERF_COUNT_SW_PAGE_FAULTS_MAJ : PERF_COUNT_SW_PAGE_FAULTS_MIN;
+		fd = open_counting(i / 2, cfg);
+		if (fd < 0 && errno == ENODEV)	/* CPU not present */
+			continue;
+		e = errno;
+		if (fd < 0) {
 			set_why(src->why_pe, sizeof(src->why_pe), "perf_event_open", e);
 			goto fail;
 		}
-		links[npe] = bpf_program__attach_perf_event(skel->progs.pe_fault_min, fmin);
-		if (libbpf_get_error(links[npe])) {
-			close(fmin);
-			close(fmaj);
+		fds[n++] = fd;
+		if (bpf_map_update_elem(bpf_map__fd(i % 2 ? skel->maps.pe_maj_ev :
+						    skel->maps.pe_min_ev), &(int){ i / 2 },
+					&fd, BPF_ANY)) {
+			set_why(src->why_pe, sizeof(src->why_pe), "perf event array", errno);
 			goto fail;
 		}
-		npe++;
-		links[npe] = bpf_program__attach_perf_event(skel->progs.pe_fault_maj, fmaj);
-		if (libbpf_get_error(links[npe])) {
-			close(fmaj);
-			goto fail;
-		}
-		npe++;
 	}
-	src->pe = npe > 0;
-	return npe;
+	src->pe = n > 0;
+	return n;
 fail:
 	/* all CPUs or none: a partial source would undercount */
-	if (!src->why_pe[0])
-		set_why(src->why_pe, sizeof(src->why_pe), "attach", errno);
-	links[npe] = NULL;
-	while (npe > 0)
-		bpf_link__destroy(links[--npe]);
+	while (n > 0)
+		close(fds[--n]);
+	return 0;
+}
+
+static void attach_sources(struct pfwitness_bpf *skel, struct pfw_sources *src,
+			   bool ts, int *pe_fds, int *npe, int ncpus)
+{
+	typeof(skel->progs) *p = &skel->progs;
+	typeof(skel->links) *l = &skel->links;
+	int err;
+
+	if (env.sources & SRC_TP) {
+		ensure_tracefs();
+		err = attach_one(p->btf_fault_user, &l->btf_fault_user) ?:
+		      attach_one(p->btf_fault_kernel, &l->btf_fault_kernel) ?:
+		      attach_one(p->raw_fault_user, &l->raw_fault_user) ?:
+		      attach_one(p->raw_fault_kernel, &l->raw_fault_kernel);
+		if (err)
+			set_why(src->why_tp, sizeof(src->why_tp), "attach", err);
+		src->tp = !err;
+		src->tp_kind = ts ? "tp_btf" : "raw_tp";
+	} else {
+		snprintf(src->why_tp, sizeof(src->why_tp), "not requested (-s)");
+	}
+	if (!(env.sources & SRC_FX)) {
+		snprintf(src->why_fx, sizeof(src->why_fx), "not requested (-s)");
+	} else if (!src->why_fx[0]) {
+		err = attach_one(p->fx_handle_mm_fault, &l->fx_handle_mm_fault) ?:
+		      attach_one(p->fx_handle_mm_fault_h, &l->fx_handle_mm_fault_h);
+		if (err)
+			set_why(src->why_fx, sizeof(src->why_fx), "attach", err);
+		src->fx = !err;
+	}
+	/* the switch program serves (b) and (d) */
+	err = attach_one(p->btf_switch, &l->btf_switch) ?:
+	      attach_one(p->raw_switch, &l->raw_switch);
+	if (env.sources & SRC_PE) {
+		if (err)
+			set_why(src->why_pe, sizeof(src->why_pe), "attach", err);
+		else
+			*npe = open_pe(skel, src, pe_fds, ncpus);
+	} else {
+		snprintf(src->why_pe, sizeof(src->why_pe), "not requested (-s)");
+	}
+	if (env.sources & SRC_SW) {
+		if (err)
+			set_why(src->why_sw, sizeof(src->why_sw), "attach", err);
+		src->sw = !err;
+	} else {
+		snprintf(src->why_sw, sizeof(src->why_sw), "not requested (-s)");
+	}
+	if (attach_one(p->btf_fork, &l->btf_fork) || attach_one(p->raw_fork, &l->raw_fork))
+		fprintf(stderr, "pfwitness: warning: cannot follow new threads and processes\n");
+	if (attach_one(p->btf_exec, &l->btf_exec) || attach_one(p->raw_exec, &l->raw_exec))
+		fprintf(stderr, "pfwitness: warning: names will not follow exec\n");
+}
+
+static void say_sources(const struct pfw_sources *src)
+{
+	fprintf(stderr, "pfwitness: tracepoints: %s%s%s\n",
+		src->tp ? "attached as " : "NOT attached, ", src->tp ? src->tp_kind : "",
+		src->why_tp);
+	fprintf(stderr, "pfwitness: perf sw events: %s%s\n",
+		src->pe ? "attached" : "NOT attached, ", src->why_pe);
+	fprintf(stderr, "pfwitness: fexit handle_mm_fault: %s%s\n",
+		src->fx ? "attached" : "NOT attached, ", src->why_fx);
+	fprintf(stderr, "pfwitness: sched_switch: %s%s\n",
+		src->sw ? "attached" : "NOT attached, ", src->why_sw);
+}
+
+/* Raw_tp twin: -p targets go into the hash from /proc, a row each. */
+static int seed_hash(struct pfwitness_bpf *skel, pid_t pid)
+{
+	struct pfw_slot info = { .tgid = pid };
+	struct pfw_task k = {};
+	pid_t tids[4096];
+	char path[64];
+	int n, i, fd;
+	ssize_t len;
+
+	n = pfw_threads(pid, tids, 4096);
+	if (n < 0)
+		return n;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	len = fd < 0 ? 0 : read(fd, info.comm, sizeof(info.comm) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (len > 0 && info.comm[len - 1] == '\n')
+		info.comm[len - 1] = 0;
+	for (i = 0; i < n; i++) {
+		if (i == 0 || env.per_thread) {
+			/* user space's lane (see slot_number() in the BPF side) */
+			k.slot = skel->rodata->nlanes * (1 + skel->bss->user_next++);
+			if (k.slot >= PFW_MAX_SLOTS)
+				return -ENOSPC;
+			info.id = env.per_thread ? (__u32)tids[i] : (__u32)pid;
+			bpf_map_update_elem(bpf_map__fd(skel->maps.slots), &k.slot, &info, BPF_ANY);
+		}
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.tasks_h), &(__u32){ tids[i] },
+					&k, BPF_NOEXIST) && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Task storage: one pass of the "seed" task iterator over every task. */
+static int seed_iter(struct pfwitness_bpf *skel)
+{
+	struct bpf_link *link = bpf_program__attach_iter(skel->progs.seed, NULL);
+	char buf[64];
+	int fd, err = 0;
+
+	if (libbpf_get_error(link))
+		return libbpf_get_error(link);
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto destroy_link;
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+destroy_link:
+	bpf_link__destroy(link);
+	return err;
+}
+
+static int seed_pids(struct pfwitness_bpf *skel, bool ts)
+{
+	__u8 one = 1;
+	int i, err;
+
+	for (i = 0; i < env.npids; i++) {
+		if (!ts) {
+			err = seed_hash(skel, env.pids[i]);
+			if (err) {
+				fprintf(stderr, "pfwitness: cannot trace PID %d: %s\n",
+					env.pids[i], strerror(-err));
+				return err;
+			}
+		} else {
+			bpf_map_update_elem(bpf_map__fd(skel->maps.seed_pids), &env.pids[i],
+					    &one, BPF_ANY);
+		}
+	}
+	if (ts && env.npids) {
+		err = seed_iter(skel);
+		if (err) {
+			fprintf(stderr, "pfwitness: cannot seed targets: %s\n", strerror(-err));
+			return err;
+		}
+	}
 	return 0;
 }
 
@@ -503,6 +634,37 @@ static void stamp(struct pfwitness_bpf *skel, __u64 *jiffies, __u64 *mono)
 	*mono = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+struct stamp_req {
+	struct pfwitness_bpf *skel;
+	__u64 jiffies, mono;
+};
+
+static void stamp_cb(void *arg)
+{
+	struct stamp_req *r = arg;
+
+	stamp(r->skel, &r->jiffies, &r->mono);
+}
+
+/*
+ * Stamp an interval's end.  Per-switch sources charge a task when it
+ * leaves a CPU, so make every CPU switch first: a target that has been
+ * running since its last switch (a spinner, or a task whose final switch
+ * is under way) is then charged up to the stamp.
+ */
+static void stamp_kicked(struct pfwitness_bpf *skel, const struct pfw_sources *src,
+			 __u64 *jiffies, __u64 *mono)
+{
+	struct stamp_req r = { .skel = skel };
+
+	if (src->sw || src->pe)
+		pfw_kick_cpus(stamp_cb, &r);
+	else
+		stamp_cb(&r);
+	*jiffies = r.jiffies;
+	*mono = r.mono;
+}
+
 static void sleep_interval(double secs)
 {
 	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
@@ -510,23 +672,162 @@ static void sleep_interval(double secs)
 	nanosleep(&ts, NULL);
 }
 
+/* One past the highest row taken so far, from either allocator. */
+static __u32 rows_taken(struct pfwitness_bpf *skel, int ncpus)
+{
+	__u32 n = __atomic_load_n(&skel->data->next_slot, __ATOMIC_ACQUIRE);
+	__u32 nl = skel->rodata->nlanes, zero = 0, *k = calloc(ncpus, sizeof(__u64));
+	int i;
+
+	if (k && !bpf_map_lookup_elem(bpf_map__fd(skel->maps.lane_next), &zero, k))
+		for (i = 0; i < ncpus; i++) {
+			/* per-CPU values are 8-byte aligned */
+			__u32 v = *(__u32 *)((char *)k + 8 * i);
+
+			if (v && 1 + i + nl * v > n)
+				n = 1 + i + nl * v;
+		}
+	free(k);
+	if (nl * (1 + skel->bss->user_next) > n)
+		n = nl * (1 + skel->bss->user_next);
+	return n;
+}
+
+static int read_now(struct pfwitness_bpf *skel, struct pfw_snap *snap, int ncpus)
+{
+	__u32 n = rows_taken(skel, ncpus);
+	int err;
+
+	err = pfw_snap_read(snap, bpf_map__fd(skel->maps.counts),
+			    bpf_map__fd(skel->maps.slots), n, ncpus);
+	if (err)
+		fprintf(stderr, "pfwitness: cannot read the counts: %s\n", strerror(-err));
+	return err;
+}
+
+static int program_stats(struct pfwitness_bpf *skel, struct pfw_prog_stat *ps, int max)
+{
+	struct bpf_program *prog;
+	int n = 0;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (n >= max || bpf_program__fd(prog) < 0 ||
+		    !strncmp(bpf_program__name(prog), "take_stamp", 10) ||
+		    !strcmp(bpf_program__name(prog), "seed"))
+			continue;
+		ps[n].name = bpf_program__name(prog);
+		if (!bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len)) {
+			ps[n].loaded = true;
+			ps[n].run_cnt = info.run_cnt;
+			ps[n].run_time_ns = info.run_time_ns;
+			ps[n].recursion_misses = info.recursion_misses;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* -c: the command, held before exec until everything is attached. */
+struct command {
+	struct pfw_cmd cmd;
+	struct pfw_held held;
+	bool done;
+	int status;
+	struct rusage ru;
+};
+
+static int start_command(struct command *c)
+{
+	int err = pfw_cmd_split(&c->cmd, env.cmd);
+
+	if (!err)
+		err = pfw_held_spawn(&c->held, &c->cmd, env.fmt != PFW_TABLE);
+	if (err)
+		fprintf(stderr, "pfwitness: cannot start '%s': %s\n", env.cmd, strerror(-err));
+	return err;
+}
+
+static void end_command(struct command *c)
+{
+	if (!c->done) {
+		kill(c->held.pid, SIGTERM);
+		wait4(c->held.pid, &c->status, 0, &c->ru);
+	}
+	/* wait4's rusage: the command and its reaped descendants */
+	fprintf(stderr, "pfwitness: '%s' exited with status %d; rusage minflt=%ld majflt=%ld utime_us=%ld stime_us=%ld\n",
+		c->cmd.argv[0], WIFEXITED(c->status) ? WEXITSTATUS(c->status) :
+		128 + WTERMSIG(c->status), c->ru.ru_minflt, c->ru.ru_majflt,
+		c->ru.ru_utime.tv_sec * 1000000L + c->ru.ru_utime.tv_usec,
+		c->ru.ru_stime.tv_sec * 1000000L + c->ru.ru_stime.tv_usec);
+}
+
+/* Intervals until count, Ctrl-C, or the command's exit; then totals. */
+static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
+	       struct command *c, int ncpus)
+{
+	struct pfw_snap prev = {}, now = {}, t;
+	struct pfw_prog_stat ps[32] = {};
+	__u64 jif, mono, last_mono;
+	int seq = 0, err = 0, nps;
+
+	/* targets running now are charged from their next switch-in */
+	stamp_kicked(skel, src, &jif, &last_mono);
+	if (c) {
+		err = pfw_held_release(&c->held);
+		if (err) {
+			fprintf(stderr, "pfwitness: cannot run '%s': %s\n", env.cmd,
+				strerror(err));
+			waitpid(c->held.pid, NULL, 0);
+			c->done = true;
+			return 1;
+		}
+	}
+	while (!exiting && (env.count < 0 || seq < env.count)) {
+		sleep_interval(env.interval);
+		if (c && wait4(c->held.pid, &c->status, WNOHANG, &c->ru) == c->held.pid)
+			c->done = true;
+		stamp_kicked(skel, src, &jif, &mono);
+		err = read_now(skel, &now, ncpus);
+		if (err)
+			goto free_snaps;
+		pfw_out_interval(stdout, env.fmt, seq++, jif, mono,
+				 (mono - last_mono) / 1e9, &now, &prev, src);
+		last_mono = mono;
+		t = prev;
+		prev = now;
+		now = t;
+		if (c && c->done)
+			break;
+	}
+	if (seq == 0 || !(c && c->done)) {	/* else the last interval read it */
+		stamp_kicked(skel, src, &jif, &mono);
+		err = read_now(skel, &now, ncpus);
+		if (err)
+			goto free_snaps;
+	} else {
+		t = prev;	/* the last interval's snapshot is the total */
+		prev = now;
+		now = t;
+	}
+	nps = program_stats(skel, ps, 32);
+	pfw_out_end(stdout, env.fmt, &now, ps, nps, skel->bss->lost_map_full);
+free_snaps:
+	pfw_snap_free(&prev);
+	pfw_snap_free(&now);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { opts, parse_arg, NULL, argp_doc, NULL, NULL, NULL };
-	struct bpf_link *pe_links[2 * 512] = {};
-	int npe = 0, ncpus, i, err, stats_fd = -1, go_fd = -1, err_fd = -1, status = 0;
-	struct pfw_snap prev = {}, now = {};
-	struct pfw_prog_stat ps[16] = {};
+	int npe = 0, ncpus, i, err, stats_fd = -1, pe_fds[2 * 1024];
+	struct command cmd = {}, *c = NULL;
 	struct pfw_sources src = {};
 	struct kernel_gaps gaps;
 	struct pfwitness_bpf *skel = NULL;
-	struct bpf_program *prog;
-	pid_t child = 0;
-	__u64 jif, mono, last_mono;
-	int seq = 0, child_errno = 0;
-	bool child_done = false;
-	struct rusage child_ru = {};
-	__u8 one = 1;
 
 	argp_err_exit_status = 2;	/* usage errors exit 2, like the others */
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
@@ -543,189 +844,49 @@ int main(int argc, char **argv)
 		}
 	libbpf_set_print(libbpf_print_fn);
 	ncpus = libbpf_num_possible_cpus();
-	if (ncpus <= 0 || ncpus > 512) {
+	if (ncpus <= 0 || ncpus > 1024) {
 		fprintf(stderr, "pfwitness: cannot count CPUs\n");
 		return 1;
 	}
 
 	find_kernel_gaps(&gaps);
-	skel = open_skel(env.sources & SRC_FX, &gaps);
+	skel = load_skel(&gaps, &src);
 	if (!skel)
 		return 1;
-	/* fexit is refused on some kernels: load without it if need be. */
-	err = pfwitness_bpf__load(skel);
-	if (err && (env.sources & SRC_FX)) {
-		set_why(src.why_fx, sizeof(src.why_fx), "load", err);
-		pfwitness_bpf__destroy(skel);
-		skel = open_skel(false, &gaps);
-		if (!skel)
-			return 1;
-		err = pfwitness_bpf__load(skel);
-	}
-	if (err) {
-		if (err == -EPERM || err == -EACCES)
-			fprintf(stderr, "pfwitness: cannot load BPF programs: %s; "
-				"run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)\n",
-				strerror(-err));
-		else
-			fprintf(stderr, "pfwitness: cannot load BPF programs: %s "
-				"(-v for the verifier log)\n", strerror(-err));
-		goto cleanup;
-	}
 	report_kernel_gaps(&gaps, skel, (env.sources & SRC_FX) && !src.why_fx[0]);
-	if (!env.no_stats)
+	if (env.stats)
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);	/* may fail: then 0s */
 
 	/* Attach each source on its own; report, and go on without it. */
-	if (env.sources & SRC_TP)
-		attach_tp(skel, &src);
-	else
-		snprintf(src.why_tp, sizeof(src.why_tp), "not requested (-s)");
-	if (env.sources & SRC_PE)
-		npe = attach_pe(skel, &src, pe_links, ncpus);
-	else
-		snprintf(src.why_pe, sizeof(src.why_pe), "not requested (-s)");
-	if (!(env.sources & SRC_FX)) {
-		snprintf(src.why_fx, sizeof(src.why_fx), "not requested (-s)");
-	} else if (!src.why_fx[0]) {
-		skel->links.fx_handle_mm_fault = bpf_program__attach(skel->progs.fx_handle_mm_fault);
-		err = libbpf_get_error(skel->links.fx_handle_mm_fault);
-		if (err) {
-			skel->links.fx_handle_mm_fault = NULL;
-			set_why(src.why_fx, sizeof(src.why_fx), "attach", err);
-		} else {
-			src.fx = true;
-		}
-	}
-	if (env.sources & SRC_SW) {
-		skel->links.sched_switch = bpf_program__attach(skel->progs.sched_switch);
-		err = libbpf_get_error(skel->links.sched_switch);
-		if (err) {
-			skel->links.sched_switch = NULL;
-			set_why(src.why_sw, sizeof(src.why_sw), "attach", err);
-		} else {
-			src.sw = true;
-		}
-	} else {
-		snprintf(src.why_sw, sizeof(src.why_sw), "not requested (-s)");
-	}
-	if (env.cmd) {
-		skel->links.sched_fork = bpf_program__attach(skel->progs.sched_fork);
-		if (libbpf_get_error(skel->links.sched_fork)) {
-			skel->links.sched_fork = NULL;
-			fprintf(stderr, "pfwitness: warning: cannot follow forks\n");
-		}
-	}
-	fprintf(stderr, "pfwitness: tracepoints: %s%s%s\n", src.tp ? "attached as " : "NOT attached, ",
-		src.tp ? src.tp_kind : "", src.why_tp);
-	fprintf(stderr, "pfwitness: perf sw events: %s%s\n", src.pe ? "attached" : "NOT attached, ", src.why_pe);
-	fprintf(stderr, "pfwitness: fexit handle_mm_fault: %s%s\n", src.fx ? "attached" : "NOT attached, ", src.why_fx);
-	fprintf(stderr, "pfwitness: sched_switch: %s%s\n", src.sw ? "attached" : "NOT attached, ", src.why_sw);
+	attach_sources(skel, &src, !gaps.no_task_storage, pe_fds, &npe, ncpus);
+	say_sources(&src);
+	err = 1;
 	if (!src.tp && !src.pe && !src.fx && !src.sw) {
 		fprintf(stderr, "pfwitness: no source attached\n");
-		err = 1;
 		goto cleanup;
 	}
-
-	for (i = 0; i < env.npids; i++)
-		bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &env.pids[i], &one, BPF_ANY);
+	if (seed_pids(skel, !gaps.no_task_storage))
+		goto cleanup;
 	if (env.cmd) {
-		/*
-		 * Count the child from its very first fault: with ourselves a
-		 * target, sched_process_fork adds the child as it is created;
-		 * then we stop counting ourselves.
-		 */
-		pid_t self = getpid();
-
-		bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &self, &one, BPF_ANY);
-		child = spawn_held(env.cmd, &go_fd, &err_fd);
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.targets), &self);
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.counts), &self);
-		if (child <= 0) {
-			fprintf(stderr, "pfwitness: cannot start '%s'\n", env.cmd);
-			err = 1;
+		c = &cmd;
+		if (start_command(c))
 			goto cleanup;
-		}
-		bpf_map_update_elem(bpf_map__fd(skel->maps.targets), &child, &one, BPF_ANY);
 	}
 
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);
 	pfw_out_begin(stdout, env.fmt, &src, env.per_thread, env.interval);
-	stamp(skel, &jif, &last_mono);
-	if (child) {
-		if (write(go_fd, "g", 1) != 1)
-			perror("pfwitness: release");
-		close(go_fd);
-		if (read(err_fd, &child_errno, sizeof(child_errno)) == sizeof(child_errno)) {
-			fprintf(stderr, "pfwitness: cannot run '%s': %s\n", env.cmd,
-				strerror(child_errno));
-			waitpid(child, NULL, 0);
-			err = 1;
-			goto cleanup;
-		}
-		close(err_fd);
-	}
-	while (!exiting && (env.count < 0 || seq < env.count)) {
-		sleep_interval(env.interval);
-		if (child && wait4(child, &status, WNOHANG, &child_ru) == child) {
-			child_done = true;
-			settle_oncpu(skel, ncpus);
-		}
-		stamp(skel, &jif, &mono);
-		pfw_snap_read(&now, bpf_map__fd(skel->maps.counts), ncpus);
-		pfw_out_interval(stdout, env.fmt, seq++, jif, mono,
-				 (mono - last_mono) / 1e9, &now, &prev, &src);
-		last_mono = mono;
-		struct pfw_snap t = prev;
-
-		prev = now;
-		now = t;
-		if (child_done)
-			break;
-	}
-	pfw_snap_read(&now, bpf_map__fd(skel->maps.counts), ncpus);
-
-	i = 0;
-	bpf_object__for_each_program(prog, skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
-
-		if (i >= 16 || !strncmp(bpf_program__name(prog), "take_stamp", 10))
-			continue;
-		ps[i].name = bpf_program__name(prog);
-		if (bpf_program__fd(prog) >= 0 &&
-		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len)) {
-			ps[i].loaded = true;
-			ps[i].run_cnt = info.run_cnt;
-			ps[i].run_time_ns = info.run_time_ns;
-			ps[i].recursion_misses = info.recursion_misses;
-		}
-		i++;
-	}
-	pfw_out_end(stdout, env.fmt, &now, ps, i, skel->bss->lost_map_full);
-	err = 0;
-	if (child) {
-		if (!child_done) {
-			kill(child, SIGTERM);
-			wait4(child, &status, 0, &child_ru);
-		}
-		/* wait4's rusage: the command and its reaped descendants */
-		fprintf(stderr, "pfwitness: '%s' exited with status %d; rusage minflt=%ld majflt=%ld utime_us=%ld stime_us=%ld\n",
-			env.cmd, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
-			child_ru.ru_minflt, child_ru.ru_majflt,
-			child_ru.ru_utime.tv_sec * 1000000L + child_ru.ru_utime.tv_usec,
-			child_ru.ru_stime.tv_sec * 1000000L + child_ru.ru_stime.tv_usec);
-	}
+	err = run(skel, &src, c, ncpus);
+	if (c && !err)
+		end_command(c);
 
 cleanup:
+	if (c)
+		pfw_cmd_free(&c->cmd);
 	for (i = 0; i < npe; i++)
-		if (!libbpf_get_error(pe_links[i]))
-			bpf_link__destroy(pe_links[i]);
+		close(pe_fds[i]);
 	if (stats_fd >= 0)
 		close(stats_fd);
-	pfw_snap_free(&prev);
-	pfw_snap_free(&now);
 	pfwitness_bpf__destroy(skel);
 	return err != 0;
 }

@@ -5,7 +5,13 @@
 
 #define TASK_COMM_LEN 16
 
-/* Per process (tgid), or per thread with -T, per CPU: cumulative counts. */
+/* Rows: slot 0 is never used; a process (a thread with -T) gets a slot
+ * when it becomes a target and keeps it, so a PID that is reused is a
+ * new row.
+ */
+#define PFW_MAX_SLOTS 16384
+
+/* Per row, per CPU: cumulative counts. */
 struct pfw_counts {
 	__u64 tp_user;		/* exceptions:page_fault_user */
 	__u64 tp_kernel;	/* exceptions:page_fault_kernel on user addresses */
@@ -21,16 +27,26 @@ struct pfw_counts {
 	__u64 sclk_ns;		/* the same intervals on the scheduler's clock
 				 * (rq->clock_task); 0: not readable
 				 */
+};
+
+/* Who a row is: written once when the slot is taken, comm again at exec. */
+struct pfw_slot {
+	__u32 id;		/* tgid, or tid with -T */
+	__u32 tgid;
 	char comm[TASK_COMM_LEN];
 };
 
-/* Per CPU: when the task now running there was switched in, on both
- * clocks, and its thread id (0: idle).
+/*
+ * Per traced thread (task-local storage, or a hash by tid where the
+ * kernel has no task storage): its row, and what it was switched in at.
  */
-struct pfw_oncpu {
-	__u64 ktime;	/* bpf_ktime_get_ns() */
-	__u64 sclk;	/* rq->clock_task, 0 where it cannot be read */
-	__u32 tid;
+struct pfw_task {
+	__u64 since;		/* bpf_ktime_get_ns() at switch-in; 0: not on CPU */
+	__u64 sclk;		/* rq->clock_task at switch-in */
+	__u64 pe_min0;		/* this CPU's PAGE_FAULTS_MIN count at switch-in */
+	__u64 pe_maj0;		/* this CPU's PAGE_FAULTS_MAJ count at switch-in */
+	__u32 slot;		/* row in counts; 0: none yet */
+	__u32 pad;
 };
 
 /* Clock stamp taken by the "stamp" syscall program on request. */

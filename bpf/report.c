@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* report.c - pfwitness snapshots and output; see report.h, docs/witness.md. */
-#include <fcntl.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -13,98 +13,85 @@ static const char *per_id_label(void)
 {
 	return g_per_thread ? "TID" : "PID";
 }
-
-/*
- * The BPF side records comm at a process's first event, which for a
- * command started by -c is before its exec; prefer the live name from
- * /proc, and remember it for when the process is gone.
- */
-#define COMM_CACHE 8192
-static struct {
-	__u32 id;
-	char comm[TASK_COMM_LEN];
-} comm_cache[COMM_CACHE];
-
-static void refresh_comm(struct pfw_row *r)
-{
-	unsigned int h = (r->id * 2654435761u) % COMM_CACHE, k;
-	char path[64], buf[TASK_COMM_LEN + 1];
-	ssize_t n = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%u/comm", r->id);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, TASK_COMM_LEN);
-		close(fd);
-	}
-	for (k = 0; k < 16; k++, h = (h + 1) % COMM_CACHE)
-		if (comm_cache[h].id == r->id || !comm_cache[h].id)
-			break;
-	if (n > 1) {
-		buf[n - 1] = 0;		/* drop the newline */
-		memset(r->c.comm, 0, sizeof(r->c.comm));
-		memcpy(r->c.comm, buf, n - 1 < TASK_COMM_LEN - 1 ? n - 1 : TASK_COMM_LEN - 1);
-		if (k < 16) {
-			comm_cache[h].id = r->id;
-			memcpy(comm_cache[h].comm, r->c.comm, TASK_COMM_LEN);
-		}
-	} else if (k < 16 && comm_cache[h].id == r->id) {
-		memcpy(r->c.comm, comm_cache[h].comm, TASK_COMM_LEN);
-	}
-}
-
 static int cmp_row(const void *a, const void *b)
 {
 	const struct pfw_row *x = a, *y = b;
 
-	return x->id < y->id ? -1 : x->id > y->id;
+	return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
-void pfw_snap_read(struct pfw_snap *s, int counts_fd, int ncpus)
+int pfw_snap_add(struct pfw_snap *s, const struct pfw_row *r)
 {
-	struct pfw_counts *vals = calloc(ncpus, sizeof(*vals));
-	__u32 key, next, *prev = NULL;
+	struct pfw_row *rows;
+	int cap;
+
+	if (s->n == s->cap) {
+		cap = s->cap ? 2 * s->cap : 256;
+		rows = realloc(s->rows, cap * sizeof(*rows));
+		if (!rows)
+			return -ENOMEM;
+		s->rows = rows;
+		s->cap = cap;
+	}
+	s->rows[s->n++] = *r;
+	return 0;
+}
+
+static void sum_cpus(struct pfw_counts *t, const struct pfw_counts *v, int ncpus)
+{
 	int i;
 
-	s->n = 0;
-	while (!bpf_map_get_next_key(counts_fd, prev, &next)) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(counts_fd, &key, vals))
-			continue;
-		if (s->n == s->cap) {
-			s->cap = s->cap ? 2 * s->cap : 256;
-			s->rows = realloc(s->rows, s->cap * sizeof(*s->rows));
-		}
-		struct pfw_row *r = &s->rows[s->n++];
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < ncpus; i++) {
+		t->tp_user += v[i].tp_user;
+		t->tp_kernel += v[i].tp_kernel;
+		t->pe_min += v[i].pe_min;
+		t->pe_maj += v[i].pe_maj;
+		t->fx_min += v[i].fx_min;
+		t->fx_maj += v[i].fx_maj;
+		t->fx_gup += v[i].fx_gup;
+		t->fx_skip += v[i].fx_skip;
+		t->cpu_ns += v[i].cpu_ns;
+		t->sclk_ns += v[i].sclk_ns;
+	}
+}
 
-		memset(r, 0, sizeof(*r));
-		r->id = key;
-		for (i = 0; i < ncpus; i++) {
-			r->c.tp_user += vals[i].tp_user;
-			r->c.tp_kernel += vals[i].tp_kernel;
-			r->c.pe_min += vals[i].pe_min;
-			r->c.pe_maj += vals[i].pe_maj;
-			r->c.fx_min += vals[i].fx_min;
-			r->c.fx_maj += vals[i].fx_maj;
-			r->c.fx_gup += vals[i].fx_gup;
-			r->c.fx_skip += vals[i].fx_skip;
-			r->c.cpu_ns += vals[i].cpu_ns;
-			r->c.sclk_ns += vals[i].sclk_ns;
-			if (!r->c.comm[0] && vals[i].comm[0])
-				memcpy(r->c.comm, vals[i].comm, sizeof(r->c.comm));
+int pfw_snap_read(struct pfw_snap *s, int counts_fd, int slots_fd, __u32 nslots,
+		  int ncpus)
+{
+	struct pfw_counts *vals = calloc(ncpus, sizeof(*vals));
+	struct pfw_slot info;
+	struct pfw_row r;
+	__u32 k;
+
+	s->n = 0;
+	if (!vals)
+		return -ENOMEM;
+	if (nslots > PFW_MAX_SLOTS)
+		nslots = PFW_MAX_SLOTS;
+	for (k = 1; k < nslots; k++) {
+		if (bpf_map_lookup_elem(slots_fd, &k, &info) || !info.id ||
+		    bpf_map_lookup_elem(counts_fd, &k, vals))
+			continue;	/* not taken, or lost a race (see slot_drop) */
+		memset(&r, 0, sizeof(r));
+		r.slot = k;
+		r.id = info.id;
+		memcpy(r.comm, info.comm, sizeof(r.comm));
+		r.comm[TASK_COMM_LEN - 1] = 0;
+		sum_cpus(&r.c, vals, ncpus);
+		if (pfw_snap_add(s, &r)) {
+			free(vals);
+			s->n = 0;
+			return -ENOMEM;
 		}
 	}
 	free(vals);
-	qsort(s->rows, s->n, sizeof(*s->rows), cmp_row);
-	for (i = 0; i < s->n; i++)
-		refresh_comm(&s->rows[i]);
+	return 0;
 }
 
-const struct pfw_row *pfw_snap_find(const struct pfw_snap *s, __u32 id)
+const struct pfw_row *pfw_snap_find(const struct pfw_snap *s, __u32 slot)
 {
-	struct pfw_row key = { .id = id };
+	struct pfw_row key = { .slot = slot };
 
 	return s->n ? bsearch(&key, s->rows, s->n, sizeof(key), cmp_row) : NULL;
 }
@@ -128,7 +115,6 @@ static void delta(struct pfw_counts *d, const struct pfw_counts *a,
 	d->fx_skip = a->fx_skip - (b ? b->fx_skip : 0);
 	d->cpu_ns = a->cpu_ns - (b ? b->cpu_ns : 0);
 	d->sclk_ns = a->sclk_ns - (b ? b->sclk_ns : 0);
-	memcpy(d->comm, a->comm, sizeof(d->comm));
 }
 
 static bool quiet(const struct pfw_counts *d)
@@ -159,12 +145,12 @@ static void csv_counts(FILE *f, const struct pfw_counts *d)
 		d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns);
 }
 
-static void json_counts(FILE *f, __u32 id, const struct pfw_counts *d)
+static void json_counts(FILE *f, __u32 id, const char *comm, const struct pfw_counts *d)
 {
 	fprintf(f, "{\"pid\":%u,\"comm\":\"%s\",\"tp_user\":%llu,\"tp_kernel\":%llu,"
 		"\"pe_min\":%llu,\"pe_maj\":%llu,\"fx_min\":%llu,\"fx_maj\":%llu,"
 		"\"fx_gup\":%llu,\"fx_skip\":%llu,\"cpu_ns\":%llu,\"sclk_ns\":%llu}",
-		id, clean(d->comm), d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj,
+		id, clean(comm), d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj,
 		d->fx_min, d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns);
 }
 
@@ -210,24 +196,25 @@ void pfw_out_interval(FILE *f, enum pfw_format fmt, int seq, __u64 jiffies,
 			"\"procs\":[", seq ? ",\n" : "", seq, jiffies, mono_ns, secs);
 	}
 	for (i = 0; i < now->n; i++) {
-		delta(&d, &now->rows[i].c, pfw_snap_find(prev, now->rows[i].id) ?
-		      &pfw_snap_find(prev, now->rows[i].id)->c : NULL);
+		const struct pfw_row *r = &now->rows[i], *p = pfw_snap_find(prev, r->slot);
+
+		delta(&d, &r->c, p ? &p->c : NULL);
 		if (quiet(&d))
 			continue;
 		if (fmt == PFW_TABLE) {
 			fprintf(f, "%-7u %-16s %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %6.1f\n",
-				now->rows[i].id, d.comm,
+				r->id, r->comm,
 				src->tp ? d.tp_user / secs : 0, src->tp ? d.tp_kernel / secs : 0,
 				src->pe ? d.pe_min / secs : 0, src->pe ? d.pe_maj / secs : 0,
 				src->fx ? d.fx_min / secs : 0, src->fx ? d.fx_maj / secs : 0,
 				src->sw ? d.cpu_ns / 1e7 / secs : 0);
 		} else if (fmt == PFW_CSV) {
 			fprintf(f, "interval,%d,%llu,%llu,%.6f,%u,%s,", seq, jiffies,
-				mono_ns, secs, now->rows[i].id, clean(d.comm));
+				mono_ns, secs, r->id, clean(r->comm));
 			csv_counts(f, &d);
 		} else {
 			fprintf(f, "%s", first ? "" : ",");
-			json_counts(f, now->rows[i].id, &d);
+			json_counts(f, r->id, r->comm, &d);
 		}
 		first = 0;
 	}
@@ -249,18 +236,19 @@ void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
 			"FX-MIN", "FX-MAJ", "FX-GUP", "CPU-ns");
 	for (i = 0; i < total->n; i++) {
 		const struct pfw_counts *c = &total->rows[i].c;
+		const char *comm = total->rows[i].comm;
 
 		if (fmt == PFW_TABLE)
 			fprintf(f, "%-7u %-16s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %12llu\n",
-				total->rows[i].id, c->comm, c->tp_user, c->tp_kernel,
+				total->rows[i].id, comm, c->tp_user, c->tp_kernel,
 				c->pe_min, c->pe_maj, c->fx_min, c->fx_maj, c->fx_gup,
 				c->cpu_ns);
 		else if (fmt == PFW_CSV) {
-			fprintf(f, "total,,,,,%u,%s,", total->rows[i].id, clean(c->comm));
+			fprintf(f, "total,,,,,%u,%s,", total->rows[i].id, clean(comm));
 			csv_counts(f, c);
 		} else {
 			fprintf(f, "%s", i ? ",\n" : "");
-			json_counts(f, total->rows[i].id, c);
+			json_counts(f, total->rows[i].id, comm, c);
 		}
 	}
 	if (fmt == PFW_JSON)

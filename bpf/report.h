@@ -11,7 +11,9 @@
 enum pfw_format { PFW_TABLE, PFW_CSV, PFW_JSON };
 
 struct pfw_row {
+	__u32 slot;		/* the row's identity: a process, not a PID */
 	__u32 id;		/* tgid, or tid with -T */
+	char comm[TASK_COMM_LEN];
 	struct pfw_counts c;	/* summed over CPUs */
 };
 
@@ -23,7 +25,7 @@ struct pfw_snap {
 /* Which sources attached; printed in the header and the JSON. */
 struct pfw_sources {
 	bool tp, pe, fx, sw;
-	const char *tp_kind;	/* "raw_tracepoint" or "tracepoint" */
+	const char *tp_kind;	/* "tp_btf" or "raw_tp" */
 	char why_tp[96], why_pe[96], why_fx[96], why_sw[96];
 };
 
@@ -33,8 +35,15 @@ struct pfw_prog_stat {
 	bool loaded;
 };
 
-void pfw_snap_read(struct pfw_snap *s, int counts_fd, int ncpus);
-const struct pfw_row *pfw_snap_find(const struct pfw_snap *s, __u32 id);
+/*
+ * Read rows 1..@nslots-1 (counts: per-CPU array, slots: who each is);
+ * 0, or -ENOMEM with @s empty (and still valid).
+ */
+int pfw_snap_read(struct pfw_snap *s, int counts_fd, int slots_fd, __u32 nslots,
+		  int ncpus);
+/* Append a row; 0 or -ENOMEM (then @s is unchanged). */
+int pfw_snap_add(struct pfw_snap *s, const struct pfw_row *r);
+const struct pfw_row *pfw_snap_find(const struct pfw_snap *s, __u32 slot);
 void pfw_snap_free(struct pfw_snap *s);
 
 void pfw_out_begin(FILE *f, enum pfw_format fmt, const struct pfw_sources *src,

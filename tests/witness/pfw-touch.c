@@ -8,6 +8,17 @@
  *   pfw-touch read PATH N   read() N pages of PATH into a fresh buffer
  *   pfw-touch fork N        fork a child that touches N pages; wait for it
  *   pfw-touch spin MS       burn CPU for MS milliseconds
+ *   pfw-touch reuse N1 N2   fork a child that touches N1 pages and exits;
+ *                           then fork a second child that is given the
+ *                           first one's PID (ns_last_pid, root) and
+ *                           touches N2 pages; prints "reused pid=P"
+ *   pfw-touch aspid P N     fork a child given PID P (ns_last_pid) that
+ *                           touches N pages; prints "aspid pid=P got=Q"
+ *   pfw-touch exitwait FILE N  fork a child that touches N pages and
+ *                           exits; write its PID to FILE.pid, then wait
+ *                           until FILE.go exists
+ *   pfw-touch argc ARGS...  print how many arguments it was given
+ *   pfw-touch now           print CLOCK_MONOTONIC in ms: "now_ms=T"
  *
  * Prints its own getrusage and /proc/self/schedstat at the end:
  *   pfw-touch: pid=P minflt=.. majflt=.. sched_ns=..
@@ -27,8 +38,16 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pfw-touch anon|populate|fork N | file|read PATH N | spin MS\n");
+	fprintf(stderr, "usage: pfw-touch anon|populate|fork N | file|read PATH N | spin MS | reuse N1 N2 | aspid P N | exitwait FILE N | argc ...\n");
 	exit(2);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static void report(void)
@@ -44,8 +63,8 @@ static void report(void)
 		fclose(f);
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	printf("pfw-touch: pid=%d minflt=%ld majflt=%ld sched_ns=%lld\n", (int)getpid(),
-	       ru.ru_minflt, ru.ru_majflt, sched_ns);
+	printf("pfw-touch: pid=%d minflt=%ld majflt=%ld sched_ns=%lld end_ms=%lld\n",
+	       (int)getpid(), ru.ru_minflt, ru.ru_majflt, sched_ns, now_ms());
 	fflush(stdout);
 }
 
@@ -62,13 +81,41 @@ static void touch(long n)
 		p[i * PAGE] = 1;
 }
 
+/* Fork a child that gets PID @want if it is free (root: ns_last_pid). */
+static pid_t fork_as(pid_t want, long n)
+{
+	pid_t c;
+	FILE *f;
+	int tries;
+
+	for (tries = 0; tries < 20; tries++) {
+		f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+		if (!f || fprintf(f, "%d", want - 1) < 0 || fclose(f))
+			return -1;
+		c = fork();
+		if (c == 0) {
+			if (getpid() == want)
+				touch(n);
+			_exit(getpid() == want ? 0 : 3);
+		}
+		if (c == want)
+			return c;
+		waitpid(c, NULL, 0);	/* someone else took it: again */
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	volatile char *p;
 	long n, i, sum = 0;
 	int fd;
 
-	if (argc < 3)
+	if (argc == 2 && !strcmp(argv[1], "now")) {
+		printf("now_ms=%lld\n", now_ms());
+		return 0;
+	}
+	if (argc < 3 && !(argc == 2 && !strcmp(argv[1], "argc")))
 		usage();
 	if (!strcmp(argv[1], "anon")) {
 		touch(atol(argv[2]));
@@ -107,6 +154,47 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 		waitpid(c, NULL, 0);
+	} else if (!strcmp(argv[1], "reuse") && argc == 4) {
+		pid_t a = fork(), b;
+
+		if (a == 0) {
+			touch(atol(argv[2]));
+			_exit(0);
+		}
+		waitpid(a, NULL, 0);
+		b = fork_as(a, atol(argv[3]));
+		if (b != a)
+			return 3;
+		waitpid(b, NULL, 0);
+		printf("pfw-touch: reused pid=%d\n", (int)a);
+	} else if (!strcmp(argv[1], "aspid") && argc == 4) {
+		pid_t c = fork_as(atoi(argv[2]), atol(argv[3]));
+
+		if (c < 0)
+			return 3;
+		waitpid(c, NULL, 0);
+		printf("pfw-touch: aspid pid=%d\n", (int)c);
+	} else if (!strcmp(argv[1], "exitwait") && argc == 4) {
+		char path[4096];
+		pid_t c = fork();
+		FILE *f;
+
+		if (c == 0) {
+			touch(atol(argv[3]));
+			_exit(0);
+		}
+		waitpid(c, NULL, 0);
+		snprintf(path, sizeof(path), "%s.pid", argv[2]);
+		f = fopen(path, "w");
+		if (!f)
+			return 1;
+		fprintf(f, "%d\n", (int)c);
+		fclose(f);
+		snprintf(path, sizeof(path), "%s.go", argv[2]);
+		while (access(path, F_OK))
+			usleep(10000);
+	} else if (!strcmp(argv[1], "argc")) {
+		printf("pfw-touch: argc=%d\n", argc);
 	} else if (!strcmp(argv[1], "spin")) {
 		struct timespec a, b;
 

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* targets.c - command, threads and CPU kicks; see targets.h. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "targets.h"
+
+int pfw_cmd_split(struct pfw_cmd *cmd, char *line)
+{
+	char *tok, *save = NULL, **argv = NULL, **grown;
+	int n = 0, cap = 0;
+
+	for (tok = strtok_r(line, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		if (n + 1 >= cap) {
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(argv, cap * sizeof(*argv));
+			if (!grown) {
+				free(argv);
+				return -ENOMEM;
+			}
+			argv = grown;
+		}
+		argv[n++] = tok;
+	}
+	if (!n)
+		return -EINVAL;
+	argv[n] = NULL;
+	cmd->argv = argv;
+	cmd->argc = n;
+	return 0;
+}
+
+void pfw_cmd_free(struct pfw_cmd *cmd)
+{
+	free(cmd->argv);
+	cmd->argv = NULL;
+	cmd->argc = 0;
+}
+
+int pfw_held_spawn(struct pfw_held *h, const struct pfw_cmd *cmd, bool stdout_to_stderr)
+{
+	int go[2], err[2], e;
+	char c;
+
+	if (pipe(go))
+		return -errno;
+	if (pipe2(err, O_CLOEXEC)) {
+		e = -errno;
+		goto close_go;
+	}
+	h->pid = fork();
+	if (h->pid < 0) {
+		e = -errno;
+		goto close_err;
+	}
+	if (h->pid == 0) {
+		close(go[1]);
+		close(err[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		close(go[0]);
+		if (stdout_to_stderr)
+			dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(cmd->argv[0], cmd->argv);
+		e = errno;
+		if (write(err[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(err[1]);
+	h->go_fd = go[1];
+	h->err_fd = err[0];
+	return 0;
+close_err:
+	close(err[0]);
+	close(err[1]);
+close_go:
+	close(go[0]);
+	close(go[1]);
+	return e;
+}
+
+int pfw_held_release(struct pfw_held *h)
+{
+	int child_errno = 0;
+
+	if (write(h->go_fd, "g", 1) != 1)
+		child_errno = errno;
+	close(h->go_fd);
+	if (read(h->err_fd, &child_errno, sizeof(child_errno)) != sizeof(child_errno))
+		child_errno = 0;	/* closed on exec: it ran */
+	close(h->err_fd);
+	return child_errno;
+}
+
+int pfw_threads(pid_t pid, pid_t *tids, int max)
+{
+	char path[64];
+	struct dirent *d;
+	int n = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((d = readdir(dir)) && n < max)
+		if (d->d_name[0] != '.')
+			tids[n++] = atoi(d->d_name);
+	closedir(dir);
+	return n;
+}
+
+void pfw_kick_cpus(void (*then)(void *arg), void *arg)
+{
+	struct sched_param fifo = { .sched_priority = sched_get_priority_max(SCHED_FIFO) };
+	struct sched_param other = { 0 };
+	long ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	cpu_set_t old, one;
+	bool rt;
+	int cpu;
+
+	if (sched_getaffinity(0, sizeof(old), &old))
+		return;
+	rt = !sched_setscheduler(0, SCHED_FIFO, &fifo);
+	for (cpu = 0; cpu < ncpus && cpu < CPU_SETSIZE; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		/* returns once this thread runs there: that CPU switched */
+		sched_setaffinity(0, sizeof(one), &one);
+	}
+	if (then)
+		then(arg);
+	if (rt)
+		sched_setscheduler(0, SCHED_OTHER, &other);
+	sched_setaffinity(0, sizeof(old), &old);
+}

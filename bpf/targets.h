@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * targets.h - what a pfprof BPF tool traces, shared by the tools: a
+ * command started held before exec (-c), the threads of a process (-p),
+ * and making every CPU switch so that per-switch counts are current.
+ */
+#ifndef __PFW_TARGETS_H
+#define __PFW_TARGETS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* A command split on blanks (no shell); argv is NULL-terminated. */
+struct pfw_cmd {
+	char **argv;
+	int argc;
+};
+
+/* Split @line (modified in place); 0, -EINVAL (no words) or -ENOMEM. */
+int pfw_cmd_split(struct pfw_cmd *cmd, char *line);
+void pfw_cmd_free(struct pfw_cmd *cmd);
+
+/* A child forked and held before its exec until pfw_held_release(). */
+struct pfw_held {
+	pid_t pid;
+	int go_fd;	/* a byte releases it */
+	int err_fd;	/* carries exec's errno if exec fails */
+};
+
+/* Fork @cmd held; its stdout goes to stderr if @stdout_to_stderr. */
+int pfw_held_spawn(struct pfw_held *h, const struct pfw_cmd *cmd, bool stdout_to_stderr);
+/* Let it exec; 0, or the errno with which exec failed. */
+int pfw_held_release(struct pfw_held *h);
+
+/* The thread ids of process @pid from /proc; count, or -errno. */
+int pfw_threads(pid_t pid, pid_t *tids, int max);
+
+/*
+ * Make every online CPU switch tasks once: the caller runs on each in
+ * turn (SCHED_FIFO where allowed, so it preempts at once).  Then, still
+ * at that priority, it calls @then(@arg) if given, so that whatever the
+ * caller stamps there is not delayed behind other tasks.  When it
+ * returns, every task that was running when it was called has been
+ * switched out at least once.
+ */
+void pfw_kick_cpus(void (*then)(void *arg), void *arg);
+
+#endif
