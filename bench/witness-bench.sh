@@ -1,98 +1,139 @@
 #!/bin/bash
-# witness-bench.sh - what each fault tracer adds to an untraced page fault.
+# witness-bench.sh - what each fault tracer adds to a page fault and to a
+# context switch, natively, as ratios of interleaved pairs.
 #
-# USAGE: bench/witness-bench.sh [RUNS] [PAGES] [ROUNDS]    (as root, natively)
+# USAGE: bench/witness-bench.sh [ROUNDS] [PAGES] [REPS]    (as root, natively)
 #
-# bench/faultbench.c maps PAGES anonymous pages (THP off by madvise),
-# writes one byte to each, unmaps, ROUNDS times, and prints the wall time
-# per fault.  Each run times it untraced, under pfwitness (every process,
-# every source the kernel allows; BPF run-time stats on, as by default),
-# the same with --no-stats, under pfwitness -s tp (the tracepoint source
-# only: the same work as the bpftrace one-liner) with and without stats,
-# under the bpftrace one-liner, and under perf stat -e page-faults.  The
-# modes are interleaved, in a rotating order, RUNS times; the table gives
-# medians.  BENCH_MODES="untraced pfwitness-pe ..." picks modes (see one()).
-# Defaults: 11 runs of 16384 pages x 30 rounds (491,520 faults a run).
+# bench/faultbench.c faults PAGES anonymous pages REPS times (one mapping,
+# MADV_DONTNEED between passes) and prints wall ns per fault;
+# bench/pingpong.c passes a byte between two processes on one CPU and
+# prints ns per context switch.  For every mode, each of ROUNDS rounds
+# runs the benchmark untraced and under the mode, back to back (the order
+# alternating), and keeps the ratio of the pair; the table gives the
+# median ratio with its interquartile range, the untraced median of the
+# same pairs, and the median added ns.  The modes (BENCH_MODES picks):
+#   fault-traced       pfwitness -c faultbench (its default sources)
+#   fault-bystander    faultbench beside pfwitness -p <a sleeping process>
+#   fault-all          faultbench beside pfwitness (every process)
+#   fault-tp|pe|sw     pfwitness -s tp|pe|sw -c faultbench (one source)
+#   fault-stats        pfwitness --stats -c faultbench
+#   fault-bpftrace     beside bpftrace -e 'tracepoint:exceptions:page_fault_user { @[pid] = count(); }'
+#   fault-perfstat     perf stat -e page-faults -- faultbench
+#   switch-traced      pfwitness -c pingpong
+#   switch-bystander   pingpong beside pfwitness -p <a sleeping process>
+# Then one --stats run prints each BPF program's own cost per run
+# (run_time_ns / run_cnt, the kernel's BPF statistics).
+# Defaults: 31 rounds of 16384 pages x 10 passes; pingpong 100000 rounds.
 set -u
 cd "$(dirname "$0")/.." || exit 1
-RUNS=${1:-11} PAGES=${2:-16384} ROUNDS=${3:-30}
+ROUNDS=${1:-31} PAGES=${2:-16384} REPS=${3:-10} PP=${PINGPONG_ROUNDS:-100000}
 out=bench/.output
 mkdir -p "$out"
-gcc -static -O2 -Wall -Wextra -Werror -o "$out/faultbench" bench/faultbench.c || exit 1
+for b in faultbench pingpong; do
+	gcc -static -O2 -Wall -Wextra -Werror -o "$out/$b" "bench/$b.c" || exit 1
+done
 make -s -C bpf || exit 1
-B="$out/faultbench $PAGES $ROUNDS"
+FB="$out/faultbench $PAGES $REPS" PPB="$out/pingpong $PP"
+W=bpf/pfwitness
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+sleeper=""
+trap 'rm -rf "$tmp"; [ -n "$sleeper" ] && kill $sleeper 2>/dev/null' EXIT
 BT='tracepoint:exceptions:page_fault_user { @[pid] = count(); }'
-modes=${BENCH_MODES:-"untraced pfwitness pfwitness-nostats pfwitness-tp pfwitness-tp-nostats bpftrace perf-stat"}
+modes=${BENCH_MODES:-"fault-traced fault-bystander fault-all fault-tp fault-pe fault-sw fault-stats fault-bpftrace fault-perfstat switch-traced switch-bystander"}
+sleep 100000 & sleeper=$!
 
 # wait_for FILE PATTERN: until PATTERN shows up in FILE (attach done).
 wait_for() {
 	local i
 	for i in $(seq 300); do
 		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
+		sleep 0.02
 	done
 	echo "bench: timed out waiting for '$2' in $1" >&2
 	return 1
 }
 
-# one MODE: run faultbench once under MODE; print its ns per fault.
-one() {
-	local pid r
-	case "$1" in
-	untraced) r=$($B) ;;
-	pfwitness*)
-		case "$1" in
-		pfwitness) args="" ;;
-		pfwitness-tp) args="-s tp" ;;
-		pfwitness-pe) args="-s pe" ;;
-		pfwitness-sw) args="-s sw" ;;
-		pfwitness-nostats) args="--no-stats" ;;
-		pfwitness-tp-nostats) args="-s tp --no-stats" ;;
-		esac
-		bpf/pfwitness $args 1 > /dev/null 2> "$tmp/pfw.err" &
-		pid=$!
-		wait_for "$tmp/pfw.err" 'sched_switch:' || { kill -INT $pid; return 1; }
-		r=$($B)
-		kill -INT $pid
-		wait $pid ;;
-	bpftrace)
-		bpftrace -e "$BT" > "$tmp/bt.out" 2>&1 &
-		pid=$!
-		wait_for "$tmp/bt.out" 'Attaching' || { kill -INT $pid; return 1; }
-		sleep 0.2	# "Attaching" is printed just before the attach
-		r=$($B)
-		kill -INT $pid
-		wait $pid ;;
-	perf-stat) r=$(perf stat -e page-faults -x, -o "$tmp/perf.txt" -- $B) ;;
-	esac
-	echo "$r" | sed -n 's/.*ns_per_fault=\([0-9.]*\).*/\1/p'
+# beside CMD -- BENCH: start tracer CMD, run BENCH once attached, stop it.
+beside() {
+	local pid r pat='sched_switch:'
+	case "$1" in bpftrace) pat='Attaching' ;; esac
+	"$@" > /dev/null 2> "$tmp/tr.err" &
+	pid=$!
+	[ "$1" = bpftrace ] && { "$@" > "$tmp/tr.err" 2>&1 & kill $pid 2>/dev/null; pid=$!; }
+	wait_for "$tmp/tr.err" "$pat" || { kill -INT $pid; return 1; }
+	[ "$1" = bpftrace ] && sleep 0.2	# "Attaching" comes just before
+	r=$($BENCH)
+	kill -INT $pid
+	wait $pid
+	echo "$r"
 }
 
-median() { sort -n | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+# one MODE untraced|traced: one benchmark run; prints its ns per event.
+one() {
+	local kind=${1%%-*} r
+	case "$kind" in fault) BENCH=$FB ;; switch) BENCH=$PPB ;; esac
+	if [ "$2" = untraced ]; then
+		r=$($BENCH)
+	else
+		case "$1" in
+		*-traced) r=$($W --csv -c "$BENCH" 10 2>&1 >/dev/null) ;;
+		*-bystander) r=$(beside $W -p $sleeper 10) ;;
+		fault-all) r=$(beside $W 10) ;;
+		fault-tp|fault-pe|fault-sw) r=$($W --csv -s "${1#fault-}" -c "$BENCH" 10 2>&1 >/dev/null) ;;
+		fault-stats) r=$($W --csv --stats -c "$BENCH" 10 2>&1 >/dev/null) ;;
+		fault-bpftrace) r=$(beside bpftrace -e "$BT") ;;
+		fault-perfstat) r=$(perf stat -e page-faults -x, -o "$tmp/perf.txt" -- $BENCH) ;;
+		esac
+	fi
+	echo "$r" | sed -n 's/.*ns_per_[a-z]*=\([0-9.]*\).*/\1/p' | head -n 1
+}
+
+# quantiles FILE: "median p25 p75" of one number per line
+quantiles() {
+	sort -g "$1" | awk '{v[NR] = $1}
+	function q(p,  h, l) { h = 1 + (NR - 1) * p; l = int(h); return v[l] + (h - l) * (v[l + 1] - v[l]) }
+	END { printf "%.4f %.4f %.4f\n", q(0.5), q(0.25), q(0.75) }'
+}
 
 set -- $modes
 nmodes=$#
-for run in $(seq "$RUNS"); do
-	# rotate the order each run so no mode always follows another
-	k=$(( (run - 1) % nmodes ))
-	order=$(echo $modes $modes | tr ' ' '\n' | sed -n "$((k + 1)),$((k + nmodes))p")
-	for m in $order; do
-		v=$(one "$m")
-		[ -n "$v" ] && echo "$v" >> "$tmp/$m"
-		echo "# run $run $m: $v ns/fault" >&2
+start=$(date +%s)
+for r in $(seq "$ROUNDS"); do
+	for m in $modes; do
+		if [ $((r % 2)) = 1 ]; then
+			u=$(one "$m" untraced); t=$(one "$m" traced)
+		else
+			t=$(one "$m" traced); u=$(one "$m" untraced)
+		fi
+		[ -n "$u" ] && [ -n "$t" ] || { echo "# round $r $m: no figure (u='$u' t='$t')" >&2; continue; }
+		echo "$u" >> "$tmp/$m.u"
+		awk -v u="$u" -v t="$t" 'BEGIN {print t / u}' >> "$tmp/$m.ratio"
+		awk -v u="$u" -v t="$t" 'BEGIN {print t - u}' >> "$tmp/$m.added"
 	done
+	echo "# round $r/$ROUNDS done, $(( $(date +%s) - start )) s" >&2
 done
 
-base=$(median < "$tmp/untraced")
+# The programs' own cost per run, from the kernel's BPF statistics.
+$W --csv --stats -c "$FB" 10 > "$tmp/stats.csv" 2>/dev/null
+
+commit=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- bpf bench 2>/dev/null || echo "+changes")
 echo
-echo "faultbench $PAGES pages x $ROUNDS rounds, $RUNS interleaved runs, $(uname -r), $(nproc) CPUs"
-printf '%-21s %14s %16s %12s\n' MODE "ns/fault" "added ns/fault" "% of fault"
+echo "witness-bench: $ROUNDS interleaved pairs per mode; faultbench $PAGES pages x $REPS passes, pingpong $PP rounds; $(uname -r), $(nproc) CPUs; commit $commit"
+printf '%-17s %11s %10s %18s %12s\n' MODE "untraced-ns" "added-ns" "ratio (IQR)" "added %"
+{
+echo "mode,untraced_ns,added_ns,ratio_median,ratio_p25,ratio_p75,added_pct"
 for m in $modes; do
-	med=$(median < "$tmp/$m")
-	awk -v m="$m" -v v="$med" -v b="$base" \
-		'BEGIN {printf "%-21s %14.1f %16.1f %11.1f%%\n", m, v, v - b, 100 * (v - b) / b}'
+	[ -s "$tmp/$m.ratio" ] || continue
+	set -- $(quantiles "$tmp/$m.u") ; u=$1
+	set -- $(quantiles "$tmp/$m.added") ; a=$1
+	set -- $(quantiles "$tmp/$m.ratio")
+	echo "$m,$u,$a,$1,$2,$3,$(awk -v r="$1" 'BEGIN {printf "%.2f", 100 * (r - 1)}')"
 done
+} > "$out/witness-bench.csv"
+tail -n +2 "$out/witness-bench.csv" | awk -F, '{printf "%-17s %11.1f %10.1f %6.4f (%.4f-%.4f) %+11.2f%%\n", $1, $2, $3, $4, $5, $6, $7}'
 echo
-echo "reproduce: sudo bench/witness-bench.sh $RUNS $PAGES $ROUNDS"
+echo "BPF programs' own cost (pfwitness --stats -c faultbench; run_time_ns / run_cnt):"
+grep '^program,' "$tmp/stats.csv" | sed 's/^program,,,,,,//' | tr ',' ' ' | awk '{printf "  %-22s %s %s\n", $1, $2, $4}'
+echo
+echo "CSV: $out/witness-bench.csv"
+echo "reproduce: sudo bench/witness-bench.sh $ROUNDS $PAGES $REPS"

@@ -17,6 +17,9 @@ static int cmp_row(const void *a, const void *b)
 {
 	const struct pfw_row *x = a, *y = b;
 
+	/* by PID, as ps does; a reused PID's rows in the order taken */
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
 	return x->slot < y->slot ? -1 : x->slot > y->slot;
 }
 
@@ -86,12 +89,13 @@ int pfw_snap_read(struct pfw_snap *s, int counts_fd, int slots_fd, __u32 nslots,
 		}
 	}
 	free(vals);
+	qsort(s->rows, s->n, sizeof(*s->rows), cmp_row);
 	return 0;
 }
 
-const struct pfw_row *pfw_snap_find(const struct pfw_snap *s, __u32 slot)
+const struct pfw_row *pfw_snap_find(const struct pfw_snap *s, const struct pfw_row *r)
 {
-	struct pfw_row key = { .slot = slot };
+	struct pfw_row key = { .id = r->id, .slot = r->slot };
 
 	return s->n ? bsearch(&key, s->rows, s->n, sizeof(key), cmp_row) : NULL;
 }
@@ -196,7 +200,7 @@ void pfw_out_interval(FILE *f, enum pfw_format fmt, int seq, __u64 jiffies,
 			"\"procs\":[", seq ? ",\n" : "", seq, jiffies, mono_ns, secs);
 	}
 	for (i = 0; i < now->n; i++) {
-		const struct pfw_row *r = &now->rows[i], *p = pfw_snap_find(prev, r->slot);
+		const struct pfw_row *r = &now->rows[i], *p = pfw_snap_find(prev, r);
 
 		delta(&d, &r->c, p ? &p->c : NULL);
 		if (quiet(&d))

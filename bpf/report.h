@@ -43,7 +43,8 @@ int pfw_snap_read(struct pfw_snap *s, int counts_fd, int slots_fd, __u32 nslots,
 		  int ncpus);
 /* Append a row; 0 or -ENOMEM (then @s is unchanged). */
 int pfw_snap_add(struct pfw_snap *s, const struct pfw_row *r);
-const struct pfw_row *pfw_snap_find(const struct pfw_snap *s, __u32 slot);
+/* @r's row in @s (the same slot), or NULL. */
+const struct pfw_row *pfw_snap_find(const struct pfw_snap *s, const struct pfw_row *r);
 void pfw_snap_free(struct pfw_snap *s);
 
 void pfw_out_begin(FILE *f, enum pfw_format fmt, const struct pfw_sources *src,

@@ -49,6 +49,7 @@ kv=$(uname -r | awk -F. '{print $1 * 1000 + $2}')
 gaps=$(sed -n 's/^pfwitness: \(.*\) unavailable on this kernel:.*/\1/p' "$tmp/err.txt" | tr '\n' ';')
 want=""
 [ "$kv" -lt 5014 ] && want="${want}syscall programs;"
+[ "$kv" -lt 5011 ] && want="${want}task storage;"
 [ "$kv" -lt 5013 ] && want="${want}enum fault_flag;"
 [ "$kv" -lt 5012 ] && want="${want}recursion_misses;"
 sed -n 's/^\(pfwitness: .* unavailable on this kernel:.*\)/# \1/p' "$tmp/err.txt"
