@@ -33,6 +33,10 @@ for b in faultbench pingpong; do
 	gcc -static -O2 -Wall -Wextra -Werror -o "$out/$b" "bench/$b.c" || exit 1
 done
 make -s -C bpf || exit 1
+# empty programs on the same hooks: the kernel's cost of running any
+clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -I. -c bench/nullprog.bpf.c -o "$out/nullprog.bpf.o" &&
+	bpftool gen skeleton "$out/nullprog.bpf.o" > "$out/nullprog.skel.h" &&
+	gcc -O2 -Wall -Wextra -Werror -I"$out" -o "$out/nullprog" bench/nullprog.c -static -lbpf -lelf -lz || exit 1
 FB="$out/faultbench $PAGES $REPS" PPB="$out/pingpong $PP"
 W=bpf/pfwitness
 tmp=$(mktemp -d)
@@ -113,8 +117,13 @@ for r in $(seq "$ROUNDS"); do
 	echo "# round $r/$ROUNDS done, $(( $(date +%s) - start )) s" >&2
 done
 
-# The programs' own cost per run, from the kernel's BPF statistics.
+# The programs' own cost per run, from the kernel's BPF statistics, and
+# that of empty programs on the same hooks; the fault benchmark, then the
+# context-switch one, for each.
 $W --csv --stats -c "$FB" 10 > "$tmp/stats.csv" 2>/dev/null
+$W --csv --stats -c "$PPB" 10 > "$tmp/stats-pp.csv" 2>/dev/null
+"$out/nullprog" $FB > "$tmp/null.txt" 2>&1
+"$out/nullprog" $PPB > "$tmp/null-pp.txt" 2>&1
 
 commit=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- bpf bench 2>/dev/null || echo "+changes")
 echo
@@ -132,8 +141,14 @@ done
 } > "$out/witness-bench.csv"
 tail -n +2 "$out/witness-bench.csv" | awk -F, '{printf "%-17s %11.1f %10.1f %6.4f (%.4f-%.4f) %+11.2f%%\n", $1, $2, $3, $4, $5, $6, $7}'
 echo
-echo "BPF programs' own cost (pfwitness --stats -c faultbench; run_time_ns / run_cnt):"
-grep '^program,' "$tmp/stats.csv" | sed 's/^program,,,,,,//' | tr ',' ' ' | awk '{printf "  %-22s %s %s\n", $1, $2, $4}'
+echo "BPF programs' own cost per run (run_time_ns / run_cnt, kernel BPF statistics, which"
+echo "add two clock reads to each run; the empty programs show that and the dispatch):"
+grep -h '^program,' "$tmp/stats.csv" | sed 's/^program,,,,,,//' | tr ',' ' ' |
+	awk '$2 != "run_cnt=0" && ($1 ~ /fault/) {printf "  pfwitness -c faultbench  %-20s %s %s\n", $1, $2, $4}'
+grep -h '^program,' "$tmp/stats-pp.csv" | sed 's/^program,,,,,,//' | tr ',' ' ' |
+	awk '$1 ~ /switch/ {printf "  pfwitness -c pingpong    %-20s %s %s\n", $1, $2, $4}'
+sed -n 's/^nullprog: \(null_fault_user\) \(run_cnt=[0-9]*\) .* \(avg_ns=.*\)/  nullprog faultbench      \1 \2 \3/p' "$tmp/null.txt"
+sed -n 's/^nullprog: \(null_switch\) \(run_cnt=[0-9]*\) .* \(avg_ns=.*\)/  nullprog pingpong        \1 \2 \3/p' "$tmp/null-pp.txt"
 echo
 echo "CSV: $out/witness-bench.csv"
 echo "reproduce: sudo bench/witness-bench.sh $ROUNDS $PAGES $REPS"

@@ -415,12 +415,18 @@ int BPF_PROG(fx_handle_mm_fault_h, struct vm_area_struct *vma,
  * value.  Reached through the task's cfs_rq (CONFIG_FAIR_GROUP_SCHED; the
  * idle task has one too); 0 where the kernel lacks the fields.
  */
-static __always_inline __u64 sched_clock_of(struct task_struct *t)
+static __always_inline __u64 sched_clock_of(struct task_struct *t, bool btf)
 {
+	struct cfs_rq *cfs;
+
 	if (!bpf_core_field_exists(t->se.cfs_rq) ||
 	    !bpf_core_field_exists(((struct cfs_rq *)0)->rq))
 		return 0;
-	return BPF_CORE_READ(t, se.cfs_rq, rq, clock_task);
+	if (!btf)
+		return BPF_CORE_READ(t, se.cfs_rq, rq, clock_task);
+	/* a BTF pointer: plain loads (the JIT guards them), no helper calls */
+	cfs = t->se.cfs_rq;
+	return cfs && cfs->rq ? cfs->rq->clock_task : 0;
 }
 
 static __always_inline __u64 pe_now(void *map)
@@ -465,13 +471,13 @@ static __always_inline void start(struct pfw_task *k, __u64 now, __u64 clk,
 }
 
 /* The clocks and counters, read only when a target is involved. */
-static __always_inline void switch_targets(struct task_struct *prev,
+static __always_inline void switch_targets(struct task_struct *prev, bool btf,
 					   struct pfw_task *pk, struct pfw_task *nk)
 {
 	__u64 now = bpf_ktime_get_ns(), clk = 0, pmin = 0, pmaj = 0;
 
 	if (count_cpu)
-		clk = sched_clock_of(prev);
+		clk = sched_clock_of(prev, btf);
 	if (count_pe) {
 		pmin = pe_now(&pe_min_ev);
 		pmaj = pe_now(&pe_maj_ev);
@@ -490,9 +496,9 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev,
 
 	/* two tests: clang would OR the pointers, which the verifier refuses */
 	if (pk)
-		switch_targets(prev, pk, nk);
+		switch_targets(prev, true, pk, nk);
 	else if (nk)
-		switch_targets(prev, NULL, nk);
+		switch_targets(prev, true, NULL, nk);
 	return 0;
 }
 
@@ -515,9 +521,9 @@ int raw_switch(struct bpf_raw_tracepoint_args *ctx)
 	struct pfw_task *nk = h_target(next, ntid, ntgid);
 
 	if (pk)
-		switch_targets(prev, pk, nk);
+		switch_targets(prev, false, pk, nk);
 	else if (nk)
-		switch_targets(prev, NULL, nk);
+		switch_targets(prev, false, NULL, nk);
 	else
 		return 0;
 	/*
