@@ -23,25 +23,12 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "pfwitness.h"
+#include "targets.bpf.h"
 
 #define MAX_THREADS 65536	/* the hash of the raw_tp twins */
 
-const volatile bool all_tasks = false;		/* no -p/-c: every task */
-const volatile bool per_thread = false;		/* -T: a row per thread */
-const volatile bool follow_forks = false;	/* -c: children are targets */
-const volatile __u32 spawner_tgid = 0;		/* -c: pfwitness, whose child
-						 * (the command) is a target
-						 */
 const volatile bool count_cpu = false;		/* source (d) */
 const volatile bool count_pe = false;		/* source (b) */
-
-/* Per traced thread, where the kernel has task storage. */
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct pfw_task);
-} tasks SEC(".maps");
 
 /* The same by thread id, for the raw_tp twins; entries go at exit. */
 struct {
@@ -59,22 +46,6 @@ struct {
 	__type(value, struct pfw_counts);
 } counts SEC(".maps");
 
-/* Who each row is. */
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PFW_MAX_SLOTS);
-	__type(key, __u32);
-	__type(value, struct pfw_slot);
-} slots SEC(".maps");
-
-/* -p: the processes the seeding pass makes targets. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u32);
-	__type(value, __u8);
-} seed_pids SEC(".maps");
-
 /* Source (b): one counting event per CPU and class (user space fills). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
@@ -88,27 +59,6 @@ struct {
 	__type(value, __u32);
 } pe_maj_ev SEC(".maps");
 
-/*
- * The next free row.  Task-storage programs take rows with an atomic
- * fetch-and-add (5.12+).  The raw_tp twins run where BPF has no fetching
- * atomics (5.10), so each CPU takes rows from its own lane, row = 1 +
- * lane + nlanes * k, with k counted per CPU in lane_next; lane nlanes - 1
- * is user space's, which seeds -p targets there (user_next).
- */
-__u32 next_slot = 1;
-const volatile __u32 nlanes = 1;
-__u32 user_next = 0;
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} lane_next SEC(".maps");
-
-/* Events not counted: no row left, or no room for a thread's state. */
-__u64 lost_map_full = 0;
-
 /* Written by the "stamp" program, read by user space. */
 struct pfw_stamp stamp = {};
 
@@ -118,110 +68,6 @@ struct task_struct___old {
 } __attribute__((preserve_access_index));
 
 #define PFW_TASK_DEAD 0x80	/* TASK_DEAD, the same from 5.10 to 7.3 */
-
-static __always_inline __u32 slot_number(bool atomics)
-{
-	__u32 zero = 0, *k;
-
-	if (atomics)
-		return __sync_fetch_and_add(&next_slot, 1);
-	k = bpf_map_lookup_elem(&lane_next, &zero);
-	if (!k)
-		return PFW_MAX_SLOTS;
-	/* programs do not preempt each other on one CPU: no atomics needed */
-	return 1 + bpf_get_smp_processor_id() + nlanes * (*k)++;
-}
-
-static __always_inline __u32 slot_take(struct task_struct *t, __u32 id, __u32 tgid,
-				       bool atomics)
-{
-	__u32 s = slot_number(atomics);
-	struct pfw_slot *info;
-
-	if (s >= PFW_MAX_SLOTS) {
-		__sync_fetch_and_add(&lost_map_full, 1);
-		return 0;
-	}
-	info = bpf_map_lookup_elem(&slots, &s);
-	if (!info)
-		return 0;
-	info->id = id;
-	info->tgid = tgid;
-	bpf_core_read_str(info->comm, sizeof(info->comm), &t->comm);
-	return s;
-}
-
-/* A row taken by a thread that lost the race for its process's row. */
-static __always_inline void slot_drop(__u32 s)
-{
-	struct pfw_slot *info = bpf_map_lookup_elem(&slots, &s);
-
-	if (info)
-		info->id = 0;
-}
-
-/* ---- task storage (5.11+): tp_btf, fexit and iter programs ---- */
-
-static __always_inline struct pfw_task *ts_get(struct task_struct *t, bool create)
-{
-	return bpf_task_storage_get(&tasks, t, 0,
-				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-}
-
-/*
- * Make @t a target: give it its process's row (held in the group
- * leader's storage), or with -T a row of its own.
- */
-static __noinline struct pfw_task *ts_adopt(struct task_struct *t)
-{
-	struct task_struct *leader;
-	struct pfw_task *k, *lk;
-	__u32 s, old;
-
-	if (!t)
-		return NULL;
-	k = ts_get(t, true);
-	if (!k) {
-		__sync_fetch_and_add(&lost_map_full, 1);
-		return NULL;
-	}
-	if (k->slot)
-		return k;
-	if (per_thread) {
-		k->slot = slot_take(t, t->pid, t->tgid, true);
-		return k->slot ? k : NULL;
-	}
-	leader = t->group_leader;
-	if (!leader)
-		return NULL;
-	lk = ts_get(leader, true);
-	if (!lk)
-		return NULL;
-	if (!lk->slot) {
-		s = slot_take(leader, t->tgid, t->tgid, true);
-		if (!s)
-			return NULL;
-		old = __sync_val_compare_and_swap(&lk->slot, 0, s);
-		if (old) {
-			slot_drop(s);
-			s = old;
-		}
-	}
-	k->slot = lk->slot;
-	return k;
-}
-
-/* @t's state if it is a target; in all-process mode every task but idle. */
-static __always_inline struct pfw_task *ts_target(struct task_struct *t)
-{
-	struct pfw_task *k = ts_get(t, false);
-
-	if (k && k->slot)
-		return k;
-	if (!all_tasks || !t->pid)
-		return NULL;
-	return ts_adopt(t);
-}
 
 static __always_inline struct pfw_counts *ts_counts(void)
 {
@@ -337,16 +183,6 @@ int raw_fault_kernel(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /* ---- source (c): fexit on handle_mm_fault ---- */
-
-/*
- * A constant of the running kernel's enum, or where the kernel has no such
- * enum member (the constant was still a #define there), @fallback: its
- * value on the oldest kernel pfwitness runs on, 5.10.  The guard lets the
- * verifier drop the failed relocation of the unused branch.
- */
-#define KENUM(type, name, fallback)					\
-	(bpf_core_enum_value_exists(enum type, name) ?			\
-	 (__u32)bpf_core_enum_value(enum type, name) : (__u32)(fallback))
 
 /*
  * Classify exactly as mm_account_fault() (mm/memory.c) does.  Its
@@ -542,18 +378,6 @@ int raw_switch(struct bpf_raw_tracepoint_args *ctx)
 
 /* ---- following forks and exec ---- */
 
-/*
- * A new thread of a target is a target; a new process too with -c (and
- * pfwitness's own child, the command, is the first).
- */
-static __always_inline bool fork_follows(bool parent_target, __u32 parent_tgid,
-					 bool thread)
-{
-	if (parent_target)
-		return thread || follow_forks;
-	return spawner_tgid && parent_tgid == spawner_tgid && !thread;
-}
-
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -578,22 +402,10 @@ int raw_fork(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* The row's name follows exec (the command starts as a copy of pfwitness). */
-static __always_inline void rename(struct pfw_task *k, struct task_struct *t)
-{
-	struct pfw_slot *info;
-
-	if (!k)
-		return;
-	info = bpf_map_lookup_elem(&slots, &k->slot);
-	if (info)
-		bpf_core_read_str(info->comm, sizeof(info->comm), &t->comm);
-}
-
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(btf_exec, struct task_struct *p)
 {
-	rename(ts_get(p, false), p);
+	slot_rename(ts_get(p, false), p);
 	return 0;
 }
 
@@ -603,7 +415,7 @@ int raw_exec(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *p = (void *)ctx->args[0];
 	__u32 tid = BPF_CORE_READ(p, pid);
 
-	rename(bpf_map_lookup_elem(&tasks_h, &tid), p);
+	slot_rename(bpf_map_lookup_elem(&tasks_h, &tid), p);
 	return 0;
 }
 

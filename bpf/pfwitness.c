@@ -566,28 +566,6 @@ static int seed_hash(struct pfwitness_bpf *skel, pid_t pid)
 	return 0;
 }
 
-/* Task storage: one pass of the "seed" task iterator over every task. */
-static int seed_iter(struct pfwitness_bpf *skel)
-{
-	struct bpf_link *link = bpf_program__attach_iter(skel->progs.seed, NULL);
-	char buf[64];
-	int fd, err = 0;
-
-	if (libbpf_get_error(link))
-		return libbpf_get_error(link);
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd < 0) {
-		err = -errno;
-		goto destroy_link;
-	}
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
-	close(fd);
-destroy_link:
-	bpf_link__destroy(link);
-	return err;
-}
-
 static int seed_pids(struct pfwitness_bpf *skel, bool ts)
 {
 	__u8 one = 1;
@@ -607,7 +585,7 @@ static int seed_pids(struct pfwitness_bpf *skel, bool ts)
 		}
 	}
 	if (ts && env.npids) {
-		err = seed_iter(skel);
+		err = pfw_seed_iter(skel->progs.seed);
 		if (err) {
 			fprintf(stderr, "pfwitness: cannot seed targets: %s\n", strerror(-err));
 			return err;

@@ -3,13 +3,7 @@
 #ifndef __PFWITNESS_H
 #define __PFWITNESS_H
 
-#define TASK_COMM_LEN 16
-
-/* Rows: slot 0 is never used; a process (a thread with -T) gets a slot
- * when it becomes a target and keeps it, so a PID that is reused is a
- * new row.
- */
-#define PFW_MAX_SLOTS 16384
+#include "pfprof_bpf.h"
 
 /* Per row, per CPU: cumulative counts. */
 struct pfw_counts {
@@ -27,13 +21,6 @@ struct pfw_counts {
 	__u64 sclk_ns;		/* the same intervals on the scheduler's clock
 				 * (rq->clock_task); 0: not readable
 				 */
-};
-
-/* Who a row is: written once when the slot is taken, comm again at exec. */
-struct pfw_slot {
-	__u32 id;		/* tgid, or tid with -T */
-	__u32 tgid;
-	char comm[TASK_COMM_LEN];
 };
 
 /*

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "targets.h"
 
 int pfw_cmd_split(struct pfw_cmd *cmd, char *line)
@@ -140,4 +142,25 @@ void pfw_kick_cpus(void (*then)(void *arg), void *arg)
 	if (rt)
 		sched_setscheduler(0, SCHED_OTHER, &other);
 	sched_setaffinity(0, sizeof(old), &old);
+}
+
+int pfw_seed_iter(struct bpf_program *prog)
+{
+	struct bpf_link *link = bpf_program__attach_iter(prog, NULL);
+	char buf[64];
+	int fd, err = 0;
+
+	if (libbpf_get_error(link))
+		return libbpf_get_error(link);
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd < 0) {
+		err = -errno;
+		goto destroy_link;
+	}
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	close(fd);
+destroy_link:
+	bpf_link__destroy(link);
+	return err;
 }

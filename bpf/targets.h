@@ -45,4 +45,12 @@ int pfw_threads(pid_t pid, pid_t *tids, int max);
  */
 void pfw_kick_cpus(void (*then)(void *arg), void *arg);
 
+struct bpf_program;
+
+/*
+ * Run a loaded iter/task program once over every task (the "seed" pass
+ * that gives -p targets their task storage, targets.bpf.h); 0 or -errno.
+ */
+int pfw_seed_iter(struct bpf_program *prog);
+
 #endif
