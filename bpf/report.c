@@ -127,19 +127,6 @@ static bool quiet(const struct pfw_counts *d)
 		 d->fx_maj | d->fx_skip | d->cpu_ns);
 }
 
-/* comm for CSV/JSON: printable ASCII, no quotes, commas or backslashes. */
-static const char *clean(const char *comm)
-{
-	static char buf[TASK_COMM_LEN];
-	int i;
-
-	for (i = 0; i < TASK_COMM_LEN - 1 && comm[i]; i++)
-		buf[i] = (comm[i] < 32 || comm[i] > 126 || comm[i] == '"' ||
-			  comm[i] == ',' || comm[i] == '\\') ? '_' : comm[i];
-	buf[i] = 0;
-	return buf;
-}
-
 #define CSV_FIELDS "tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns,sclk_ns"
 
 static void csv_counts(FILE *f, const struct pfw_counts *d)
@@ -154,7 +141,7 @@ static void json_counts(FILE *f, __u32 id, const char *comm, const struct pfw_co
 	fprintf(f, "{\"pid\":%u,\"comm\":\"%s\",\"tp_user\":%llu,\"tp_kernel\":%llu,"
 		"\"pe_min\":%llu,\"pe_maj\":%llu,\"fx_min\":%llu,\"fx_maj\":%llu,"
 		"\"fx_gup\":%llu,\"fx_skip\":%llu,\"cpu_ns\":%llu,\"sclk_ns\":%llu}",
-		id, clean(comm), d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj,
+		id, pfw_clean(comm), d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj,
 		d->fx_min, d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns);
 }
 
@@ -214,7 +201,7 @@ void pfw_out_interval(FILE *f, enum pfw_format fmt, int seq, __u64 jiffies,
 				src->sw ? d.cpu_ns / 1e7 / secs : 0);
 		} else if (fmt == PFW_CSV) {
 			fprintf(f, "interval,%d,%llu,%llu,%.6f,%u,%s,", seq, jiffies,
-				mono_ns, secs, r->id, clean(r->comm));
+				mono_ns, secs, r->id, pfw_clean(r->comm));
 			csv_counts(f, &d);
 		} else {
 			fprintf(f, "%s", first ? "" : ",");
@@ -248,7 +235,7 @@ void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
 				c->pe_min, c->pe_maj, c->fx_min, c->fx_maj, c->fx_gup,
 				c->cpu_ns);
 		else if (fmt == PFW_CSV) {
-			fprintf(f, "total,,,,,%u,%s,", total->rows[i].id, clean(comm));
+			fprintf(f, "total,,,,,%u,%s,", total->rows[i].id, pfw_clean(comm));
 			csv_counts(f, c);
 		} else {
 			fprintf(f, "%s", i ? ",\n" : "");

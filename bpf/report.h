@@ -7,8 +7,7 @@
 #include <stdio.h>
 #include <linux/types.h>
 #include "pfwitness.h"
-
-enum pfw_format { PFW_TABLE, PFW_CSV, PFW_JSON };
+#include "output.h"
 
 struct pfw_row {
 	__u32 slot;		/* the row's identity: a process, not a PID */

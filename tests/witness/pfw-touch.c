@@ -19,6 +19,12 @@
  *                           until FILE.go exists
  *   pfw-touch argc ARGS...  print how many arguments it was given
  *   pfw-touch now           print CLOCK_MONOTONIC in ms: "now_ms=T"
+ *   pfw-touch heap N        grow the heap (sbrk) by N pages and touch them
+ *   pfw-touch stack N       touch N pages of stack below main's frame
+ *   pfw-touch shm N         touch N pages of a shared anonymous mapping
+ *   pfw-touch cow N         touch N private pages, fork; the child writes
+ *                           them all (N copy-on-write faults), the parent
+ *                           waits
  *
  * Prints its own getrusage and /proc/self/schedstat at the end:
  *   pfw-touch: pid=P minflt=.. majflt=.. sched_ns=..
@@ -103,6 +109,16 @@ static pid_t fork_as(pid_t want, long n)
 		waitpid(c, NULL, 0);	/* someone else took it: again */
 	}
 	return -1;
+}
+
+/* Touch @n pages of stack, one frame of a page per call. */
+static long stack_touch(long n)
+{
+	volatile char page[PAGE];
+
+	page[0] = (char)n;
+	page[PAGE - 1] = 0;
+	return n > 1 ? stack_touch(n - 1) + page[0] : page[0];
 }
 
 int main(int argc, char **argv)
@@ -193,6 +209,40 @@ int main(int argc, char **argv)
 		snprintf(path, sizeof(path), "%s.go", argv[2]);
 		while (access(path, F_OK))
 			usleep(10000);
+	} else if (!strcmp(argv[1], "heap")) {
+		n = atol(argv[2]);
+		p = sbrk(n * PAGE);
+		if (p == (void *)-1)
+			return 1;
+		for (i = 0; i < n; i++)
+			p[i * PAGE] = 1;
+	} else if (!strcmp(argv[1], "stack")) {
+		sum = stack_touch(atol(argv[2]));
+	} else if (!strcmp(argv[1], "shm")) {
+		n = atol(argv[2]);
+		p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 1;
+		for (i = 0; i < n; i++)
+			p[i * PAGE] = 1;
+	} else if (!strcmp(argv[1], "cow")) {
+		pid_t c;
+
+		n = atol(argv[2]);
+		p = mmap(NULL, n * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return 1;
+		madvise((void *)p, n * PAGE, MADV_NOHUGEPAGE);
+		for (i = 0; i < n; i++)
+			p[i * PAGE] = 1;
+		c = fork();
+		if (c == 0) {
+			for (i = 0; i < n; i++)
+				p[i * PAGE] = 2;
+			report();
+			_exit(0);
+		}
+		waitpid(c, NULL, 0);
 	} else if (!strcmp(argv[1], "argc")) {
 		printf("pfw-touch: argc=%d\n", argc);
 	} else if (!strcmp(argv[1], "spin")) {

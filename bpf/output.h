@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* output.h - output helpers every pfprof BPF tool shares. */
+#ifndef __PFW_OUTPUT_H
+#define __PFW_OUTPUT_H
+
+enum pfw_format { PFW_TABLE, PFW_CSV, PFW_JSON };
+
+/*
+ * @s made safe for a CSV field or a JSON string: printable ASCII, with
+ * commas, quotes and backslashes replaced by '_'.  Returns one of two
+ * static buffers (so two calls may share a printf), at most 127 chars.
+ */
+const char *pfw_clean(const char *s);
+
+#endif

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pft_top.c - pftrace top: the processes faulting most, refreshed each
+ * interval.  On a terminal the table redraws in place and keys change the
+ * sort (m minor, j major, g no-#PF, c CPU, l latency, p PID; q quits);
+ * otherwise it prints one table per interval.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "pftrace_int.h"
+#include "pftrace.skel.h"
+
+enum sort_key { BY_MINOR, BY_MAJOR, BY_GUP, BY_CPU, BY_LAT, BY_PID };
+
+static enum sort_key sort_by = BY_MINOR;
+static const char *const sort_names[] = { "minor/s", "major/s", "no-#PF/s", "CPU%",
+					  "p99", "PID" };
+
+struct top_row {
+	__u32 slot, pid;
+	char comm[16];
+	struct pft_counts now;		/* cumulative */
+	double minor, major, gup;	/* per second, this interval */
+	double cpu;			/* % of one CPU */
+	double p99_us;
+	unsigned long long ticks;	/* utime + stime, from /proc */
+};
+
+static struct top_row *rows;	/* indexed by slot */
+static __u32 nrows;
+static struct termios saved;
+static bool raw_tty;
+
+static void restore_tty(void)
+{
+	if (raw_tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+}
+
+/* Keys without Enter, not echoed. */
+static void tty_raw(void)
+{
+	struct termios t;
+
+	if (raw_tty || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) ||
+	    tcgetattr(STDIN_FILENO, &saved))
+		return;
+	t = saved;
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	if (!tcsetattr(STDIN_FILENO, TCSANOW, &t)) {
+		raw_tty = true;
+		atexit(restore_tty);
+	}
+}
+
+bool pft_top_key(int key)
+{
+	switch (key) {
+	case 'm': sort_by = BY_MINOR; break;
+	case 'j': sort_by = BY_MAJOR; break;
+	case 'g': sort_by = BY_GUP; break;
+	case 'c': sort_by = BY_CPU; break;
+	case 'l': sort_by = BY_LAT; break;
+	case 'p': sort_by = BY_PID; break;
+	case 'q': return true;
+	}
+	return false;
+}
+
+/* utime + stime of @pid in clock ticks; 0 if it is gone. */
+static unsigned long long proc_ticks(__u32 pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		ut = st = 0;
+	fclose(f);
+	return ut + st;
+}
+
+static double p99_of(struct pft_run *r, __u32 slot)
+{
+	int fd = bpf_map__fd(r->skel->maps.hists), c, j, b;
+	struct pft_hist *v = calloc(r->ncpus, sizeof(*v)), h = {};
+	double want, seen = 0, lo;
+
+	if (!v)
+		return 0;
+	for (c = 0; c < PFT_NCLASS; c++) {
+		struct pft_hist_key k = { .slot = slot, .cls = c };
+
+		if (bpf_map_lookup_and_delete_elem(fd, &k, v) && bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		bpf_map_delete_elem(fd, &k);
+		for (j = 0; j < r->ncpus; j++) {
+			h.count += v[j].count;
+			for (b = 0; b < PFT_BUCKETS; b++)
+				h.bucket[b] += v[j].bucket[b];
+		}
+	}
+	free(v);
+	want = 0.99 * h.count;
+	for (b = 0; b < PFT_BUCKETS && h.count; b++) {
+		if (seen + h.bucket[b] >= want && h.bucket[b]) {
+			lo = b ? (double)(1ULL << b) : 0;
+			return (lo + (want - seen) / h.bucket[b] * ((double)(2ULL << b) - lo)) / 1e3;
+		}
+		seen += h.bucket[b];
+	}
+	return 0;
+}
+
+static double key_of(const struct top_row *t)
+{
+	switch (sort_by) {
+	case BY_MINOR: return t->minor;
+	case BY_MAJOR: return t->major;
+	case BY_GUP: return t->gup;
+	case BY_CPU: return t->cpu;
+	case BY_LAT: return t->p99_us;
+	case BY_PID: return -(double)t->pid;
+	}
+	return 0;
+}
+
+static int cmp_top(const void *a, const void *b)
+{
+	double x = key_of(*(struct top_row *const *)a), y = key_of(*(struct top_row *const *)b);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Read every row's counts, rates over the interval, CPU% and p99. */
+static int top_read(struct pft_run *r, struct top_row **order)
+{
+	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
+	struct pft_counts *v = calloc(r->ncpus, sizeof(*v));
+	long hz = sysconf(_SC_CLK_TCK);
+	int j, shown = 0;
+
+	if (n > PFW_MAX_SLOTS)
+		n = PFW_MAX_SLOTS;
+	if (!v)
+		return 0;
+	if (n > nrows) {
+		struct top_row *g = realloc(rows, n * sizeof(*rows));
+
+		if (!g) {
+			free(v);
+			return 0;
+		}
+		memset(g + nrows, 0, (n - nrows) * sizeof(*rows));
+		rows = g;
+		nrows = n;
+	}
+	for (s = 1; s < n; s++) {
+		struct top_row *t = &rows[s];
+		struct pft_counts sum = {};
+		unsigned long long ticks;
+
+		if (!t->pid && !pft_who(r, s, &t->pid, t->comm))
+			continue;
+		if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.counts), &s, v))
+			continue;
+		for (j = 0; j < r->ncpus; j++) {
+			sum.minor += v[j].minor;
+			sum.major += v[j].major;
+			sum.gup += v[j].gup;
+		}
+		t->slot = s;
+		t->minor = (sum.minor - t->now.minor) / r->secs;
+		t->major = (sum.major - t->now.major) / r->secs;
+		t->gup = (sum.gup - t->now.gup) / r->secs;
+		t->now = sum;
+		ticks = proc_ticks(t->pid);
+		t->cpu = ticks && t->ticks ? 100.0 * (ticks - t->ticks) / hz / r->secs : 0;
+		if (ticks)
+			t->ticks = ticks;
+		t->p99_us = p99_of(r, s);
+		if (t->minor + t->major + t->gup + t->cpu > 0)
+			order[shown++] = t;
+	}
+	free(v);
+	qsort(order, shown, sizeof(*order), cmp_top);
+	return shown;
+}
+
+void pft_top(struct pft_run *r, bool last)
+{
+	struct top_row **order = calloc(PFW_MAX_SLOTS, sizeof(*order));
+	struct winsize ws = { .ws_row = 24 };
+	int n, i, lines;
+
+	if (!order)
+		return;
+	tty_raw();
+	n = top_read(r, order);
+	lines = n;
+	if (raw_tty) {
+		ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+		if (lines > ws.ws_row - 4)
+			lines = ws.ws_row > 4 ? ws.ws_row - 4 : 1;
+		printf("\033[H\033[2J");
+	}
+	if (env.fmt == PFW_TABLE) {
+		printf("pftrace top: %d processes faulting, %.2f s interval, sorted by %s%s\n",
+		       n, r->secs, sort_names[sort_by],
+		       raw_tty ? " (m j g c l p: sort; q: quit)" : "");
+		printf("%-7s %-16s %10s %10s %10s %7s %10s\n", "PID", "COMM", "MINOR/s",
+		       "MAJOR/s", "NO-#PF/s", "CPU%", "P99-us");
+	} else if (env.fmt == PFW_CSV && r->seq == 1) {
+		printf("seq,secs,pid,comm,minor_per_s,major_per_s,gup_per_s,cpu_pct,p99_us\n");
+	} else if (env.fmt == PFW_JSON) {
+		printf("{\"view\":\"top\",\"seq\":%d,\"secs\":%.6f,\"procs\":[", r->seq, r->secs);
+	}
+	for (i = 0; i < lines; i++) {
+		struct top_row *t = order[i];
+
+		if (env.fmt == PFW_TABLE)
+			printf("%-7u %-16s %10.0f %10.0f %10.0f %7.1f %10.1f\n", t->pid, t->comm,
+			       t->minor, t->major, t->gup, t->cpu, t->p99_us);
+		else if (env.fmt == PFW_CSV)
+			printf("%d,%.6f,%u,%s,%.1f,%.1f,%.1f,%.1f,%.1f\n", r->seq, r->secs, t->pid,
+			       pfw_clean(t->comm), t->minor, t->major, t->gup, t->cpu, t->p99_us);
+		else
+			printf("%s{\"pid\":%u,\"comm\":\"%s\",\"minor_per_s\":%.1f,"
+			       "\"major_per_s\":%.1f,\"gup_per_s\":%.1f,\"cpu_pct\":%.1f,"
+			       "\"p99_us\":%.1f}", i ? "," : "", t->pid, pfw_clean(t->comm),
+			       t->minor, t->major, t->gup, t->cpu, t->p99_us);
+	}
+	if (env.fmt == PFW_JSON)
+		printf("]}\n");
+	else if (!raw_tty)
+		printf("\n");
+	fflush(stdout);
+	free(order);
+	if (last) {
+		restore_tty();
+		free(rows);
+		rows = NULL;
+		nrows = 0;
+	}
+}

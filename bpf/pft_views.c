@@ -1,0 +1,626 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pft_views.c - pftrace's where, lat, code and heat views: read the BPF
+ * maps, print a table, CSV or JSON (see docs/pftrace.md).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "pftrace_int.h"
+#include "pftrace.skel.h"
+#include "heat.h"
+#include "syms.h"
+
+/* ---- helpers ---- */
+
+/* Every key of hash map @fd (at most @max), each @ksz bytes, into @keys. */
+static int map_keys(int fd, void *keys, size_t ksz, int max)
+{
+	char prev[64], *k = keys;
+	int n = 0;
+
+	if (bpf_map_get_next_key(fd, NULL, k))
+		return 0;
+	for (n = 1; n < max; n++) {
+		memcpy(prev, k + (n - 1) * ksz, ksz);
+		if (bpf_map_get_next_key(fd, prev, k + n * ksz))
+			break;
+	}
+	return n;
+}
+
+/* Read and delete (so each interval starts from zero, as libbpf-tools do). */
+static int take(int fd, const void *key, void *val)
+{
+	if (!bpf_map_lookup_and_delete_elem(fd, key, val))
+		return 0;
+	if (bpf_map_lookup_elem(fd, key, val))
+		return -errno;
+	bpf_map_delete_elem(fd, key);
+	return 0;
+}
+
+/* The full path of the mapping at @start of @pid, from /proc (if alive). */
+static bool proc_map_name(__u32 pid, __u64 start, char *buf, size_t len)
+{
+	char path[64], line[4352], name[4096];
+	unsigned long long s;
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		name[0] = 0;
+		if (sscanf(line, "%llx-%*x %*s %*s %*s %*s %4095[^\n]", &s, name) >= 1 &&
+		    s == start && name[0]) {
+			snprintf(buf, len, "%s", name);
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void map_label(__u32 pid, const struct pft_map *m,
+		      char *buf, size_t len)
+{
+	switch (m->kind) {
+	case PFT_K_HEAP:
+		snprintf(buf, len, "[heap]");
+		return;
+	case PFT_K_STACK:
+		snprintf(buf, len, "[stack]");
+		return;
+	case PFT_K_VDSO:
+		snprintf(buf, len, "[vdso]");
+		return;
+	case PFT_K_ANON:
+		snprintf(buf, len, "[anon]");
+		return;
+	}
+	if (proc_map_name(pid, m->start, buf, len))
+		return;
+	snprintf(buf, len, "%.*s", PFT_NAME_LEN, m->name[0] ? m->name : "?");
+}
+
+/* ---- where ---- */
+
+struct where_row {
+	struct pft_map_key k;
+	struct pft_map m;
+	__u32 pid;
+	char comm[16], label[256];
+};
+
+static int cmp_where(const void *a, const void *b)
+{
+	const struct where_row *x = a, *y = b;
+	__u64 fx = x->m.minor + x->m.major, fy = y->m.minor + y->m.major;
+
+	return fx < fy ? 1 : fx > fy ? -1 : 0;
+}
+
+void pft_where(struct pft_run *r, bool last)
+{
+	int fd = bpf_map__fd(r->skel->maps.maps), n, i, shown = 0, max = 65536;
+	struct pft_map_key *keys = calloc(max, sizeof(*keys));
+	struct where_row *rows = calloc(max, sizeof(*rows));
+	__u64 total = 0;
+	int nr = 0;
+
+	if (!keys || !rows)
+		goto free_all;
+	n = map_keys(fd, keys, sizeof(*keys), max);
+	for (i = 0; i < n; i++) {
+		struct where_row *w = &rows[nr];
+
+		w->k = keys[i];
+		if (take(fd, &keys[i], &w->m) || !pft_who(r, w->k.slot, &w->pid, w->comm))
+			continue;
+		map_label(w->pid, &w->m, w->label, sizeof(w->label));
+		total += w->m.minor + w->m.major;
+		nr++;
+	}
+	qsort(rows, nr, sizeof(*rows), cmp_where);
+	if (env.fmt == PFW_TABLE) {
+		printf("\n%s %d: %.3f s, %llu faults%s\n", last ? "Last interval" : "Interval",
+		       r->seq, r->secs, (unsigned long long)total,
+		       nr > env.top_n ? " (busiest mappings)" : "");
+		printf("%-7s %-16s %-6s %-18s %9s %9s %9s %6s  %s\n", "PID", "COMM", "KIND",
+		       "START", "MINOR", "MAJOR", "NO-#PF", "SHARE", "MAPPING");
+	} else if (env.fmt == PFW_CSV && r->seq == 1) {
+		printf("seq,secs,pid,comm,kind,start,end,minor,major,gup,mapping\n");
+	} else if (env.fmt == PFW_JSON) {
+		printf("{\"view\":\"where\",\"seq\":%d,\"secs\":%.6f,\"mappings\":[",
+		       r->seq, r->secs);
+	}
+	for (i = 0; i < nr && shown < env.top_n; i++, shown++) {
+		struct where_row *w = &rows[i];
+
+		if (env.fmt == PFW_TABLE)
+			printf("%-7u %-16s %-6s 0x%016llx %9llu %9llu %9llu %5.1f%%  %s\n",
+			       w->pid, w->comm, pft_kind_name(w->m.kind),
+			       (unsigned long long)w->m.start, (unsigned long long)w->m.minor,
+			       (unsigned long long)w->m.major, (unsigned long long)w->m.gup,
+			       total ? 100.0 * (w->m.minor + w->m.major) / total : 0.0, w->label);
+		else if (env.fmt == PFW_CSV)
+			printf("%d,%.6f,%u,%s,%s,0x%llx,0x%llx,%llu,%llu,%llu,%s\n", r->seq,
+			       r->secs, w->pid, pfw_clean(w->comm), pft_kind_name(w->m.kind),
+			       (unsigned long long)w->m.start, (unsigned long long)w->m.end,
+			       (unsigned long long)w->m.minor, (unsigned long long)w->m.major,
+			       (unsigned long long)w->m.gup, pfw_clean(w->label));
+		else
+			printf("%s{\"pid\":%u,\"comm\":\"%s\",\"kind\":\"%s\",\"start\":%llu,"
+			       "\"end\":%llu,\"minor\":%llu,\"major\":%llu,\"gup\":%llu,"
+			       "\"mapping\":\"%s\"}", i ? "," : "", w->pid, pfw_clean(w->comm),
+			       pft_kind_name(w->m.kind), (unsigned long long)w->m.start,
+			       (unsigned long long)w->m.end, (unsigned long long)w->m.minor,
+			       (unsigned long long)w->m.major, (unsigned long long)w->m.gup,
+			       pfw_clean(w->label));
+	}
+	if (env.fmt == PFW_JSON)
+		printf("]}\n");
+	fflush(stdout);
+free_all:
+	free(keys);
+	free(rows);
+}
+
+/* ---- lat ---- */
+
+/* The @q quantile of @h, interpolated inside its log2 bucket. */
+static double quantile(const struct pft_hist *h, double q)
+{
+	double want = q * h->count, seen = 0, lo;
+	int b;
+
+	for (b = 0; b < PFT_BUCKETS; b++) {
+		if (seen + h->bucket[b] >= want && h->bucket[b]) {
+			lo = b ? (double)(1ULL << b) : 0;
+			lo += (want - seen) / h->bucket[b] * ((double)(2ULL << b) - lo);
+			return lo < h->max_ns ? lo : h->max_ns;
+		}
+		seen += h->bucket[b];
+	}
+	return h->max_ns;
+}
+
+static void hist_merge(struct pft_hist *to, const struct pft_hist *from)
+{
+	int b;
+
+	to->count += from->count;
+	to->sum_ns += from->sum_ns;
+	if (from->max_ns > to->max_ns)
+		to->max_ns = from->max_ns;
+	for (b = 0; b < PFT_BUCKETS; b++)
+		to->bucket[b] += from->bucket[b];
+}
+
+static void print_stars(const struct pft_hist *h)
+{
+	__u32 top = 0;
+	int b, lo = -1, hi = 0, k;
+
+	for (b = 0; b < PFT_BUCKETS; b++) {
+		if (h->bucket[b] > top)
+			top = h->bucket[b];
+		if (h->bucket[b]) {
+			hi = b;
+			if (lo < 0)
+				lo = b;
+		}
+	}
+	if (lo < 0)
+		return;
+	printf("     %-21s : %-8s |%-40s|\n", "ns", "count", "distribution");
+	for (b = lo; b <= hi; b++) {
+		int stars = top ? (int)((__u64)h->bucket[b] * 40 / top) : 0;
+
+		printf("%10llu -> %-10llu : %-8u |", b ? 1ULL << b : 0ULL,
+		       (2ULL << b) - 1, h->bucket[b]);
+		for (k = 0; k < 40; k++)
+			putchar(k < stars ? '*' : ' ');
+		printf("|\n");
+	}
+}
+
+struct lat_row {
+	__u32 slot, pid;
+	char comm[16];
+	struct pft_hist h[PFT_NCLASS];
+};
+
+static void lat_print(struct pft_run *r, const struct lat_row *row, bool *first)
+{
+	int c;
+
+	for (c = 0; c < PFT_NCLASS; c++) {
+		const struct pft_hist *h = &row->h[c];
+
+		if (!h->count)
+			continue;
+		if (env.fmt == PFW_TABLE) {
+			char pid[16] = "all";
+
+			if (row->slot)
+				snprintf(pid, sizeof(pid), "%u", row->pid);
+			printf("%-7s %-16s %-11s %9llu %10.2f %10.2f %10.2f %10.2f\n",
+			       pid, row->slot ? row->comm : "", pft_class_name(c),
+			       (unsigned long long)h->count, h->sum_ns / 1e3 / h->count,
+			       quantile(h, 0.5) / 1e3, quantile(h, 0.99) / 1e3, h->max_ns / 1e3);
+		} else if (env.fmt == PFW_CSV) {
+			printf("%d,%.6f,%u,%s,%s,%llu,%llu,%.0f,%.0f,%llu\n", r->seq, r->secs,
+			       row->pid, pfw_clean(row->comm), pft_class_name(c),
+			       (unsigned long long)h->count, (unsigned long long)h->sum_ns,
+			       quantile(h, 0.5), quantile(h, 0.99), (unsigned long long)h->max_ns);
+		} else {
+			int b;
+
+			printf("%s{\"pid\":%u,\"comm\":\"%s\",\"class\":\"%s\",\"count\":%llu,"
+			       "\"sum_ns\":%llu,\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"max_ns\":%llu,"
+			       "\"log2_buckets\":[", *first ? "" : ",", row->pid,
+			       pfw_clean(row->comm), pft_class_name(c),
+			       (unsigned long long)h->count, (unsigned long long)h->sum_ns,
+			       quantile(h, 0.5), quantile(h, 0.99), (unsigned long long)h->max_ns);
+			for (b = 0; b < PFT_BUCKETS; b++)
+				printf("%s%u", b ? "," : "", h->bucket[b]);
+			printf("]}");
+		}
+		*first = false;
+	}
+}
+
+void pft_lat(struct pft_run *r, bool last)
+{
+	int fd = bpf_map__fd(r->skel->maps.hists), n, i, j, c, nrows = 0, max = 8 * PFT_NCLASS * 1024;
+	struct pft_hist_key *keys = calloc(max, sizeof(*keys));
+	struct pft_hist *vals = calloc(r->ncpus, sizeof(*vals));
+	struct lat_row *rows = calloc(1024, sizeof(*rows)), all = { .comm = "all" };
+	bool first = true;
+
+	if (!keys || !vals || !rows)
+		goto free_all;
+	n = map_keys(fd, keys, sizeof(*keys), max);
+	for (i = 0; i < n; i++) {
+		struct pft_hist sum = {};
+		struct lat_row *row = NULL;
+
+		if (take(fd, &keys[i], vals) || keys[i].cls >= PFT_NCLASS)
+			continue;
+		for (j = 0; j < r->ncpus; j++)
+			hist_merge(&sum, &vals[j]);
+		hist_merge(&all.h[keys[i].cls], &sum);
+		for (j = 0; j < nrows; j++)
+			if (rows[j].slot == keys[i].slot)
+				row = &rows[j];
+		if (!row && nrows < 1024) {
+			row = &rows[nrows++];
+			row->slot = keys[i].slot;
+			if (!pft_who(r, row->slot, &row->pid, row->comm))
+				snprintf(row->comm, sizeof(row->comm), "?");
+		}
+		if (row)
+			hist_merge(&row->h[keys[i].cls], &sum);
+	}
+	if (env.fmt == PFW_TABLE) {
+		printf("\n%s %d: %.3f s; fault handling time (%s), us\n",
+		       last ? "Last interval" : "Interval", r->seq, r->secs,
+		       r->fexit ? "fentry to fexit of handle_mm_fault" :
+		       "page_fault_user to mm_account_fault's perf event");
+		printf("%-7s %-16s %-11s %9s %10s %10s %10s %10s\n", "PID", "COMM", "CLASS",
+		       "COUNT", "MEAN", "P50", "P99", "MAX");
+	} else if (env.fmt == PFW_CSV && r->seq == 1) {
+		printf("seq,secs,pid,comm,class,count,sum_ns,p50_ns,p99_ns,max_ns\n");
+	} else if (env.fmt == PFW_JSON) {
+		printf("{\"view\":\"lat\",\"seq\":%d,\"secs\":%.6f,\"method\":\"%s\",\"hists\":[",
+		       r->seq, r->secs, r->fexit ? "fexit" : "tp+pe");
+	}
+	lat_print(r, &all, &first);
+	if (env.per_process)
+		for (i = 0; i < nrows; i++)
+			lat_print(r, &rows[i], &first);
+	if (env.fmt == PFW_TABLE)
+		for (c = 0; c < PFT_NCLASS; c++)
+			if (all.h[c].count) {
+				printf("\n  %s:\n", pft_class_name(c));
+				print_stars(&all.h[c]);
+			}
+	if (env.fmt == PFW_JSON)
+		printf("]}\n");
+	fflush(stdout);
+free_all:
+	free(keys);
+	free(vals);
+	free(rows);
+}
+
+/* ---- code ---- */
+
+#define MAX_PROCS 256
+#define MAX_FRAMES 127
+
+/*
+ * Address spaces, opened while each process lives, for after it exits;
+ * by row, so that a reused PID is another process.
+ */
+static struct {
+	__u32 slot;
+	struct pfw_syms *syms;
+	int polls;	/* looks so far */
+} procs[MAX_PROCS];
+static int nprocs;
+
+/*
+ * @pid's address space; a look with @refresh re-reads its maps, each time
+ * for the first half second (ld.so maps the libraries early), then every
+ * 20th look.
+ */
+static struct pfw_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
+{
+	int i;
+
+	for (i = 0; i < nprocs; i++)
+		if (procs[i].slot == slot) {
+			if (refresh && (++procs[i].polls < 50 || procs[i].polls % 20 == 0))
+				pfw_syms_refresh(procs[i].syms);
+			return procs[i].syms;
+		}
+	if (nprocs == MAX_PROCS)
+		return NULL;
+	procs[nprocs].syms = pfw_syms_open(pid);
+	if (!procs[nprocs].syms)
+		return NULL;
+	procs[nprocs].slot = slot;
+	return procs[nprocs++].syms;
+}
+
+/*
+ * Open the address space of every row as soon as it is seen (pftrace
+ * polls this every 10 ms in the code view), so that a process that exits
+ * soon can still be symbolized; and refresh it now and then (dlopen).
+ */
+void pft_code_poll(struct pft_run *r)
+{
+	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s, pid;
+	char comm[16];
+
+	for (s = 1; s < n && s < PFW_MAX_SLOTS; s++)
+		if (pft_who(r, s, &pid, comm))
+			syms_of(s, pid, true);
+}
+
+struct site {
+	char name[300];
+	__u64 minor, major;
+};
+
+static int cmp_site(const void *a, const void *b)
+{
+	const struct site *x = a, *y = b;
+	__u64 fx = x->minor + x->major, fy = y->minor + y->major;
+
+	return fx < fy ? 1 : fx > fy ? -1 : 0;
+}
+
+static struct site *site_find(struct site *sites, int *n, int max, const char *name)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(sites[i].name, name))
+			return &sites[i];
+	if (*n == max)
+		return NULL;
+	snprintf(sites[*n].name, sizeof(sites[*n].name), "%s", name);
+	return &sites[(*n)++];
+}
+
+static void frame_name(struct pfw_syms *sy, __u64 ip, char *buf, size_t len)
+{
+	struct pfw_sym sym;
+
+	if (sy && !pfw_syms_lookup(sy, ip, &sym))
+		pfw_sym_format(&sym, buf, len);
+	else
+		snprintf(buf, len, "[unknown] 0x%llx", (unsigned long long)ip);
+}
+
+/* One stack: its leaf site, and with --folded its collapsed line. */
+static void code_stack(struct pft_run *r, const struct pft_stack_key *k,
+		       const struct pft_stack_val *v, struct site *sites, int *nsites,
+		       int maxsites)
+{
+	__u64 ips[MAX_FRAMES] = {};
+	char comm[16], name[300], line[8192];
+	struct pfw_syms *sy;
+	struct site *s;
+	size_t off;
+	__u32 pid;
+	int i, depth;
+
+	if (!pft_who(r, k->slot, &pid, comm) ||
+	    bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.stacks), &k->stackid, ips))
+		return;
+	sy = syms_of(k->slot, pid, false);
+	for (depth = 0; depth < MAX_FRAMES && ips[depth]; depth++)
+		;
+	if (!depth)
+		return;
+	frame_name(sy, ips[0], name, sizeof(name));	/* the faulting instruction */
+	s = site_find(sites, nsites, maxsites, name);
+	if (s) {
+		s->minor += v->minor;
+		s->major += v->major;
+	}
+	if (!env.folded)
+		return;
+	off = snprintf(line, sizeof(line), "%s", pfw_clean(comm));
+	for (i = depth - 1; i >= 0 && off < sizeof(line) - 1; i--) {
+		/* a return address may follow a call that ends its function */
+		frame_name(sy, i ? ips[i] - 1 : ips[i], name, sizeof(name));
+		for (char *c = name; *c; c++)
+			if (*c == ';' || *c == ' ')
+				*c = '_';
+		off += snprintf(line + off, sizeof(line) - off, ";%s", name);
+	}
+	printf("%s %llu\n", line, (unsigned long long)(v->minor + v->major));
+}
+
+void pft_code(struct pft_run *r, bool last)
+{
+	int fd = bpf_map__fd(r->skel->maps.stack_counts), n, i, nsites = 0, max = 65536;
+	struct pft_stack_key *keys;
+	struct site *sites;
+	__u64 total = 0;
+
+	pft_code_poll(r);
+	if (!last)
+		return;		/* one table at the end: stacks need a long look */
+	keys = calloc(max, sizeof(*keys));
+	sites = calloc(4096, sizeof(*sites));
+	if (!keys || !sites)
+		goto free_all;
+	n = map_keys(fd, keys, sizeof(*keys), max);
+	for (i = 0; i < n; i++) {
+		struct pft_stack_val v;
+
+		if (bpf_map_lookup_elem(fd, &keys[i], &v))
+			continue;
+		total += v.minor + v.major;
+		code_stack(r, &keys[i], &v, sites, &nsites, 4096);
+	}
+	if (env.folded)
+		goto free_all;
+	qsort(sites, nsites, sizeof(*sites), cmp_site);
+	if (env.fmt == PFW_TABLE)
+		printf("\n%llu faults with a user stack over %.3f s, by code site (leaf frame)\n"
+		       "%9s %6s %9s %9s  %s\n", (unsigned long long)total, r->secs,
+		       "FAULTS", "SHARE", "MINOR", "MAJOR", "SITE");
+	else if (env.fmt == PFW_CSV)
+		printf("site,faults,minor,major\n");
+	else
+		printf("{\"view\":\"code\",\"secs\":%.6f,\"faults\":%llu,\"sites\":[", r->secs,
+		       (unsigned long long)total);
+	for (i = 0; i < nsites && i < env.top_n; i++) {
+		struct site *s = &sites[i];
+		__u64 f = s->minor + s->major;
+
+		if (env.fmt == PFW_TABLE)
+			printf("%9llu %5.1f%% %9llu %9llu  %s\n", (unsigned long long)f,
+			       total ? 100.0 * f / total : 0, (unsigned long long)s->minor,
+			       (unsigned long long)s->major, s->name);
+		else if (env.fmt == PFW_CSV)
+			printf("%s,%llu,%llu,%llu\n", pfw_clean(s->name), (unsigned long long)f,
+			       (unsigned long long)s->minor, (unsigned long long)s->major);
+		else
+			printf("%s{\"site\":\"%s\",\"faults\":%llu,\"minor\":%llu,\"major\":%llu}",
+			       i ? "," : "", pfw_clean(s->name), (unsigned long long)f,
+			       (unsigned long long)s->minor, (unsigned long long)s->major);
+	}
+	if (env.fmt == PFW_JSON)
+		printf("]}\n");
+free_all:
+	fflush(stdout);
+	free(keys);
+	free(sites);
+}
+
+/* ---- heat ---- */
+
+/*
+ * The events, kept until the end: the bands are the mappings that
+ * faulted, known only then.  At most 8M (192 MiB); more are counted.
+ */
+#define MAX_EVENTS (8u << 20)
+static struct pft_event *evs;
+static size_t nevs, capevs, dropped;
+
+void pft_heat_event(struct pft_run *r, const struct pft_event *e)
+{
+	struct pft_event *grown;
+
+	(void)r;
+	if (nevs == capevs) {
+		size_t cap = capevs ? 2 * capevs : 65536;
+
+		if (cap > MAX_EVENTS) {
+			dropped++;
+			return;
+		}
+		grown = realloc(evs, cap * sizeof(*evs));
+		if (!grown) {
+			dropped++;
+			return;
+		}
+		evs = grown;
+		capevs = cap;
+	}
+	evs[nevs++] = *e;
+}
+
+/* The mappings that faulted (from the where map) are the heat map's bands. */
+int pft_heat_end(struct pft_run *r)
+{
+	int fd = bpf_map__fd(r->skel->maps.maps), n, i, nb = 0, err, max = 65536;
+	struct pft_map_key *keys = calloc(max, sizeof(*keys));
+	struct pfw_heat_band *bands = calloc(max, sizeof(*bands));
+	struct pfw_heat_opts o = {
+		.png = env.png, .width = 1200, .height = 800,
+		.log_colour = env.log_colour,
+	};
+	char title[256], comm[16];
+	struct pfw_heat *h;
+	__u32 pid = 0;
+	size_t k;
+
+	if (!keys || !bands) {
+		err = -ENOMEM;
+		goto free_all;
+	}
+	n = map_keys(fd, keys, sizeof(*keys), max);
+	for (i = 0; i < n; i++) {
+		struct pft_map m;
+		char label[256], *base;
+
+		if (bpf_map_lookup_elem(fd, &keys[i], &m) || !pft_who(r, keys[i].slot, &pid, comm))
+			continue;
+		map_label(pid, &m, label, sizeof(label));
+		bands[nb].start = m.start;
+		bands[nb].end = m.end;
+		base = strrchr(label, '/') ? strrchr(label, '/') + 1 : label;
+		snprintf(bands[nb].label, sizeof(bands[nb].label), "%.*s",
+			 (int)sizeof(bands[nb].label) - 1, base);
+		nb++;
+	}
+	snprintf(title, sizeof(title), "page faults: address x time (%zu faults, %s colour)",
+		 nevs, env.log_colour ? "log" : "linear");
+	o.title = title;
+	h = pfw_heat_new(bands, nb, 200, 200);
+	if (!h) {
+		err = -ENOMEM;
+		goto free_all;
+	}
+	for (k = 0; k < nevs; k++)
+		pfw_heat_add(h, evs[k].t_ns, evs[k].addr);
+	err = pfw_heat_write(h, &o);
+	pfw_heat_free(h);
+	if (!err)
+		fprintf(stderr, "pftrace: %zu faults in %d mappings -> %s%s\n", nevs, nb, env.png,
+			r->skel->bss->lost_events ? " (some lost: ring buffer full)" : "");
+	if (dropped)
+		fprintf(stderr, "pftrace: %zu faults beyond the first %u not drawn\n", dropped,
+			MAX_EVENTS);
+free_all:
+	free(keys);
+	free(bands);
+	free(evs);
+	evs = NULL;
+	nevs = capevs = 0;
+	return err;
+}

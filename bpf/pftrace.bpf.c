@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pftrace.bpf.c - where page faults happen, how long they take, and who
+ * takes them (docs/pftrace.md).  Each fault is seen twice: when it starts
+ * and when the kernel has accounted it, by one of two methods:
+ *   fexit:  fentry/fexit on handle_mm_fault, which also sees faults taken
+ *           without a #PF (get_user_pages: MAP_POPULATE, mlock, ...);
+ *   tp+pe:  the exceptions:page_fault_user tracepoint, then the perf
+ *           software event mm_account_fault() fires at the end of the same
+ *           fault on the same task (PAGE_FAULTS_MIN or _MAJ, one event per
+ *           CPU, a program on each).
+ * User space loads the programs of one method.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "pftrace.h"
+
+/* Per traced thread: the fault under way. */
+struct pfw_task {
+	__u64 t0;	/* tracepoint entry (tp+pe), 0: none pending */
+	__u64 fe_t0;	/* fentry (fexit method), kept across a retry */
+	__u64 addr;	/* the #PF's address */
+	__s32 stackid;	/* its user stack, or < 0 */
+	__u32 err;	/* the #PF's error code */
+	__u32 slot;
+	__u32 pad;
+};
+
+#include "targets.bpf.h"
+
+const volatile bool want_maps = false;		/* where */
+const volatile bool want_stacks = false;	/* code */
+const volatile bool want_events = false;	/* heat */
+
+#define X86_PF_PROT	0x1
+#define X86_PF_WRITE	0x2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, PFW_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, struct pft_counts);
+} counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 8 * PFT_NCLASS * 1024);
+	__type(key, struct pft_hist_key);
+	__type(value, struct pft_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pft_map_key);
+	__type(value, struct pft_map);
+} maps SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, 127 * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pft_stack_key);
+	__type(value, struct pft_stack_val);
+} stack_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+__u64 lost_events = 0;		/* heat: ring buffer full */
+
+/* What the fault's VMA is. */
+struct vinfo {
+	__u64 start, end;
+	__u32 kind;
+	bool file;
+	char name[PFT_NAME_LEN];
+};
+
+#define TMPFS_MAGIC_ 0x01021994
+
+static __always_inline void vma_info(struct vm_area_struct *vma, struct vinfo *v)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct file *f = vma->vm_file;
+
+	v->start = vma->vm_start;
+	v->end = vma->vm_end;
+	v->file = f;
+	if (f) {
+		v->kind = PFT_K_FILE;
+		if (f->f_inode && f->f_inode->i_sb &&
+		    f->f_inode->i_sb->s_magic == TMPFS_MAGIC_)
+			v->kind = PFT_K_SHM;
+		bpf_probe_read_kernel_str(v->name, sizeof(v->name),
+					  f->f_path.dentry->d_name.name);
+		return;
+	}
+	v->kind = PFT_K_ANON;
+	if (!mm)
+		return;
+	if (v->start <= mm->brk && v->end >= mm->start_brk)
+		v->kind = PFT_K_HEAP;
+	else if (v->start <= mm->start_stack && v->end >= mm->start_stack)
+		v->kind = PFT_K_STACK;
+	else if (bpf_core_field_exists(mm->context.vdso) &&
+		 (__u64)mm->context.vdso == v->start)
+		v->kind = PFT_K_VDSO;
+}
+
+static long find_vma_cb(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	vma_info(vma, data);
+	return 0;
+}
+
+static __always_inline __u32 log2_bucket(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xFFFFFFFF) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r < PFT_BUCKETS ? r : PFT_BUCKETS - 1;
+}
+
+static __always_inline void hist_add(__u32 slot, __u32 cls, __u64 lat)
+{
+	static const struct pft_hist zero;
+	struct pft_hist_key key = { .slot = slot, .cls = cls };
+	struct pft_hist *h = bpf_map_lookup_elem(&hists, &key);
+	__u32 b;
+
+	if (!h) {
+		bpf_map_update_elem(&hists, &key, &zero, BPF_NOEXIST);
+		h = bpf_map_lookup_elem(&hists, &key);
+		if (!h)
+			return;
+	}
+	h->count++;
+	h->sum_ns += lat;
+	if (lat > h->max_ns)
+		h->max_ns = lat;
+	b = log2_bucket(lat);
+	if (b < PFT_BUCKETS)
+		h->bucket[b]++;
+}
+
+static __always_inline void map_add(__u32 slot, struct vinfo *v, bool major, bool gup)
+{
+	struct pft_map_key key = { .slot = slot };
+	struct pft_map *m, init = {};
+
+	key.anchor = v->kind == PFT_K_STACK ? v->end : v->start;
+	m = bpf_map_lookup_elem(&maps, &key);
+	if (!m) {
+		init.start = v->start;
+		init.end = v->end;
+		init.kind = v->kind;
+		__builtin_memcpy(init.name, v->name, sizeof(init.name));
+		bpf_map_update_elem(&maps, &key, &init, BPF_NOEXIST);
+		m = bpf_map_lookup_elem(&maps, &key);
+		if (!m)
+			return;
+	}
+	m->start = v->start;	/* it may have grown */
+	m->end = v->end;
+	if (major)
+		__sync_fetch_and_add(&m->major, 1);
+	else
+		__sync_fetch_and_add(&m->minor, 1);
+	if (gup)
+		__sync_fetch_and_add(&m->gup, 1);
+}
+
+static __always_inline void stack_add(__u32 slot, __s32 stackid, bool major)
+{
+	struct pft_stack_key key = { .slot = slot, .stackid = stackid };
+	struct pft_stack_val *s, zero = {};
+
+	if (stackid < 0)
+		return;
+	s = bpf_map_lookup_elem(&stack_counts, &key);
+	if (!s) {
+		bpf_map_update_elem(&stack_counts, &key, &zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&stack_counts, &key);
+		if (!s)
+			return;
+	}
+	if (major)
+		__sync_fetch_and_add(&s->major, 1);
+	else
+		__sync_fetch_and_add(&s->minor, 1);
+}
+
+/* One accounted fault of the thread @k: count it everywhere asked for. */
+static __always_inline void fault_done(struct pfw_task *k, struct vinfo *v, __u64 addr,
+				       __u64 lat, bool major, bool gup, __s32 stackid)
+{
+	bool cow = !gup && !major &&
+		   (k->err & (X86_PF_PROT | X86_PF_WRITE)) == (X86_PF_PROT | X86_PF_WRITE);
+	struct pft_counts *c = bpf_map_lookup_elem(&counts, &k->slot);
+	__u32 cls;
+
+	if (major)
+		cls = v->file ? PFT_MAJOR_FILE : PFT_MAJOR_SWAP;
+	else if (cow)
+		cls = PFT_COW;
+	else
+		cls = v->file ? PFT_MINOR_FILE : PFT_MINOR_ANON;
+	if (c) {
+		if (major)
+			c->major++;
+		else
+			c->minor++;
+		if (gup)
+			c->gup++;
+		if (cow)
+			c->cow++;
+	}
+	hist_add(k->slot, cls, lat);
+	if (want_maps)
+		map_add(k->slot, v, major, gup);
+	if (want_stacks)
+		stack_add(k->slot, stackid, major);
+	if (want_events) {
+		struct pft_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+		if (!e) {
+			__sync_fetch_and_add(&lost_events, 1);
+			return;
+		}
+		e->t_ns = bpf_ktime_get_ns();
+		e->addr = addr;
+		e->slot = k->slot;
+		e->cls = cls;
+		bpf_ringbuf_submit(e, 0);
+	}
+}
+
+/* ---- the start of a fault with a #PF (both methods) ---- */
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(pf_entry, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	struct pfw_task *k = ts_target(bpf_get_current_task_btf());
+
+	if (!k)
+		return 0;
+	k->t0 = bpf_ktime_get_ns();
+	k->addr = address;
+	k->err = error_code;
+	k->stackid = want_stacks ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
+	return 0;
+}
+
+/* ---- tp+pe: the end, at mm_account_fault()'s perf software event ---- */
+
+static __always_inline int pe_done(struct bpf_perf_event_data *ctx, bool major)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pfw_task *k = ts_target(t);
+	struct vinfo v = {};
+	__u64 now = bpf_ktime_get_ns(), addr = ctx->addr;
+
+	if (!k)
+		return 0;
+	/* its #PF: the same page, still pending */
+	if (!k->t0 || (k->addr >> 12) != (addr >> 12)) {
+		k->t0 = 0;
+		return 0;
+	}
+	/* the VMA tells file from anon, and names the mapping */
+	bpf_find_vma(t, addr, find_vma_cb, &v, 0);
+	fault_done(k, &v, addr, now - k->t0, major, false, k->stackid);
+	k->t0 = 0;
+	return 0;
+}
+
+SEC("perf_event")
+int pe_minor(struct bpf_perf_event_data *ctx)
+{
+	return pe_done(ctx, false);
+}
+
+SEC("perf_event")
+int pe_major(struct bpf_perf_event_data *ctx)
+{
+	return pe_done(ctx, true);
+}
+
+/* ---- fexit: handle_mm_fault itself ---- */
+
+SEC("fentry/handle_mm_fault")
+int BPF_PROG(fx_entry, struct vm_area_struct *vma, unsigned long address,
+	     unsigned int flags, struct pt_regs *regs)
+{
+	struct pfw_task *k = ts_target(bpf_get_current_task_btf());
+
+	if (k && !k->fe_t0)
+		k->fe_t0 = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("fexit/handle_mm_fault")
+int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
+	     unsigned int flags, struct pt_regs *regs, vm_fault_t ret)
+{
+	__u32 error = KENUM(vm_fault_reason, VM_FAULT_OOM, 0x000001) |
+		      KENUM(vm_fault_reason, VM_FAULT_SIGBUS, 0x000002) |
+		      KENUM(vm_fault_reason, VM_FAULT_SIGSEGV, 0x000040) |
+		      KENUM(vm_fault_reason, VM_FAULT_HWPOISON, 0x000010) |
+		      KENUM(vm_fault_reason, VM_FAULT_HWPOISON_LARGE, 0x000020) |
+		      KENUM(vm_fault_reason, VM_FAULT_FALLBACK, 0x000800);
+	__u32 retry = KENUM(vm_fault_reason, VM_FAULT_RETRY, 0x000400);
+	__u32 majorf = KENUM(vm_fault_reason, VM_FAULT_MAJOR, 0x000004);
+	__u32 tried = KENUM(fault_flag, FAULT_FLAG_TRIED, 0x20);
+	struct pfw_task *k = ts_target(bpf_get_current_task_btf());
+	struct vinfo v = {};
+	bool gup = !regs;
+	__u64 lat;
+	__s32 stackid;
+
+	if (!k || !k->fe_t0)
+		return 0;
+	if (ret & retry)
+		return 0;	/* the retry's fexit counts it, from the first entry */
+	lat = bpf_ktime_get_ns() - k->fe_t0;
+	k->fe_t0 = 0;
+	if (ret & error)
+		return 0;	/* not accounted, as mm_account_fault() */
+	vma_info(vma, &v);
+	if (gup) {
+		k->err = PFT_NO_PF;
+		stackid = want_stacks ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
+	} else {
+		stackid = k->stackid;
+	}
+	fault_done(k, &v, address, lat, (ret & majorf) || (flags & tried), gup, stackid);
+	k->t0 = 0;
+	return 0;
+}
+
+/* ---- targets: forks, exec, the -p seed ---- */
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct pfw_task *pk = ts_get(parent, false);
+
+	if (fork_follows(pk && pk->slot, parent->tgid, child->tgid == parent->tgid))
+		ts_adopt(child);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(on_exec, struct task_struct *p)
+{
+	slot_rename(ts_get(p, false), p);
+	return 0;
+}
+
+SEC("iter/task")
+int seed(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	__u32 tgid;
+
+	if (!t)
+		return 0;
+	tgid = t->tgid;
+	if (bpf_map_lookup_elem(&seed_pids, &tgid))
+		ts_adopt(t);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pftrace - where page faults happen, how long they take, and who takes
+ * them now: by mapping, by code site, latency histograms, a heat map and
+ * a live view.  See docs/pftrace.md.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/perf_event.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "pftrace_int.h"
+#include "pftrace.skel.h"
+#include "targets.h"
+
+struct pft_env env = {
+	.interval = 1.0, .count = -1, .top_n = 20, .png = "pftrace-heat.png",
+	.method = "auto",
+};
+
+const char *argp_program_version = "pftrace 1.0";
+static const char argp_doc[] =
+"Where page faults happen, how long they take, and who takes them now.\n"
+"\n"
+"USAGE: pftrace where|lat|code|heat|top [-p PID]... [-c 'CMD ARGS']\n"
+"               [-m auto|fexit|tp] [--csv|--json] [OPTIONS] [interval] [count]\n"
+"\n"
+"Views:\n"
+"  where   faults per mapping (file, heap, stack, anon, shm, vdso)\n"
+"  lat     time in the fault handler: log2 histograms per class\n"
+"  code    faults per user-space code site (symbolized); --folded\n"
+"  heat    fault address x time as a PNG (gnuplot), at the end\n"
+"  top     a live table of the processes faulting most\n"
+"Without -p or -c every process is traced.  interval is in seconds\n"
+"(default 1); count is the number of intervals (default: until Ctrl-C, or\n"
+"until the -c command exits).\n"
+"\n"
+"EXAMPLES:\n"
+"    pftrace where -c './work 256 R 10000'   # which mappings fault\n"
+"    pftrace lat -P 5                          # latency per process, 5 s\n"
+"    pftrace code --folded -p 1234 10 1 > f.txt  # for flamegraph.pl\n"
+"    pftrace heat --log -o heat.png -c './work 256 L 10000'\n"
+"    pftrace top                               # live; q quits\n"
+"    pftrace lat --json -c 'cmd' > lat.json\n";
+
+enum { OPT_CSV = 1000, OPT_JSON, OPT_FOLDED, OPT_LOG };
+
+static const struct argp_option opts[] = {
+	{ "pid", 'p', "PID", 0, "Trace this process (repeatable)", 0 },
+	{ "command", 'c', "CMD", 0, "Run CMD (split on blanks, no shell), held "
+	  "until attached; follow its descendants", 0 },
+	{ "method", 'm', "HOW", 0, "auto (default), fexit (handle_mm_fault) or tp "
+	  "(page_fault_user + perf software event)", 0 },
+	{ "csv", OPT_CSV, NULL, 0, "CSV output", 0 },
+	{ "json", OPT_JSON, NULL, 0, "JSON output", 0 },
+	{ "top", 'n', "N", 0, "where, code: rows shown (default 20)", 0 },
+	{ "folded", OPT_FOLDED, NULL, 0, "code: collapsed stacks (flamegraph.pl, "
+	  "speedscope, inferno)", 0 },
+	{ "per-process", 'P', NULL, 0, "lat: a histogram per process", 0 },
+	{ "output", 'o', "PNG", 0, "heat: the image (default pftrace-heat.png)", 0 },
+	{ "log", OPT_LOG, NULL, 0, "heat: logarithmic colour scale", 0 },
+	{ "verbose", 'v', NULL, 0, "libbpf's debug output", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
+	{},
+};
+
+static const char *const views[] = { "where", "lat", "top", "code", "heat" };
+static int positional;
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	char *end;
+	long v;
+	int i;
+
+	switch (key) {
+	case 'p':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v <= 0 || v > 4194304)
+			argp_error(state, "invalid PID: %s", arg);
+		if (env.npids == PFT_MAX_PIDS)
+			argp_error(state, "at most %d -p options", PFT_MAX_PIDS);
+		env.pids[env.npids++] = v;
+		break;
+	case 'c':
+		if (!*arg)
+			argp_error(state, "-c needs a command");
+		env.cmd = arg;
+		break;
+	case 'm':
+		if (strcmp(arg, "auto") && strcmp(arg, "fexit") && strcmp(arg, "tp"))
+			argp_error(state, "unknown method: %s (auto, fexit, tp)", arg);
+		env.method = arg;
+		break;
+	case OPT_CSV:
+		env.fmt = PFW_CSV;
+		break;
+	case OPT_JSON:
+		env.fmt = PFW_JSON;
+		break;
+	case 'n':
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno || *end || v <= 0 || v > 100000)
+			argp_error(state, "invalid row count: %s", arg);
+		env.top_n = v;
+		break;
+	case OPT_FOLDED:
+		env.folded = true;
+		break;
+	case 'P':
+		env.per_process = true;
+		break;
+	case 'o':
+		env.png = arg;
+		break;
+	case OPT_LOG:
+		env.log_colour = true;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case 'h':
+		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		break;
+	case ARGP_KEY_ARG:
+		errno = 0;
+		if (positional == 0) {
+			for (i = 0; i < 5; i++)
+				if (!strcmp(arg, views[i]))
+					break;
+			if (i == 5)
+				argp_error(state, "unknown view: %s (where, lat, code, heat, top)", arg);
+			env.view = i;
+		} else if (positional == 1) {
+			env.interval = strtod(arg, &end);
+			if (errno || *end || !(env.interval >= 0.01) || env.interval > 3600)
+				argp_error(state, "invalid interval: %s (0.01..3600 s)", arg);
+		} else if (positional == 2) {
+			env.count = strtol(arg, &end, 10);
+			if (errno || *end || env.count <= 0)
+				argp_error(state, "invalid count: %s", arg);
+		} else {
+			argp_error(state, "unexpected argument: %s", arg);
+		}
+		positional++;
+		break;
+	case ARGP_KEY_END:
+		if (!positional)
+			argp_error(state, "which view? (where, lat, code, heat, top)");
+		if (env.cmd && env.npids)
+			argp_error(state, "-c and -p cannot be combined");
+		if (env.folded && env.view != PFT_CODE)
+			argp_error(state, "--folded is for the code view");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static bool libbpf_quiet;
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
+			   va_list args)
+{
+	if (level == LIBBPF_DEBUG && !env.verbose)
+		return 0;
+	if (libbpf_quiet && !env.verbose)
+		return 0;
+	return vfprintf(stderr, format, args);
+}
+
+static volatile sig_atomic_t exiting;
+
+static void sig_handler(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+const char *pft_class_name(int cls)
+{
+	static const char *const n[] = {
+		"minor-anon", "minor-file", "major-file", "major-swap", "cow",
+	};
+
+	return cls >= 0 && cls < PFT_NCLASS ? n[cls] : "?";
+}
+
+const char *pft_kind_name(int kind)
+{
+	static const char *const n[] = {
+		"unknown", "file", "heap", "stack", "anon", "shm", "vdso",
+	};
+
+	return kind >= 0 && kind < PFT_NKIND ? n[kind] : "?";
+}
+
+static struct pftrace_bpf *open_skel(bool fexit)
+{
+	struct pftrace_bpf *skel = pftrace_bpf__open();
+	typeof(skel->progs) *p;
+
+	if (!skel) {
+		fprintf(stderr, "pftrace: cannot open the BPF object: %s\n", strerror(errno));
+		return NULL;
+	}
+	p = &skel->progs;
+	skel->rodata->all_tasks = !env.npids && !env.cmd;
+	skel->rodata->follow_forks = env.cmd != NULL;
+	skel->rodata->spawner_tgid = env.cmd ? getpid() : 0;
+	skel->rodata->want_maps = env.view == PFT_WHERE || env.view == PFT_HEAT;
+	skel->rodata->want_stacks = env.view == PFT_CODE;
+	skel->rodata->want_events = env.view == PFT_HEAT;
+	bpf_program__set_autoload(p->fx_entry, fexit);
+	bpf_program__set_autoload(p->fx_exit, fexit);
+	bpf_program__set_autoload(p->pe_minor, !fexit);
+	bpf_program__set_autoload(p->pe_major, !fexit);
+	bpf_program__set_autoload(p->on_fork, !skel->rodata->all_tasks);
+	bpf_program__set_autoload(p->seed, env.npids > 0);
+	bpf_map__set_autocreate(skel->maps.seed_pids, env.npids > 0);
+	bpf_map__set_autocreate(skel->maps.events, env.view == PFT_HEAT);
+	if (env.view != PFT_CODE)
+		bpf_map__set_max_entries(skel->maps.stacks, 1);
+	return skel;
+}
+
+/* fexit where the kernel allows it (auto), else the tp+pe pair. */
+static struct pftrace_bpf *load(bool *fexit, char *why, size_t len)
+{
+	struct pftrace_bpf *skel;
+	int err = -EPERM;
+
+	*why = 0;
+	if (strcmp(env.method, "tp")) {
+		skel = open_skel(true);
+		if (!skel)
+			return NULL;
+		libbpf_quiet = !strcmp(env.method, "auto");
+		err = pftrace_bpf__load(skel);
+		libbpf_quiet = false;
+		if (!err) {
+			*fexit = true;
+			return skel;
+		}
+		snprintf(why, len, "fexit handle_mm_fault: %s", strerror(-err));
+		pftrace_bpf__destroy(skel);
+		if (!strcmp(env.method, "fexit"))
+			goto fail;
+	}
+	skel = open_skel(false);
+	if (!skel)
+		return NULL;
+	err = pftrace_bpf__load(skel);
+	if (!err) {
+		*fexit = false;
+		return skel;
+	}
+	pftrace_bpf__destroy(skel);
+fail:
+	if (err == -EPERM || (err == -EACCES && geteuid()))
+		fprintf(stderr, "pftrace: cannot load BPF programs: %s; run as root "
+			"(needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)\n", strerror(-err));
+	else
+		fprintf(stderr, "pftrace: cannot load BPF programs: %s (-v for the "
+			"verifier log)\n", strerror(-err));
+	return NULL;
+}
+
+/* tp+pe: a perf software event per CPU and class, sampling every fault. */
+static int attach_pe(struct pftrace_bpf *skel, struct bpf_link **links, int ncpus)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE, .size = sizeof(attr), .sample_period = 1,
+	};
+	int i, n = 0, fd;
+
+	for (i = 0; i < 2 * ncpus; i++) {
+		attr.config = i % 2 ? PERF_COUNT_SW_PAGE_FAULTS_MAJ : PERF_COUNT_SW_PAGE_FAULTS_MIN;
+		fd = syscall(__NR_perf_event_open, &attr, -1, i / 2, -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && errno == ENODEV)
+			continue;
+		if (fd < 0) {
+			fprintf(stderr, "pftrace: perf_event_open: %s\n", strerror(errno));
+			return -errno;
+		}
+		links[n] = bpf_program__attach_perf_event(i % 2 ? skel->progs.pe_major :
+							  skel->progs.pe_minor, fd);
+		if (libbpf_get_error(links[n])) {
+			close(fd);
+			links[n] = NULL;
+			return -EINVAL;
+		}
+		n++;
+	}
+	return n;
+}
+
+bool pft_who(struct pft_run *r, __u32 slot, __u32 *id, char comm[16])
+{
+	struct pfw_slot info;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.slots), &slot, &info) || !info.id)
+		return false;
+	*id = info.id;
+	memcpy(comm, info.comm, 16);
+	comm[15] = 0;
+	return true;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	if (size >= sizeof(struct pft_event))
+		pft_heat_event(ctx, data);
+	return 0;
+}
+
+static void show(struct pft_run *r, bool last)
+{
+	switch (env.view) {
+	case PFT_WHERE:
+		pft_where(r, last);
+		break;
+	case PFT_LAT:
+		pft_lat(r, last);
+		break;
+	case PFT_CODE:
+		pft_code(r, last);
+		break;
+	case PFT_TOP:
+		pft_top(r, last);
+		break;
+	case PFT_HEAT:
+		break;
+	}
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Wait one interval: for heat, drain the ring buffer meanwhile; for top,
+ * read keys.  Returns false when the user asked to quit.
+ */
+static bool wait_interval(struct pft_run *r, struct ring_buffer *rb, __u64 until)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	__u64 now;
+	char key;
+	int ms;
+
+	while (!exiting && (now = mono_ns()) < until) {
+		ms = (until - now) / 1000000 + 1;
+		if (rb) {
+			ring_buffer__poll(rb, ms < 100 ? ms : 100);
+		} else if (env.view == PFT_CODE) {
+			struct timespec ts = { 0, 10000000 };
+
+			pft_code_poll(r);
+			nanosleep(&ts, NULL);
+		} else if (env.view == PFT_TOP && isatty(STDIN_FILENO)) {
+			if (poll(&pfd, 1, ms) > 0 && read(STDIN_FILENO, &key, 1) == 1 &&
+			    pft_top_key(key))
+				return false;
+		} else {
+			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return !exiting;
+}
+
+static int run(struct pft_run *r, struct pfw_held *held)
+{
+	struct ring_buffer *rb = NULL;
+	int status, err = 0;
+	__u64 t;
+	bool done = false;
+
+	if (env.view == PFT_HEAT) {
+		rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_event, r, NULL);
+		if (!rb) {
+			fprintf(stderr, "pftrace: cannot read the ring buffer: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	if (held && (err = pfw_held_release(held))) {
+		fprintf(stderr, "pftrace: cannot run '%s': %s\n", env.cmd, strerror(err));
+		waitpid(held->pid, NULL, 0);
+		ring_buffer__free(rb);
+		return 1;
+	}
+	t = mono_ns();
+	for (;;) {
+		if (!wait_interval(r, rb, t + (__u64)(env.interval * 1e9)))
+			done = true;
+		if (held && waitpid(held->pid, &status, WNOHANG) == held->pid)
+			done = true;
+		if (rb)
+			ring_buffer__consume(rb);
+		r->mono_ns = mono_ns();
+		r->secs = (r->mono_ns - t) / 1e9;
+		t = r->mono_ns;
+		r->seq++;
+		if (env.count > 0 && r->seq >= env.count)
+			done = true;
+		show(r, done);	/* each interval; the last one says so */
+		if (done)
+			break;
+	}
+	if (rb) {
+		ring_buffer__consume(rb);
+		err = pft_heat_end(r);
+		ring_buffer__free(rb);
+	}
+	if (held && waitpid(held->pid, &status, WNOHANG) == 0) {
+		kill(held->pid, SIGTERM);
+		waitpid(held->pid, NULL, 0);
+	}
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = { opts, parse_arg, NULL, argp_doc, NULL, NULL, NULL };
+	struct pft_run r = {};
+	struct bpf_link *pe_links[2 * 1024] = {};
+	struct pfw_held held, *h = NULL;
+	struct pfw_cmd cmd = {};
+	char why[128];
+	int i, err, npe = 0;
+	__u8 one = 1;
+
+	argp_err_exit_status = 2;
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	for (i = 0; i < env.npids; i++)
+		if (kill(env.pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "pftrace: no process with PID %d\n", env.pids[i]);
+			return 1;
+		}
+	libbpf_set_print(libbpf_print_fn);
+	r.ncpus = libbpf_num_possible_cpus();
+	if (r.ncpus <= 0 || r.ncpus > 1024) {
+		fprintf(stderr, "pftrace: cannot count CPUs\n");
+		return 1;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1) {
+		fprintf(stderr, "pftrace: needs BPF task storage (Linux 5.11 or later), "
+			"which this kernel lacks\n");
+		return 1;
+	}
+	r.skel = load(&r.fexit, why, sizeof(why));
+	if (!r.skel)
+		return 1;
+	err = pftrace_bpf__attach(r.skel);
+	if (!err && !r.fexit) {
+		npe = attach_pe(r.skel, pe_links, r.ncpus);
+		if (npe < 0)
+			err = npe;
+	}
+	if (err) {
+		fprintf(stderr, "pftrace: cannot attach: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	if (r.fexit)
+		fprintf(stderr, "pftrace: method: fexit on handle_mm_fault (sees faults "
+			"without a #PF too: get_user_pages)\n");
+	else
+		fprintf(stderr, "pftrace: method: page_fault_user paired with "
+			"mm_account_fault's perf software event%s%s%s; faults without a "
+			"#PF (get_user_pages) are not seen\n", why[0] ? " (" : "", why,
+			why[0] ? ")" : "");
+	fprintf(stderr, "pftrace: mappings: resolved in BPF (%s)\n",
+		r.fexit ? "handle_mm_fault's vma" : "bpf_find_vma");
+	err = 1;
+	for (i = 0; i < env.npids; i++)
+		bpf_map_update_elem(bpf_map__fd(r.skel->maps.seed_pids), &env.pids[i], &one, BPF_ANY);
+	if (env.npids && (err = pfw_seed_iter(r.skel->progs.seed))) {
+		fprintf(stderr, "pftrace: cannot seed targets: %s\n", strerror(-err));
+		goto cleanup;
+	}
+	if (env.cmd) {
+		err = pfw_cmd_split(&cmd, env.cmd);
+		if (!err)
+			err = pfw_held_spawn(&held, &cmd, env.fmt != PFW_TABLE ||
+					     env.view == PFT_CODE);
+		if (err) {
+			fprintf(stderr, "pftrace: cannot start '%s': %s\n", env.cmd, strerror(-err));
+			goto cleanup;
+		}
+		h = &held;
+	}
+	signal(SIGINT, sig_handler);
+	signal(SIGTERM, sig_handler);
+	err = run(&r, h);
+	if (r.skel->bss->lost_map_full)
+		fprintf(stderr, "pftrace: %llu events not counted: no row or thread state left\n",
+			(unsigned long long)r.skel->bss->lost_map_full);
+cleanup:
+	for (i = 0; i < npe; i++)
+		bpf_link__destroy(pe_links[i]);
+	pfw_cmd_free(&cmd);
+	pftrace_bpf__destroy(r.skel);
+	return err != 0;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* pftrace.h - types shared by pftrace.bpf.c and pftrace.c. */
+#ifndef __PFTRACE_H
+#define __PFTRACE_H
+
+#include "pfprof_bpf.h"
+
+#define PFT_BUCKETS	40	/* log2 ns buckets: [2^k, 2^(k+1)) */
+#define PFT_NAME_LEN	48
+#define PFT_NO_PF	0xffffffff	/* err of a fault without a #PF (gup) */
+
+/* Latency classes, told apart as docs/pftrace.md says. */
+enum pft_class {
+	PFT_MINOR_ANON,
+	PFT_MINOR_FILE,
+	PFT_MAJOR_FILE,
+	PFT_MAJOR_SWAP,
+	PFT_COW,		/* a write to a present, write-protected page */
+	PFT_NCLASS,
+};
+
+/* Mapping kinds. */
+enum pft_kind {
+	PFT_K_UNKNOWN,		/* the VMA could not be looked up */
+	PFT_K_FILE,
+	PFT_K_HEAP,
+	PFT_K_STACK,
+	PFT_K_ANON,
+	PFT_K_SHM,		/* shared memory: shmem/tmpfs files, SysV, memfd */
+	PFT_K_VDSO,
+	PFT_NKIND,
+};
+
+/* Per row, per CPU. */
+struct pft_counts {
+	__u64 minor, major;
+	__u64 gup;		/* of those, without a #PF (get_user_pages) */
+	__u64 cow;
+};
+
+struct pft_hist_key {
+	__u32 slot;		/* 0: overall (all rows) */
+	__u32 cls;
+};
+
+/* Per CPU; user space sums. */
+struct pft_hist {
+	__u64 count, sum_ns, max_ns;
+	__u32 bucket[PFT_BUCKETS];
+};
+
+struct pft_map_key {
+	__u32 slot;
+	__u32 pad;
+	__u64 anchor;		/* the VMA's vm_start; vm_end for a stack,
+				 * which grows down
+				 */
+};
+
+struct pft_map {
+	__u64 start, end;	/* the VMA when last seen */
+	__u64 minor, major, gup;
+	__u32 kind;
+	__u32 pad;
+	char name[PFT_NAME_LEN];	/* the file's name (basename) */
+};
+
+struct pft_stack_key {
+	__u32 slot;
+	__s32 stackid;		/* in the stacks map */
+};
+
+struct pft_stack_val {
+	__u64 minor, major;
+};
+
+/* One fault, for the heat map (ring buffer). */
+struct pft_event {
+	__u64 t_ns;
+	__u64 addr;
+	__u32 slot;
+	__u32 cls;
+};
+
+#endif /* __PFTRACE_H */

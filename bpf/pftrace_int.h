@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* pftrace_int.h - pftrace's parts: the core (pftrace.c) and its views. */
+#ifndef __PFTRACE_INT_H
+#define __PFTRACE_INT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <linux/types.h>
+#include "output.h"
+#include "pftrace.h"
+
+#define PFT_MAX_PIDS 64
+
+enum pft_view { PFT_WHERE, PFT_LAT, PFT_TOP, PFT_CODE, PFT_HEAT };
+
+struct pft_env {
+	enum pft_view view;
+	pid_t pids[PFT_MAX_PIDS];
+	int npids;
+	char *cmd;
+	enum pfw_format fmt;
+	double interval;	/* s */
+	long count;		/* intervals; -1: until Ctrl-C or the command exits */
+	int top_n;		/* rows in where/code tables */
+	bool folded;		/* code: collapsed stacks */
+	bool per_process;	/* lat: a histogram per process */
+	bool log_colour;	/* heat */
+	const char *png;	/* heat */
+	const char *method;	/* "auto", "fexit" or "tp" */
+	bool verbose;
+};
+
+extern struct pft_env env;
+
+struct pftrace_bpf;
+
+/* What the views need of the core. */
+struct pft_run {
+	struct pftrace_bpf *skel;
+	int ncpus;
+	bool fexit;		/* the method: fexit, else tp+pe */
+	double secs;		/* length of the interval just ended */
+	int seq;		/* its number */
+	__u64 mono_ns;		/* its end, CLOCK_MONOTONIC */
+};
+
+/* The row @slot's PID and comm (cached); false if it is not a row. */
+bool pft_who(struct pft_run *r, __u32 slot, __u32 *id, char comm[16]);
+const char *pft_class_name(int cls);
+const char *pft_kind_name(int kind);
+
+/* Each view: once per interval, then once at the end (last = true). */
+void pft_where(struct pft_run *r, bool last);
+void pft_lat(struct pft_run *r, bool last);
+void pft_code(struct pft_run *r, bool last);
+/* code: open new processes' address spaces while they live. */
+void pft_code_poll(struct pft_run *r);
+void pft_heat_event(struct pft_run *r, const struct pft_event *e);
+int pft_heat_end(struct pft_run *r);
+void pft_top(struct pft_run *r, bool last);
+/* top: the key the user pressed (0: none); true to quit. */
+bool pft_top_key(int key);
+
+#endif

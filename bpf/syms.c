@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* syms.c - user-space symbols with libdwfl; see syms.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <elfutils/libdwfl.h>
+#include "syms.h"
+
+/*
+ * A lookup's answer, kept: libdwfl scans a module's whole symbol table
+ * for each address (0.1-0.2 ms in libc with its debuginfo), and stacks
+ * repeat their addresses.
+ */
+struct cached {
+	unsigned long long addr;
+	struct pfw_sym sym;
+	int err;
+	bool used;
+};
+
+#define CACHE_MIN 256
+#define CACHE_MAX 65536		/* entries (~300 bytes each) */
+
+struct pfw_syms {
+	Dwfl *dwfl;
+	pid_t pid;
+	int pidfd;	/* the process, not its PID; -1 without pidfd_open (< 5.3) */
+	struct cached *cache;	/* open addressing; cap: 0 or a power of 2 */
+	size_t ncached, cap;
+};
+
+static char *debuginfo_path;	/* NULL: libdw's ":.debug:/usr/lib/debug" */
+
+static const Dwfl_Callbacks callbacks = {
+	/* files by their path in the maps; the vDSO from /proc/PID/mem */
+	.find_elf = dwfl_linux_proc_find_elf,
+	/* build-id, then .gnu_debuglink, under debuginfo_path */
+	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.debuginfo_path = &debuginfo_path,
+};
+
+static struct cached *cache_slot(struct pfw_syms *s, unsigned long long addr)
+{
+	size_t i = (addr * 0x9e3779b97f4a7c15ULL) >> 32 & (s->cap - 1);
+
+	while (s->cache[i].used && s->cache[i].addr != addr)
+		i = (i + 1) & (s->cap - 1);
+	return &s->cache[i];
+}
+
+static void cache_clear(struct pfw_syms *s)
+{
+	free(s->cache);
+	s->cache = NULL;
+	s->ncached = s->cap = 0;
+}
+
+/* Keep @c; without memory to grow, or full, it is just not kept. */
+static void cache_add(struct pfw_syms *s, const struct cached *c)
+{
+	struct cached *old = s->cache, *grown;
+	size_t i, cap = s->cap;
+
+	if (4 * (s->ncached + 1) > 3 * cap) {
+		if (cap == CACHE_MAX)
+			return;
+		grown = calloc(cap ? 2 * cap : CACHE_MIN, sizeof(*grown));
+		if (!grown)
+			return;
+		s->cache = grown;
+		s->cap = cap ? 2 * cap : CACHE_MIN;
+		s->ncached = 0;
+		for (i = 0; i < cap; i++)
+			if (old[i].used)
+				cache_add(s, &old[i]);
+		free(old);
+	}
+	*cache_slot(s, c->addr) = *c;
+	s->ncached++;
+}
+
+static int count_module(Dwfl_Module *mod, void **ud, const char *name,
+			Dwarf_Addr start, void *arg)
+{
+	(void)mod, (void)ud, (void)name, (void)start;
+	++*(int *)arg;
+	return DWARF_CB_OK;
+}
+
+/*
+ * Make @pid's file mappings @dwfl's modules (nothing is opened yet);
+ * 0 or -errno.  A process that has gone leaves no maps to read (ENOENT),
+ * or empty ones (a zombie: ESRCH).
+ */
+static int read_maps(Dwfl *dwfl, pid_t pid)
+{
+	int err, n = 0;
+
+	dwfl_report_begin(dwfl);
+	err = dwfl_linux_proc_report(dwfl, pid);
+	if (dwfl_report_end(dwfl, NULL, NULL) && !err)
+		err = -1;
+	if (err)	/* errno, or -1: a module not added (no memory) */
+		return err > 0 ? -err : -ENOMEM;
+	dwfl_getmodules(dwfl, count_module, &n, 0);
+	return n ? 0 : -ESRCH;
+}
+
+/*
+ * Open the module's ELF and read its symbols now, while the process is
+ * there: the vDSO can only be read from its memory, and the files may
+ * be gone (or their mount namespace) once it has exited.  A module
+ * without ELF or symbols is not an error; its lookups say so.
+ */
+static int load_module(Dwfl_Module *mod, void **ud, const char *name,
+		       Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr bias;
+
+	(void)ud, (void)name, (void)start, (void)arg;
+	if (dwfl_module_getelf(mod, &bias))
+		dwfl_module_getsymtab(mod);
+	return DWARF_CB_OK;
+}
+
+struct pfw_syms *pfw_syms_open(pid_t pid)
+{
+	struct pfw_syms *s = calloc(1, sizeof(*s));
+	int err = -ENOMEM;
+
+	if (!s)
+		goto fail;
+	s->pid = pid;
+	s->pidfd = syscall(SYS_pidfd_open, pid, 0);
+	s->dwfl = dwfl_begin(&callbacks);
+	if (!s->dwfl)
+		goto fail;
+	err = read_maps(s->dwfl, pid);
+	if (err)
+		goto fail;
+	dwfl_getmodules(s->dwfl, load_module, NULL, 0);
+	return s;
+fail:
+	pfw_syms_close(s);
+	errno = -err;
+	return NULL;
+}
+
+static int copy_module(Dwfl_Module *mod, void **ud, const char *name,
+		       Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr end;
+
+	(void)ud;
+	dwfl_module_info(mod, NULL, NULL, &end, NULL, NULL, NULL, NULL);
+	/* the same name and range: the old module is kept, files and all */
+	if (!dwfl_report_module(arg, name, start, end))
+		return DWARF_CB_ABORT;
+	return DWARF_CB_OK;
+}
+
+/* Each old module not reported again: keep it after all (@arg: its Dwfl). */
+static int keep_module(Dwfl_Module *mod, void *ud, const char *name,
+		       Dwarf_Addr start, void *arg)
+{
+	Dwarf_Addr end;
+
+	(void)ud;
+	dwfl_module_info(mod, NULL, NULL, &end, NULL, NULL, NULL, NULL);
+	/* finds @mod itself: moves nothing, allocates nothing */
+	dwfl_report_module(arg, name, start, end);
+	return 0;
+}
+
+/*
+ * -ESRCH once the process has been reaped: its PID may be another's by
+ * now.  0 while it is there, a zombie too (its PID is still its own).
+ */
+static int gone(const struct pfw_syms *s)
+{
+	if (s->pidfd < 0)
+		return 0;
+	if (syscall(SYS_pidfd_send_signal, s->pidfd, 0, NULL, 0) && errno == ESRCH)
+		return -ESRCH;
+	return 0;
+}
+
+int pfw_syms_refresh(struct pfw_syms *s)
+{
+	Dwfl *now = dwfl_begin(&callbacks);
+	int err;
+
+	if (!now)
+		return -ENOMEM;
+	/*
+	 * Read into a Dwfl of its own first: if the process has gone, or
+	 * goes while its maps are read, s->dwfl is not touched.  Still
+	 * there after the read, it is the process whose maps were read.
+	 */
+	err = read_maps(now, s->pid);
+	if (!err)
+		err = gone(s);
+	if (err)
+		goto end;
+	dwfl_report_begin(s->dwfl);
+	if (dwfl_getmodules(now, copy_module, s->dwfl, 0))
+		err = -ENOMEM;
+	dwfl_report_end(s->dwfl, err ? keep_module : NULL, s->dwfl);
+	dwfl_getmodules(s->dwfl, load_module, NULL, 0);
+	cache_clear(s);
+end:
+	dwfl_end(now);
+	return err;
+}
+
+/* The object's name as shown: its basename, "[vdso]" for the vDSO. */
+static void dso_name(char *buf, size_t len, const char *mname)
+{
+	const char *base = strrchr(mname, '/');
+
+	if (!strncmp(mname, "[vdso", 5))
+		base = "[vdso]";
+	else
+		base = base ? base + 1 : mname;
+	snprintf(buf, len, "%s", base);
+}
+
+/*
+ * @addr's offset in @mod's file, from the PT_LOAD segment that holds it:
+ * addr - mapping start + mapping offset, as perf shows it.  Without the
+ * ELF, from the module's start (exact for its first, offset-0 mapping).
+ */
+static unsigned long long file_offset(Dwfl_Module *mod, Dwarf_Addr addr,
+				      Dwarf_Addr start)
+{
+	Dwarf_Addr bias, vaddr;
+	GElf_Phdr ph;
+	size_t i, n;
+	Elf *elf;
+
+	elf = dwfl_module_getelf(mod, &bias);
+	if (!elf || elf_getphdrnum(elf, &n))
+		return addr - start;
+	vaddr = addr - bias;
+	for (i = 0; i < n; i++) {
+		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
+			continue;
+		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_memsz)
+			return vaddr - ph.p_vaddr + ph.p_offset;
+	}
+	return addr - start;
+}
+
+static int resolve(struct pfw_syms *s, unsigned long long addr, struct pfw_sym *out)
+{
+	const char *mname, *name;
+	Dwfl_Module *mod;
+	Dwarf_Addr start;
+	GElf_Off off;
+	GElf_Sym sym;
+
+	memset(out, 0, sizeof(*out));
+	mod = dwfl_addrmodule(s->dwfl, addr);
+	if (!mod)
+		return -ENOENT;
+	mname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	dso_name(out->dso, sizeof(out->dso), mname ?: "");
+	out->dso_off = file_offset(mod, addr, start);
+	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
+	if (name) {
+		snprintf(out->name, sizeof(out->name), "%s", name);
+		out->off = off;
+		out->known = true;
+	}
+	return 0;
+}
+
+int pfw_syms_lookup(struct pfw_syms *s, unsigned long long addr, struct pfw_sym *out)
+{
+	struct cached c = { .addr = addr, .used = true }, *hit;
+
+	hit = s->cap ? cache_slot(s, addr) : NULL;
+	if (hit && hit->used) {
+		*out = hit->sym;
+		return hit->err;
+	}
+	c.err = resolve(s, addr, &c.sym);
+	*out = c.sym;
+	cache_add(s, &c);
+	return c.err;
+}
+
+const char *pfw_sym_format(const struct pfw_sym *sym, char *buf, size_t len)
+{
+	if (sym->known)
+		snprintf(buf, len, "%s+0x%llx (%s)", sym->name, sym->off, sym->dso);
+	else if (sym->dso[0])
+		snprintf(buf, len, "%s+0x%llx", sym->dso, sym->dso_off);
+	else
+		snprintf(buf, len, "[unknown]");
+	return buf;
+}
+
+void pfw_syms_close(struct pfw_syms *s)
+{
+	if (!s)
+		return;
+	dwfl_end(s->dwfl);	/* NULL is fine */
+	cache_clear(s);
+	if (s->pidfd >= 0)
+		close(s->pidfd);
+	free(s);
+}

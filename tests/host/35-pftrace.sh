@@ -1,0 +1,5 @@
+#!/bin/sh
+# 35-pftrace: ad-hoc fault analysis on this host's kernel (no fexit here:
+# the page_fault_user + perf event method).
+cd "$(dirname "$0")/../.." || exit 1
+exec sh tests/witness/pftrace-tests.sh host bpf/pftrace tests/witness/pfw-touch
