@@ -360,31 +360,21 @@ int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
-	struct pfw_task *pk = ts_get(parent, false);
-
-	if (fork_follows(pk && pk->slot, parent->tgid, child->tgid == parent->tgid))
-		ts_adopt(child);
+	pfw_follow_fork(parent, child);
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p)
 {
-	slot_rename(ts_get(p, false), p);
+	pfw_follow_exec(p);
 	return 0;
 }
 
 SEC("iter/task")
 int seed(struct bpf_iter__task *ctx)
 {
-	struct task_struct *t = ctx->task;
-	__u32 tgid;
-
-	if (!t)
-		return 0;
-	tgid = t->tgid;
-	if (bpf_map_lookup_elem(&seed_pids, &tgid))
-		ts_adopt(t);
+	pfw_seed_task(ctx->task);
 	return 0;
 }
 

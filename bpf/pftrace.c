@@ -20,6 +20,7 @@
 #include "pftrace_int.h"
 #include "pftrace.skel.h"
 #include "targets.h"
+#include "cli.h"
 
 struct pft_env env = {
 	.interval = 1.0, .count = -1, .top_n = 20, .png = "pftrace-heat.png",
@@ -77,19 +78,16 @@ static int positional;
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end;
 	long v;
 	int i;
 
 	switch (key) {
 	case 'p':
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || v <= 0 || v > 4194304)
-			argp_error(state, "invalid PID: %s", arg);
 		if (env.npids == PFT_MAX_PIDS)
 			argp_error(state, "at most %d -p options", PFT_MAX_PIDS);
-		env.pids[env.npids++] = v;
+		if (!pfw_parse_pid(arg, &env.pids[env.npids]))
+			argp_error(state, "invalid PID: %s", arg);
+		env.npids++;
 		break;
 	case 'c':
 		if (!*arg)
@@ -108,10 +106,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.fmt = PFW_JSON;
 		break;
 	case 'n':
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || v <= 0 || v > 100000)
-			argp_error(state, "invalid row count: %s", arg);
+		if (!pfw_parse_count(arg, &v) || v > 100000)
+			argp_error(state, "invalid row count: %s (1..100000)", arg);
 		env.top_n = v;
 		break;
 	case OPT_FOLDED:
@@ -127,7 +123,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.log_colour = true;
 		break;
 	case 'v':
-		env.verbose = true;
+		pfw_verbose = true;
 		break;
 	case 'h':
 		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
@@ -142,12 +138,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				argp_error(state, "unknown view: %s (where, lat, code, heat, top)", arg);
 			env.view = i;
 		} else if (positional == 1) {
-			env.interval = strtod(arg, &end);
-			if (errno || *end || !(env.interval >= 0.01) || env.interval > 3600)
+			if (!pfw_parse_interval(arg, &env.interval))
 				argp_error(state, "invalid interval: %s (0.01..3600 s)", arg);
 		} else if (positional == 2) {
-			env.count = strtol(arg, &end, 10);
-			if (errno || *end || env.count <= 0)
+			if (!pfw_parse_count(arg, &env.count))
 				argp_error(state, "invalid count: %s", arg);
 		} else {
 			argp_error(state, "unexpected argument: %s", arg);
@@ -166,26 +160,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-static bool libbpf_quiet;
-
-static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
-			   va_list args)
-{
-	if (level == LIBBPF_DEBUG && !env.verbose)
-		return 0;
-	if (libbpf_quiet && !env.verbose)
-		return 0;
-	return vfprintf(stderr, format, args);
-}
-
-static volatile sig_atomic_t exiting;
-
-static void sig_handler(int sig)
-{
-	(void)sig;
-	exiting = 1;
 }
 
 const char *pft_class_name(int cls)
@@ -246,9 +220,9 @@ static struct pftrace_bpf *load(bool *fexit, char *why, size_t len)
 		skel = open_skel(true);
 		if (!skel)
 			return NULL;
-		libbpf_quiet = !strcmp(env.method, "auto");
+		pfw_libbpf_quiet = !strcmp(env.method, "auto");
 		err = pftrace_bpf__load(skel);
-		libbpf_quiet = false;
+		pfw_libbpf_quiet = false;
 		if (!err) {
 			*fexit = true;
 			return skel;
@@ -268,12 +242,7 @@ static struct pftrace_bpf *load(bool *fexit, char *why, size_t len)
 	}
 	pftrace_bpf__destroy(skel);
 fail:
-	if (err == -EPERM || (err == -EACCES && geteuid()))
-		fprintf(stderr, "pftrace: cannot load BPF programs: %s; run as root "
-			"(needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)\n", strerror(-err));
-	else
-		fprintf(stderr, "pftrace: cannot load BPF programs: %s (-v for the "
-			"verifier log)\n", strerror(-err));
+	pfw_load_error("pftrace", err);
 	return NULL;
 }
 
@@ -363,7 +332,7 @@ static bool wait_interval(struct pft_run *r, struct ring_buffer *rb, __u64 until
 	char key;
 	int ms;
 
-	while (!exiting && (now = mono_ns()) < until) {
+	while (!pfw_exiting && (now = mono_ns()) < until) {
 		ms = (until - now) / 1000000 + 1;
 		if (rb) {
 			ring_buffer__poll(rb, ms < 100 ? ms : 100);
@@ -382,7 +351,7 @@ static bool wait_interval(struct pft_run *r, struct ring_buffer *rb, __u64 until
 			nanosleep(&ts, NULL);
 		}
 	}
-	return !exiting;
+	return !pfw_exiting;
 }
 
 static int run(struct pft_run *r, struct pfw_held *held)
@@ -454,7 +423,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pftrace: no process with PID %d\n", env.pids[i]);
 			return 1;
 		}
-	libbpf_set_print(libbpf_print_fn);
+	libbpf_set_print(pfw_libbpf_print);
 	r.ncpus = libbpf_num_possible_cpus();
 	if (r.ncpus <= 0 || r.ncpus > 1024) {
 		fprintf(stderr, "pftrace: cannot count CPUs\n");
@@ -506,8 +475,7 @@ int main(int argc, char **argv)
 		}
 		h = &held;
 	}
-	signal(SIGINT, sig_handler);
-	signal(SIGTERM, sig_handler);
+	pfw_catch_signals();
 	err = run(&r, h);
 	if (r.skel->bss->lost_map_full)
 		fprintf(stderr, "pftrace: %llu events not counted: no row or thread state left\n",

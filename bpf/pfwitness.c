@@ -27,6 +27,7 @@
 #include "pfwitness.skel.h"
 #include "report.h"
 #include "targets.h"
+#include "cli.h"
 
 #define MAX_PIDS 64
 
@@ -41,7 +42,6 @@ static struct env {
 	int npids;
 	char *cmd;
 	bool per_thread;
-	bool verbose;
 	bool stats;
 	unsigned int sources;
 	enum pfw_format fmt;
@@ -101,18 +101,15 @@ static int positional;
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *end, *tok, *save = NULL;
-	long v;
+	char *tok, *save = NULL;
 
 	switch (key) {
 	case 'p':
-		errno = 0;
-		v = strtol(arg, &end, 10);
-		if (errno || *end || v <= 0 || v > 4194304)
-			argp_error(state, "invalid PID: %s", arg);
 		if (env.npids == MAX_PIDS)
 			argp_error(state, "at most %d -p options", MAX_PIDS);
-		env.pids[env.npids++] = v;
+		if (!pfw_parse_pid(arg, &env.pids[env.npids]))
+			argp_error(state, "invalid PID: %s", arg);
+		env.npids++;
 		break;
 	case 'c':
 		if (!*arg)
@@ -152,7 +149,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.stats = false;
 		break;
 	case 'v':
-		env.verbose = true;
+		pfw_verbose = true;
 		break;
 	case 'h':
 		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
@@ -160,12 +157,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_ARG:
 		errno = 0;
 		if (positional == 0) {
-			env.interval = strtod(arg, &end);
-			if (errno || *end || !(env.interval >= 0.01) || env.interval > 3600)
+			if (!pfw_parse_interval(arg, &env.interval))
 				argp_error(state, "invalid interval: %s (0.01..3600 s)", arg);
 		} else if (positional == 1) {
-			env.count = strtol(arg, &end, 10);
-			if (errno || *end || env.count <= 0)
+			if (!pfw_parse_count(arg, &env.count))
 				argp_error(state, "invalid count: %s", arg);
 		} else {
 			argp_error(state, "unexpected argument: %s", arg);
@@ -176,29 +171,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		return ARGP_ERR_UNKNOWN;
 	}
 	return 0;
-}
-
-/* libbpf's warnings always; its debug output with -v; nothing while a
- * load is tried that pfwitness retries without fexit by design.
- */
-static bool libbpf_quiet;
-
-static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
-			   va_list args)
-{
-	if (level == LIBBPF_DEBUG && !env.verbose)
-		return 0;
-	if (libbpf_quiet && !env.verbose)
-		return 0;
-	return vfprintf(stderr, format, args);
-}
-
-static volatile sig_atomic_t exiting;
-
-static void sig_handler(int sig)
-{
-	(void)sig;
-	exiting = 1;
 }
 
 static void set_why(char *buf, size_t len, const char *what, int err)
@@ -379,9 +351,9 @@ static struct pfwitness_bpf *load_skel(const struct kernel_gaps *gaps, struct pf
 
 	if (!skel)
 		return NULL;
-	libbpf_quiet = fx;
+	pfw_libbpf_quiet = fx;
 	err = pfwitness_bpf__load(skel);
-	libbpf_quiet = false;
+	pfw_libbpf_quiet = false;
 	if (err && fx) {
 		set_why(src->why_fx, sizeof(src->why_fx), "load", err);
 		pfwitness_bpf__destroy(skel);
@@ -392,13 +364,7 @@ static struct pfwitness_bpf *load_skel(const struct kernel_gaps *gaps, struct pf
 	}
 	if (!err)
 		return skel;
-	if (err == -EPERM || (err == -EACCES && geteuid()))
-		fprintf(stderr, "pfwitness: cannot load BPF programs: %s; "
-			"run as root (needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)\n",
-			strerror(-err));
-	else
-		fprintf(stderr, "pfwitness: cannot load BPF programs: %s "
-			"(-v for the verifier log)\n", strerror(-err));
+	pfw_load_error("pfwitness", err);
 	pfwitness_bpf__destroy(skel);
 	return NULL;
 }
@@ -763,7 +729,7 @@ static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
 			return 1;
 		}
 	}
-	while (!exiting && (env.count < 0 || seq < env.count)) {
+	while (!pfw_exiting && (env.count < 0 || seq < env.count)) {
 		sleep_interval(env.interval);
 		if (c && wait4(c->held.pid, &c->status, WNOHANG, &c->ru) == c->held.pid)
 			c->done = true;
@@ -820,7 +786,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pfwitness: no process with PID %d\n", env.pids[i]);
 			return 1;
 		}
-	libbpf_set_print(libbpf_print_fn);
+	libbpf_set_print(pfw_libbpf_print);
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0 || ncpus > 1024) {
 		fprintf(stderr, "pfwitness: cannot count CPUs\n");
@@ -851,8 +817,7 @@ int main(int argc, char **argv)
 			goto cleanup;
 	}
 
-	signal(SIGINT, sig_handler);
-	signal(SIGTERM, sig_handler);
+	pfw_catch_signals();
 	pfw_out_begin(stdout, env.fmt, &src, env.per_thread, env.interval);
 	err = run(skel, &src, c, ncpus);
 	if (c && !err)

@@ -205,4 +205,33 @@ static __always_inline void slot_rename(struct pfw_task *k, struct task_struct *
 	(bpf_core_enum_value_exists(enum type, name) ?			\
 	 (__u32)bpf_core_enum_value(enum type, name) : (__u32)(fallback))
 
+/*
+ * The bodies of every tool's target programs (task storage):
+ * tp_btf/sched_process_fork, tp_btf/sched_process_exec, iter/task.
+ */
+static __always_inline void pfw_follow_fork(struct task_struct *parent,
+					    struct task_struct *child)
+{
+	struct pfw_task *pk = ts_get(parent, false);
+
+	if (fork_follows(pk && pk->slot, parent->tgid, child->tgid == parent->tgid))
+		ts_adopt(child);
+}
+
+static __always_inline void pfw_follow_exec(struct task_struct *p)
+{
+	slot_rename(ts_get(p, false), p);
+}
+
+static __always_inline void pfw_seed_task(struct task_struct *t)
+{
+	__u32 tgid;
+
+	if (!t)
+		return;
+	tgid = t->tgid;
+	if (bpf_map_lookup_elem(&seed_pids, &tgid))
+		ts_adopt(t);
+}
+
 #endif /* __PFW_TARGETS_BPF_H */

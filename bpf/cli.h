@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * cli.h - what the command lines of the pfprof BPF tools share: argument
+ * parsing with the same limits and messages, libbpf's logging, load
+ * errors, and Ctrl-C.
+ */
+#ifndef __PFW_CLI_H
+#define __PFW_CLI_H
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <bpf/libbpf.h>
+
+/* Each parses @arg; false if it is not valid (the caller says so). */
+bool pfw_parse_pid(const char *arg, pid_t *pid);		/* 1..4194304 */
+bool pfw_parse_interval(const char *arg, double *secs);	/* 0.01..3600 */
+bool pfw_parse_count(const char *arg, long *count);		/* >= 1 */
+
+/* -v: libbpf's debug output; quiet: none while a load is tried that the
+ * tool retries without a program by design.  Warnings are shown otherwise.
+ */
+extern bool pfw_verbose, pfw_libbpf_quiet;
+int pfw_libbpf_print(enum libbpf_print_level level, const char *format, va_list args);
+
+/* Say why @tool could not load its programs (@err: -errno). */
+void pfw_load_error(const char *tool, int err);
+
+/* Set by SIGINT and SIGTERM once pfw_catch_signals() ran. */
+extern volatile sig_atomic_t pfw_exiting;
+void pfw_catch_signals(void);
+
+#endif
