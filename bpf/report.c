@@ -272,6 +272,6 @@ void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
 	else if (fmt == PFW_CSV)
 		fprintf(f, "lost,,,,,,map_full,%llu\n", lost_map_full);
 	else
-		fprintf(f, "Events not counted (counts map full): %llu\n", lost_map_full);
+		fprintf(f, "Events not counted (no row or thread state left): %llu\n", lost_map_full);
 	fflush(f);
 }
