@@ -578,44 +578,6 @@ static void stamp(struct pfwitness_bpf *skel, __u64 *jiffies, __u64 *mono)
 	*mono = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-struct stamp_req {
-	struct pfwitness_bpf *skel;
-	__u64 jiffies, mono;
-};
-
-static void stamp_cb(void *arg)
-{
-	struct stamp_req *r = arg;
-
-	stamp(r->skel, &r->jiffies, &r->mono);
-}
-
-/*
- * Stamp an interval's end.  Per-switch sources charge a task when it
- * leaves a CPU, so make every CPU switch first: a target that has been
- * running since its last switch (a spinner, or a task whose final switch
- * is under way) is then charged up to the stamp.
- */
-static void stamp_kicked(struct pfwitness_bpf *skel, const struct pfw_sources *src,
-			 __u64 *jiffies, __u64 *mono)
-{
-	struct stamp_req r = { .skel = skel };
-
-	if (src->sw || src->pe)
-		pfw_kick_cpus(stamp_cb, &r);
-	else
-		stamp_cb(&r);
-	*jiffies = r.jiffies;
-	*mono = r.mono;
-}
-
-static void sleep_interval(double secs)
-{
-	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
-
-	nanosleep(&ts, NULL);
-}
-
 /* One past the highest row taken so far, from either allocator. */
 static __u32 rows_taken(struct pfwitness_bpf *skel, int ncpus)
 {
@@ -647,6 +609,52 @@ static int read_now(struct pfwitness_bpf *skel, struct pfw_snap *snap, int ncpus
 	if (err)
 		fprintf(stderr, "pfwitness: cannot read the counts: %s\n", strerror(-err));
 	return err;
+}
+
+struct stamp_req {
+	struct pfwitness_bpf *skel;
+	struct pfw_snap *snap;	/* NULL: stamp only */
+	int ncpus, err;
+	__u64 jiffies, mono;
+};
+
+static void read_then_stamp(void *arg)
+{
+	struct stamp_req *r = arg;
+
+	if (r->snap)
+		r->err = read_now(r->skel, r->snap, r->ncpus);
+	stamp(r->skel, &r->jiffies, &r->mono);
+}
+
+/*
+ * End an interval: read the counts into @snap (if given), then stamp it,
+ * so that every event counted happened before the stamp.  Per-switch
+ * sources charge a task when it leaves a CPU, so first make every CPU
+ * switch: a target that has been running since its last switch (a
+ * spinner, or a task whose final switch is under way) is then charged up
+ * to the kick, just before.  The reading runs at the kick's priority, so
+ * nothing delays it between the two.
+ */
+static int end_interval(struct pfwitness_bpf *skel, const struct pfw_sources *src,
+			struct pfw_snap *snap, int ncpus, __u64 *jiffies, __u64 *mono)
+{
+	struct stamp_req r = { .skel = skel, .snap = snap, .ncpus = ncpus };
+
+	if (src->sw || src->pe)
+		pfw_kick_cpus(read_then_stamp, &r);
+	else
+		read_then_stamp(&r);
+	*jiffies = r.jiffies;
+	*mono = r.mono;
+	return r.err;
+}
+
+static void sleep_interval(double secs)
+{
+	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
+
+	nanosleep(&ts, NULL);
 }
 
 static int program_stats(struct pfwitness_bpf *skel, struct pfw_prog_stat *ps, int max)
@@ -718,7 +726,7 @@ static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
 	int seq = 0, err = 0, nps;
 
 	/* targets running now are charged from their next switch-in */
-	stamp_kicked(skel, src, &jif, &last_mono);
+	end_interval(skel, src, NULL, ncpus, &jif, &last_mono);
 	if (c) {
 		err = pfw_held_release(&c->held);
 		if (err) {
@@ -733,8 +741,7 @@ static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
 		sleep_interval(env.interval);
 		if (c && wait4(c->held.pid, &c->status, WNOHANG, &c->ru) == c->held.pid)
 			c->done = true;
-		stamp_kicked(skel, src, &jif, &mono);
-		err = read_now(skel, &now, ncpus);
+		err = end_interval(skel, src, &now, ncpus, &jif, &mono);
 		if (err)
 			goto free_snaps;
 		pfw_out_interval(stdout, env.fmt, seq++, jif, mono,
@@ -747,8 +754,7 @@ static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
 			break;
 	}
 	if (seq == 0 || !(c && c->done)) {	/* else the last interval read it */
-		stamp_kicked(skel, src, &jif, &mono);
-		err = read_now(skel, &now, ncpus);
+		err = end_interval(skel, src, &now, ncpus, &jif, &mono);
 		if (err)
 			goto free_snaps;
 	} else {
