@@ -42,6 +42,7 @@ payload:
 	rm -rf $(PAYLOAD) && mkdir -p $(PAYLOAD)/bin $(PAYLOAD)/tests
 	cp kmod/mp3.ko $(PAYLOAD)/
 	cp userspace/work userspace/monitor $(PAYLOAD)/bin/
+	cp userspace/vmmech $(PAYLOAD)/bin/
 	@for f in bpf/pfwitness bpf/pftrace; do if [ -x $$f ]; then cp $$f $(PAYLOAD)/bin/; fi; done
 	@for f in tests/witness/* compare/bin/*; do \
 		if [ -f "$$f" ] && [ -x "$$f" ] && head -c4 "$$f" | grep -q ELF; then \
