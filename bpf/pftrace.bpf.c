@@ -21,11 +21,11 @@
 struct pfw_task {
 	__u64 t0;	/* tracepoint entry (tp+pe), 0: none pending */
 	__u64 fe_t0;	/* fentry (fexit method), kept across a retry */
+	__u32 retry;	/* the last fexit was VM_FAULT_RETRY */
 	__u64 addr;	/* the #PF's address */
 	__s32 stackid;	/* its user stack, or < 0 */
 	__u32 err;	/* the #PF's error code */
 	__u32 slot;
-	__u32 pad;
 };
 
 #include "targets.bpf.h"
@@ -311,7 +311,8 @@ int BPF_PROG(fx_entry, struct vm_area_struct *vma, unsigned long address,
 {
 	struct pfw_task *k = ts_target(bpf_get_current_task_btf());
 
-	if (k && !k->fe_t0)
+	/* a retry is the same fault: time it from its first attempt */
+	if (k && !k->retry)
 		k->fe_t0 = bpf_ktime_get_ns();
 	return 0;
 }
@@ -337,7 +338,8 @@ int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
 
 	if (!k || !k->fe_t0)
 		return 0;
-	if (ret & retry)
+	k->retry = !!(ret & retry);
+	if (k->retry)
 		return 0;	/* the retry's fexit counts it, from the first entry */
 	lat = bpf_ktime_get_ns() - k->fe_t0;
 	k->fe_t0 = 0;

@@ -404,6 +404,30 @@ static int run(struct pft_run *r, struct pfw_held *held)
 	return err;
 }
 
+/*
+ * Runs the kernel skipped because a program was already running on that
+ * CPU (fexit under preemption, docs/witness.md): the counts may be short
+ * by that many, so say so.
+ */
+static void report_misses(struct pftrace_bpf *skel)
+{
+	struct bpf_program *prog;
+	__u64 misses = 0;
+
+	bpf_object__for_each_program(prog, skel->obj) {
+		struct bpf_prog_info info = {};
+		__u32 len = sizeof(info);
+
+		if (bpf_program__fd(prog) >= 0 &&
+		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+			misses += info.recursion_misses;
+	}
+	if (misses)
+		fprintf(stderr, "pftrace: %llu program runs skipped by the kernel "
+			"(recursion_misses): counts may be short by as many\n",
+			(unsigned long long)misses);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = { opts, parse_arg, NULL, argp_doc, NULL, NULL, NULL };
@@ -477,6 +501,7 @@ int main(int argc, char **argv)
 	}
 	pfw_catch_signals();
 	err = run(&r, h);
+	report_misses(r.skel);
 	if (r.skel->bss->lost_map_full)
 		fprintf(stderr, "pftrace: %llu events not counted: no row or thread state left\n",
 			(unsigned long long)r.skel->bss->lost_map_full);
