@@ -70,7 +70,7 @@ test: build
 endif
 
 vm-run: build
-	@test -n "$(CMD)" || { echo "usage: make vm-run CMD='shell command' [EXTRA=dir]"; exit 2; }
+	@$(if $(CMD),true,{ echo "usage: make vm-run CMD='shell command' [EXTRA=dir]"; exit 2; })
 	@vm/run.sh --mem $(MEM) --swap $(SWAP) $(if $(EXTRA),--extra $(EXTRA)) \
 		$(if $(KERNEL),$$(scripts/matrix.sh payload $(KERNEL))) -- '$(CMD)'; rc=$$?; \
 		[ $$rc = 0 ] || echo "vm-run: exit status $$rc (124 timeout, 125 kernel splat, 126 guest died; else the command's)" >&2; \

@@ -99,11 +99,23 @@ static __always_inline void vma_info(struct vm_area_struct *vma, struct vinfo *v
 	v->file = f;
 	if (f) {
 		v->kind = PFT_K_FILE;
-		if (f->f_inode && f->f_inode->i_sb &&
-		    f->f_inode->i_sb->s_magic == TMPFS_MAGIC_)
-			v->kind = PFT_K_SHM;
 		bpf_probe_read_kernel_str(v->name, sizeof(v->name),
 					  f->f_path.dentry->d_name.name);
+		/*
+		 * Shared memory is a file of the kernel's internal tmpfs,
+		 * named so: "dev/zero" (MAP_SHARED|MAP_ANONYMOUS), "SYSV..."
+		 * (shmget), "memfd:..."; a file someone made on a tmpfs is a
+		 * file.
+		 */
+		if (f->f_inode && f->f_inode->i_sb &&
+		    f->f_inode->i_sb->s_magic == TMPFS_MAGIC_ &&
+		    ((v->name[0] == 'd' && v->name[1] == 'e' && v->name[2] == 'v' &&
+		      v->name[3] == '/') ||
+		     (v->name[0] == 'S' && v->name[1] == 'Y' && v->name[2] == 'S' &&
+		      v->name[3] == 'V') ||
+		     (v->name[0] == 'm' && v->name[1] == 'e' && v->name[2] == 'm' &&
+		      v->name[3] == 'f' && v->name[4] == 'd' && v->name[5] == ':')))
+			v->kind = PFT_K_SHM;
 		return;
 	}
 	v->kind = PFT_K_ANON;

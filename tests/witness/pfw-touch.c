@@ -211,9 +211,12 @@ int main(int argc, char **argv)
 			usleep(10000);
 	} else if (!strcmp(argv[1], "heap")) {
 		n = atol(argv[2]);
-		p = sbrk(n * PAGE);
+		p = sbrk((n + 1) * PAGE);
 		if (p == (void *)-1)
 			return 1;
+		/* page-aligned, and one fault per page (no THP, as anon) */
+		p = (volatile char *)(((unsigned long)p + PAGE - 1) & ~(PAGE - 1));
+		madvise((void *)p, n * PAGE, MADV_NOHUGEPAGE);
 		for (i = 0; i < n; i++)
 			p[i * PAGE] = 1;
 	} else if (!strcmp(argv[1], "stack")) {
