@@ -4,10 +4,15 @@
  * page_fault_user and sched_switch tracepoints (tp_btf) and BPF run-time
  * statistics on; print each program's runs and ns per run.
  *
- *   nullprog CMD [ARGS...]
+ *   nullprog [--no-stats] CMD [ARGS...]
  *   nullprog: null_fault_user run_cnt=N run_time_ns=T avg_ns=A
+ *
+ * --no-stats leaves the statistics off: the command then pays only the
+ * dispatch (bench/witness-bench.sh's fault-nullprog mode).
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
@@ -30,11 +35,16 @@ static void show(struct bpf_program *p)
 int main(int argc, char **argv)
 {
 	struct nullprog_bpf *skel;
-	int stats_fd, err = 1;
+	int stats_fd = -1, err = 1, a = 1;
+	bool stats = true;
 	pid_t pid;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: nullprog CMD [ARGS...]\n");
+	if (argc > 1 && !strcmp(argv[1], "--no-stats")) {
+		stats = false;
+		a = 2;
+	}
+	if (argc <= a) {
+		fprintf(stderr, "usage: nullprog [--no-stats] CMD [ARGS...]\n");
 		return 2;
 	}
 	skel = nullprog_bpf__open_and_load();
@@ -42,10 +52,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nullprog: cannot load or attach\n");
 		goto cleanup;
 	}
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats)
+		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
 	pid = fork();
 	if (pid == 0) {
-		execvp(argv[1], argv + 1);
+		execvp(argv[a], argv + a);
 		_exit(127);
 	}
 	waitpid(pid, NULL, 0);

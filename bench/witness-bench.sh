@@ -14,11 +14,14 @@
 # same pairs, and the median added ns.  The modes (BENCH_MODES picks):
 #   fault-traced       pfwitness -c faultbench (its default sources)
 #   fault-bystander    faultbench beside pfwitness -p <a sleeping process>
+#   fault-bystander-tp|pe|sw   the same with one source (-s)
 #   fault-all          faultbench beside pfwitness (every process)
 #   fault-tp|pe|sw     pfwitness -s tp|pe|sw -c faultbench (one source)
 #   fault-stats        pfwitness --stats -c faultbench
 #   fault-bpftrace     beside bpftrace -e 'tracepoint:exceptions:page_fault_user { @[pid] = count(); }'
 #   fault-perfstat     perf stat -e page-faults -- faultbench
+#   fault-nullprog     empty tp_btf programs on page_fault_user and sched_switch
+#                      (bench/nullprog.bpf.c): what any tracepoint tool pays
 #   switch-traced      pfwitness -c pingpong
 #   switch-bystander   pingpong beside pfwitness -p <a sleeping process>
 # Then one --stats run prints each BPF program's own cost per run
@@ -43,7 +46,7 @@ tmp=$(mktemp -d)
 sleeper=""
 trap 'rm -rf "$tmp"; [ -n "$sleeper" ] && kill $sleeper 2>/dev/null' EXIT
 BT='tracepoint:exceptions:page_fault_user { @[pid] = count(); }'
-modes=${BENCH_MODES:-"fault-traced fault-bystander fault-all fault-tp fault-pe fault-sw fault-stats fault-bpftrace fault-perfstat switch-traced switch-bystander"}
+modes=${BENCH_MODES:-"fault-traced fault-bystander fault-all fault-tp fault-pe fault-sw fault-stats fault-bpftrace fault-perfstat fault-nullprog switch-traced switch-bystander"}
 sleep 100000 & sleeper=$!
 
 # wait_for FILE PATTERN: until PATTERN shows up in FILE (attach done).
@@ -82,11 +85,14 @@ one() {
 		case "$1" in
 		*-traced) r=$($W --csv -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		*-bystander) r=$(beside $W -p $sleeper 10) ;;
+		*-bystander-tp|*-bystander-pe|*-bystander-sw)
+			r=$(beside $W -s "${1##*-}" -p $sleeper 10) ;;
 		fault-all) r=$(beside $W 10) ;;
 		fault-tp|fault-pe|fault-sw) r=$($W --csv -s "${1#fault-}" -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		fault-stats) r=$($W --csv --stats -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		fault-bpftrace) r=$(beside bpftrace -e "$BT") ;;
 		fault-perfstat) r=$(perf stat -e page-faults -x, -o "$tmp/perf.txt" -- $BENCH) ;;
+		fault-nullprog) r=$("$out/nullprog" --no-stats $BENCH) ;;
 		esac
 	fi
 	echo "$r" | sed -n 's/.*ns_per_[a-z]*=\([0-9.]*\).*/\1/p' | head -n 1
@@ -122,6 +128,11 @@ done
 # context-switch one, for each.
 $W --csv --stats -c "$FB" 10 > "$tmp/stats.csv" 2>/dev/null
 $W --csv --stats -c "$PPB" 10 > "$tmp/stats-pp.csv" 2>/dev/null
+# the same programs for a bystander: pfwitness -p <sleeper> beside faultbench
+$W --csv --stats -p $sleeper 60 > "$tmp/stats-by.csv" 2> "$tmp/by.err" &
+bypid=$!
+wait_for "$tmp/by.err" 'sched_switch:' && $FB > /dev/null
+kill -INT $bypid; wait $bypid
 "$out/nullprog" $FB > "$tmp/null.txt" 2>&1
 "$out/nullprog" $PPB > "$tmp/null-pp.txt" 2>&1
 
@@ -145,6 +156,8 @@ echo "BPF programs' own cost per run (run_time_ns / run_cnt, kernel BPF statisti
 echo "add two clock reads to each run; the empty programs show that and the dispatch):"
 grep -h '^program,' "$tmp/stats.csv" | sed 's/^program,,,,,,//' | tr ',' ' ' |
 	awk '$2 != "run_cnt=0" && ($1 ~ /fault/) {printf "  pfwitness -c faultbench  %-20s %s %s\n", $1, $2, $4}'
+grep -h '^program,' "$tmp/stats-by.csv" | sed 's/^program,,,,,,//' | tr ',' ' ' |
+	awk '$1 ~ /fault_user/ {printf "  pfwitness -p <other>    %-20s %s %s (faultbench a bystander)\n", $1, $2, $4}'
 grep -h '^program,' "$tmp/stats-pp.csv" | sed 's/^program,,,,,,//' | tr ',' ' ' |
 	awk '$1 ~ /switch/ {printf "  pfwitness -c pingpong    %-20s %s %s\n", $1, $2, $4}'
 sed -n 's/^nullprog: \(null_fault_user\) \(run_cnt=[0-9]*\) .* \(avg_ns=.*\)/  nullprog faultbench      \1 \2 \3/p' "$tmp/null.txt"

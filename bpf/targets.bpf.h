@@ -162,7 +162,16 @@ static __noinline struct pfw_task *ts_adopt(struct task_struct *t)
 /* @t's state if it is a target; in all-process mode every task but idle. */
 static __always_inline struct pfw_task *ts_target(struct task_struct *t)
 {
-	struct pfw_task *k = ts_get(t, false);
+	struct pfw_task *k;
+
+	/*
+	 * Fast path for a task that is not traced: it has no task-local
+	 * storage at all (unless another BPF user gave it some), which a
+	 * plain load tells, without the helper's locking.
+	 */
+	if (!all_tasks && bpf_core_field_exists(t->bpf_storage) && !t->bpf_storage)
+		return NULL;
+	k = ts_get(t, false);
 
 	if (k && k->slot)
 		return k;
