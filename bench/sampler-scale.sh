@@ -6,7 +6,7 @@
 # USAGE: bench/sampler-scale.sh [--counts "1 10 100 1000"] [--threads 4]
 #            [--window 30] [--interval 1000] [--pages 2] [--idle]
 #            [--mem 2048] [--out DIR] [--plot FILE] [--no-plot]
-#            [--wait-quiet MIN]
+#            [--wait-quiet MIN] [--mttcg]
 #
 # Builds kmod/mp3.ko from this tree and bench/scaleload.c (static), boots
 # one VM (vm/run.sh, single-threaded TCG, 2 vCPUs, --mem MiB) and, for each
@@ -27,6 +27,8 @@
 # TCG gets at most one host core, and another VM beside it starves the
 # guest.  The table records the host's load and whether another QEMU ran;
 # --wait-quiet MIN first waits up to MIN minutes for no other QEMU.
+# --mttcg: multi-threaded TCG (a host thread per vCPU; vm/run.sh), which
+# takes the round-robin vCPU scheduling out of the period figures.
 # With the defaults the run takes about 2.5 minutes.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +37,7 @@ cmdline=bench/sampler-scale.sh
 for a in "$@"; do
 	case "$a" in *[!A-Za-z0-9_./=-]*) cmdline="$cmdline \"$a\"" ;; *) cmdline="$cmdline $a" ;; esac
 done
-quiet_min=0 counts="1 10 100 1000" threads=4 window=30 interval=1000 pages=2 mem=2048
+tcg="" quiet_min=0 counts="1 10 100 1000" threads=4 window=30 interval=1000 pages=2 mem=2048
 out=$top/bench/.output/sampler-scale plot=$top/docs/img/sampler-scale.png
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
 	--plot) plot=$2; shift 2 ;;
 	--no-plot) plot=""; shift ;;
 	--wait-quiet) quiet_min=$2; shift 2 ;;
+	--mttcg) tcg=--mttcg; shift ;;
 	*) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
@@ -101,12 +104,12 @@ EOF
 # Boot, fork, settle and measure per count, plus the exactness check.
 est=0
 for n in $counts; do est=$((est + window + 10 + n / 20)); done
-say "booting the VM (TCG, ${mem} MiB) for counts $counts, ${window} s each (about $((est + 30)) s); guest progress follows"
+say "booting the VM (TCG${tcg:+ $tcg}, ${mem} MiB) for counts $counts, ${window} s each (about $((est + 30)) s); guest progress follows"
 # Every 5 s: is another VM running beside ours (count minus our own)?
 ( while sleep 5; do echo $(($(qemus) - 1)); done ) > "$out/host-qemus.txt" &
 mon=$!
 set +e
-vm/run.sh --payload "$pay" --mem "$mem" --timeout $((est * 3 + 300)) \
+vm/run.sh $tcg --payload "$pay" --mem "$mem" --timeout $((est * 3 + 300)) \
 	-- 'sh /pfprof/sampler-scale-guest.sh' 2>&1 | tee "$out/guest.txt" | sed -u 's/^/  | /' >&2
 vrc=${PIPESTATUS[0]}
 set -e
@@ -145,12 +148,12 @@ BEGIN {
 }' "$out/results.txt" > "$out/table.md"
 
 {
-	echo "Sampler cost at scale: QEMU TCG (about 8x slower than native), 2 vCPUs, ${mem} MiB,"
+	echo "Sampler cost at scale: QEMU TCG (${tcg:+multi-threaded, }about 8x slower than native), 2 vCPUs, ${mem} MiB,"
 	echo "guest kernel $kernel, commit $commit, $(date -u +%Y-%m-%d)"
 	if [ "$interval" = 0 ]; then
-		echo "(each process $threads idle threads; window ${window} s per row)"
+		echo "(each process $threads idle thread(s); window ${window} s per row)"
 	else
-		echo "(each process $threads threads, each thread $pages page faults every $interval ms; window ${window} s per row)"
+		echo "(each process $threads thread(s), each writing $pages fresh page(s) every $interval ms; window ${window} s per row)"
 	fi
 	echo "host: $(nproc) cores; before the run $host_before; after it $host_after"
 	echo
@@ -168,9 +171,9 @@ if [ -n "$plot" ]; then
 	[ "$interval" = 0 ] && what=idle
 	mkdir -p "$(dirname "$plot")"
 	gnuplot <<EOF
-set terminal pngcairo size 800,500 font ",11"
+set terminal pngcairo size 800,520 font ",11"
 set output "$plot"
-set title "mp3.ko: cost of one sampling pass, $threads $what threads per process\n(QEMU TCG, about 8x slower than native; guest $kernel; commit $commit)" font ",10"
+set title "mp3.ko: cost of one sampling pass, $threads $what threads per process\nQEMU TCG (about 8x slower than native), guest $kernel\ncommit $commit" font ",10"
 set xlabel "registered processes"
 set ylabel "µs per sampling pass"
 set y2label "% of one CPU (50 ms period)"
