@@ -146,7 +146,7 @@ static __always_inline __u32 log2_bucket(__u64 v)
 	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
 	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
 	r |= (v >> 1);
-	return r < PFT_BUCKETS ? r : PFT_BUCKETS - 1;
+	return r;
 }
 
 static __always_inline void hist_add(__u32 slot, __u32 cls, __u64 lat)
@@ -166,9 +166,14 @@ static __always_inline void hist_add(__u32 slot, __u32 cls, __u64 lat)
 	h->sum_ns += lat;
 	if (lat > h->max_ns)
 		h->max_ns = lat;
+	/*
+	 * Masked after an optimization barrier, so that every verifier
+	 * (6.1's too) sees the index in bounds: clang would otherwise fold
+	 * the mask into the bucket's computation, where 6.1 loses track.
+	 */
 	b = log2_bucket(lat);
-	if (b < PFT_BUCKETS)
-		h->bucket[b]++;
+	asm volatile("" : "+r"(b));
+	h->bucket[b & (PFT_BUCKETS - 1)]++;
 }
 
 static __always_inline void map_add(__u32 slot, struct vinfo *v, bool major, bool gup)

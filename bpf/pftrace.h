@@ -5,7 +5,7 @@
 
 #include "pfprof_bpf.h"
 
-#define PFT_BUCKETS	40	/* log2 ns buckets: [2^k, 2^(k+1)) */
+#define PFT_BUCKETS	64	/* log2 ns buckets: [2^k, 2^(k+1)); a power of two */
 #define PFT_NAME_LEN	48
 #define PFT_NO_PF	0xffffffff	/* err of a fault without a #PF (gup) */
 
