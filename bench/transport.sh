@@ -6,7 +6,7 @@
 #
 # USAGE: bench/transport.sh [--reps 3] [--secs 60] [--stress-secs 20]
 #            [--poll-ms 10] [--drain-reps 21] [--mem 2048] [--out DIR]
-#            [--plot FILE] [--no-plot] [--quick]
+#            [--plot FILE] [--no-plot] [--quick] [--report-only]
 #
 # Builds mp3.ko from this tree (in DIR, not in kmod/) and bench/transport.c
 # (static), boots one VM and, with bench/transport.c (see its header):
@@ -31,15 +31,19 @@
 # transport.csv (every run), transport.md (table, command, commit, host
 # load), guest.txt (what the guest printed); the plot goes to FILE
 # (default docs/img/transport.png).  With the defaults the run takes about
-# 18 minutes; --quick (1 round, 10 s runs, 5 drain rounds) about 3.
+# 16 minutes, with --reps 5 (docs/transport.md) 27; --quick (1 round, 10 s
+# runs, 5 drain rounds) about 3.
+# --report-only makes the table, CSV and plot again from DIR's last run.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
+# The command as typed, for the report (a display string, never run).
 cmdline=bench/transport.sh
+# shellcheck disable=SC2089
 for a in "$@"; do
 	case "$a" in *[!A-Za-z0-9_./=-]*) cmdline="$cmdline \"$a\"" ;; *) cmdline="$cmdline $a" ;; esac
 done
-reps=3 secs=60 ssecs=20 poll=50 dreps=21 mem=2048
+reps=3 secs=60 ssecs=20 poll=50 dreps=21 mem=2048 report_only=0
 out=$top/bench/.output/transport plot=$top/docs/img/transport.png
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -53,19 +57,21 @@ while [ $# -gt 0 ]; do
 	--plot) plot=$2; shift 2 ;;
 	--no-plot) plot=""; shift ;;
 	--quick) reps=1 secs=10 ssecs=10 dreps=5; shift ;;
+	--report-only) report_only=1; shift ;;
 	*) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 	esac
 done
 start=$(date +%s)
 say() { echo "transport: $* ($(($(date +%s) - start)) s)" >&2; }
 
+qemus() { pgrep -c -f '^qemu-system-x86_64 ' || true; }
+if [ $report_only = 0 ]; then
 # The commit measured, and kmod/mp3.c's blob (it names the module's source
 # even before a change to it is committed).
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- kmod/mp3.c 2>/dev/null || commit="$commit+mp3.c"
 blob=$(git hash-object kmod/mp3.c | cut -c1-12)
 
-qemus() { pgrep -c -f '^qemu-system-x86_64 ' || true; }
 host_before="load average $(cut -d' ' -f1-3 /proc/loadavg), $(qemus) other QEMU running"
 
 say "building mp3.ko (in $out/src) and transport"
@@ -162,6 +168,17 @@ kill "$mon" 2>/dev/null || true
 say "VM exited with status $vrc"
 host_after="load average $(cut -d' ' -f1-3 /proc/loadavg); another QEMU ran beside this one in $(awk '$1 > 0 {n++} END {printf "%d of %d", n, NR}' "$out/host-qemus.txt") 5-second checks"
 kernel=$(sed -n 's/^guest: kernel \([^ ,]*\).*/\1/p' "$out/guest.txt" | head -n 1)
+# What the report needs besides the guest's output (--report-only reads it).
+date=$(date -u +%Y-%m-%d)
+# shellcheck disable=SC2090
+declare -p commit blob host_before host_after kernel mem poll cmdline vrc date > "$out/meta.env"
+else
+	# The run's own command, commit and host notes.
+	[ -f "$out/meta.env" ] || { echo "transport: no $out/meta.env: nothing to report" >&2; exit 1; }
+	# shellcheck disable=SC1091
+	. "$out/meta.env"
+	say "report of the run in $out (command: $cmdline)"
+fi
 
 {
 	echo "phase,mode,rep,seconds,samples,lost,syscalls,wall_ns,cpu_ns,ns_per_sample,syscalls_per_sample,cpu_pct,checksum"
@@ -240,10 +257,12 @@ for phase, name in (("20Hz", "20 Hz (period_ms=50)"), ("stress", "stress (period
     print("| way | samples/s | lost | CPU, % of one CPU | CPU ns per sample | syscalls per sample | CPU vs mmap |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for m in follow_modes:
+        if group(phase, m):
+            f[(phase, m)] = med(group(phase, m), "cpu_pct")
+    for m in follow_modes:
         g = group(phase, m)
         if not g:
             continue
-        f[(phase, m)] = med(g, "cpu_pct")
         sps = statistics.median(float(r["samples"]) / float(r["seconds"]) for r in g)
         lost = sum(int(r["lost"]) for r in g)
         ns = med(g, "ns_per_sample")
@@ -272,6 +291,8 @@ if {"read-1", "read-12000", "mmap-follow"} <= d.keys():
           f"A reader making one `read()` per sample spends {worst:.0f} ns more per sample than the "
           f"mmap follower, i.e. 1 % of one CPU at {1e7 / worst:,.0f} samples/s "
           f"(at 20 Hz: {20 * worst / 1e7:.5f} % of one CPU).")
+with open(f"{out}/plot.env", "w") as fh:
+    fh.write(f"rate_20hz={rate('20Hz'):.1f}\nrate_stress={rate('stress'):.1f}\n")
 with open(f"{out}/plot-drain.dat", "w") as fh:
     for i, m in enumerate(drain_modes):
         if m in d:
@@ -286,7 +307,7 @@ PY
 
 {
 	echo "Transport benchmark: QEMU TCG (about 8x slower than native), 2 vCPUs, ${mem} MiB,"
-	echo "guest kernel $kernel, commit $commit (kmod/mp3.c blob $blob), $(date -u +%Y-%m-%d)"
+	echo "guest kernel $kernel, commit $commit (kmod/mp3.c blob $blob), $date"
 	echo "host: $(nproc) cores; before the run $host_before; after it $host_after"
 	echo
 	cat "$out/table.md"
@@ -296,8 +317,10 @@ PY
 
 if [ -n "$plot" ]; then
 	mkdir -p "$(dirname "$plot")"
+	rate_20hz=$(sed -n 's/^rate_20hz=//p' "$out/plot.env")
+	rate_stress=$(sed -n 's/^rate_stress=//p' "$out/plot.env")
 	gnuplot <<EOF
-set terminal pngcairo size 1000,450 font ",10"
+set terminal pngcairo size 1000,450 font ",10" noenhanced
 set output "$plot"
 set multiplot layout 1,2 title "mp3.ko transport: mmap against read() (QEMU TCG, about 8x slower than native; guest $kernel; commit $commit)" font ",10"
 set style fill solid 0.6 border -1
@@ -307,20 +330,22 @@ set xtics rotate by -30 nomirror
 set title "draining a full ring (12000 samples)"
 set ylabel "ns per sample (wall, median; bars min-max)"
 set logscale y
+set yrange [10:3000]
 set xrange [-0.6:5.6]
 plot "$out/plot-drain.dat" using 1:2:xtic(5) with boxes lc rgb "#4477aa" notitle, \
 	"" using 1:2:3:4 with yerrorbars lc rgb "black" pt 0 notitle, \
 	"" using 1:2:(sprintf("%.0f", \$2)) with labels offset 0,0.8 notitle
 unset logscale y
-set title "following: reader CPU (getrusage)"
+set title "following: reader CPU (getrusage)\nmmap, read-poll poll every ${poll} ms; mmap-10ms every 10 ms"
 set ylabel "% of one CPU (median; bars min-max)"
 set xrange [-0.6:3.6]
 set yrange [0:*]
 set boxwidth 0.35
-set key top left
-plot "$out/plot-follow.dat" using (\$1-0.18):2:xtic(8) with boxes lc rgb "#66aa55" title "20 Hz (period 50 ms)", \
+set offsets 0, 0, graph 0.2, 0
+set key top center horizontal
+plot "$out/plot-follow.dat" using (\$1-0.18):2:xtic(8) with boxes lc rgb "#66aa55" title "period_ms=50: $rate_20hz samples/s", \
 	"" using (\$1-0.18):2:3:4 with yerrorbars lc rgb "black" pt 0 notitle, \
-	"" using (\$1+0.18):5 with boxes lc rgb "#cc6677" title "stress (period_ms=1)", \
+	"" using (\$1+0.18):5 with boxes lc rgb "#cc6677" title "period_ms=1: $rate_stress samples/s", \
 	"" using (\$1+0.18):5:6:7 with yerrorbars lc rgb "black" pt 0 notitle
 unset multiplot
 EOF

@@ -8,8 +8,8 @@
  * sample to a ring in a 128-page vmalloc'd buffer: jiffies, then the minor
  * faults, major faults and CPU time (utime + stime, ns) that all registered
  * processes accumulated since the previous sample.  /dev/mp3 (char 423:0)
- * maps that buffer into user space.  The layout is in
- * include/pfprof/mp3_abi.h and docs/abi.md.
+ * maps that buffer into user space, or read() copies its records out.  The
+ * layout is in include/pfprof/mp3_abi.h and docs/abi.md.
  *
  * User-space sequence (what userspace/work and userspace/monitor do):
  *
@@ -58,6 +58,7 @@
 #include <linux/string_helpers.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "pfprof/mp3_abi.h"
@@ -139,6 +140,11 @@ static struct mp3_record *mp3_ring;
 static struct mp3_stream_hdr *mp3_hdr;
 /* Per-slot CLOCK_MONOTONIC stamps inside mp3_buf. */
 static u64 *mp3_stamps;
+/*
+ * read() callers waiting for a sample (mp3_read()); mp3_ring_append()
+ * wakes them after it publishes one.  The wait queue has its own lock.
+ */
+static DECLARE_WAIT_QUEUE_HEAD(mp3_read_wq);
 
 /*
  * Sampler statistics, named after their /proc/mp3/stats keys; all guarded
@@ -289,6 +295,7 @@ static void mp3_ring_append(const struct mp3_counts *win, u64 now)
 	mp3_stats.samples_written++;
 	/* publish the record and its stamp before the new sequence number */
 	smp_store_release(&mp3_hdr->written, mp3_stats.samples_written);
+	wake_up_interruptible(&mp3_read_wq);
 }
 
 /*
@@ -784,8 +791,176 @@ static int mp3_mmap(struct file *file, struct vm_area_struct *vma)
 	return remap_vmalloc_range(vma, mp3_buf, 0);
 }
 
+/*
+ * The read() path (docs/abi.md, "Reading protocol 3: read()").  An open
+ * file's position is its cursor: 32 times the number of the next sample it
+ * returns.  A read copies whole records, in ring order, from there.  It
+ * copies them out of the ring under mp3_lock, so the writer is never
+ * half-way through one, into a small buffer on the stack, and on to the
+ * user after dropping the lock: a fault on the user's buffer never holds
+ * up the sampler.  Nothing here writes the shared buffer, so mmap readers
+ * see exactly what they saw without it.
+ */
+#define MP3_READ_CHUNK	16	/* records copied per pass under mp3_lock */
+
+/* The number of the oldest sample still in the ring.  Under mp3_lock. */
+static u64 mp3_oldest_sample(void)
+{
+	lockdep_assert_held(&mp3_lock);
+	if (mp3_stats.samples_written <= MP3_RING_SAMPLES)
+		return 0;
+	return mp3_stats.samples_written - MP3_RING_SAMPLES;
+}
+
+/*
+ * Copy the record in ring slot @slot to @dst.  False if a -1-protocol
+ * reader has consumed it or is consuming it: some word is -1, which no
+ * counter ever is.  Under mp3_lock, which keeps the writer out.
+ */
+static bool mp3_copy_record(struct mp3_record *dst, u32 slot)
+{
+	const u64 *src = (const u64 *)&mp3_ring[slot];
+	u64 *word = (u64 *)dst;		/* four __u64, no padding */
+	bool whole = true;
+	int i;
+
+	lockdep_assert_held(&mp3_lock);
+	for (i = 0; i < MP3_RECORD_LONGS; i++) {
+		word[i] = READ_ONCE(src[i]);
+		if (word[i] == U64_MAX)
+			whole = false;
+	}
+	return whole;
+}
+
+/*
+ * Copy up to @max records of consecutive samples, from sample *@seq on,
+ * into @buf; return how many, with *@seq set to the first one's number.
+ * With @skip (the read has returned nothing yet) samples that are gone
+ * are passed over first: those the writer has overwritten (the cursor
+ * moves to the oldest sample) and those a -1-protocol reader consumed.
+ * Without it, a gap ends the copy, so that one read() returns consecutive
+ * samples.  Under mp3_lock.
+ */
+static unsigned int mp3_read_chunk(u64 *seq, struct mp3_record *buf,
+				   unsigned int max, bool skip)
+{
+	u64 s = *seq, oldest = mp3_oldest_sample();
+	unsigned int n = 0;
+	u32 slot;
+
+	lockdep_assert_held(&mp3_lock);
+	if (s < oldest) {
+		if (!skip)
+			return 0;
+		s = oldest;
+	}
+	div_u64_rem(s, MP3_RING_SAMPLES, &slot);
+	while (n < max && s + n < mp3_stats.samples_written) {
+		if (mp3_copy_record(&buf[n], slot))
+			n++;
+		else if (!n && skip)
+			s++;
+		else
+			break;
+		if (++slot == MP3_RING_SAMPLES)
+			slot = 0;
+	}
+	*seq = s;
+	return n;
+}
+
+/*
+ * Has a sample been written since samples_written was @seen?  Read without
+ * mp3_lock, as a wake-up condition only: mp3_read() looks again under it.
+ */
+static bool mp3_read_ready(u64 seen)
+{
+	return READ_ONCE(mp3_stats.samples_written) != seen;
+}
+
+/*
+ * read(): whole records from the file's cursor on, as many as fit and are
+ * there (at least one: a blocking read waits for it, O_NONBLOCK gets
+ * -EAGAIN).  A length that is not a multiple of the record size is
+ * -EINVAL, 0 returns 0.  An error changes nothing; a fault part-way
+ * returns the records copied whole before it.
+ */
+static ssize_t mp3_read(struct file *file, char __user *ubuf, size_t count,
+			loff_t *ppos)
+{
+	struct mp3_record buf[MP3_READ_CHUNK];
+	const size_t rs = sizeof(struct mp3_record);
+	size_t want, done = 0;
+	unsigned long left;
+	unsigned int n;
+	u64 seq, seen;
+	int ret = 0;
+
+	if (count % rs || *ppos < 0 || *ppos % rs)
+		return -EINVAL;
+	want = count / rs;
+	seq = *ppos / rs;
+	while (done < want) {
+		if (mutex_lock_interruptible(&mp3_lock)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		n = mp3_read_chunk(&seq, buf,
+				   min_t(size_t, want - done, MP3_READ_CHUNK),
+				   !done);
+		seen = mp3_stats.samples_written;
+		mutex_unlock(&mp3_lock);
+		if (!n) {
+			if (done)
+				break;
+			if (file->f_flags & O_NONBLOCK) {
+				ret = -EAGAIN;
+				break;
+			}
+			ret = wait_event_interruptible(mp3_read_wq,
+						       mp3_read_ready(seen));
+			if (ret)
+				break;
+			continue;
+		}
+		left = copy_to_user(ubuf + done * rs, buf, n * rs);
+		n -= DIV_ROUND_UP(left, rs);	/* keep only whole records */
+		done += n;
+		seq += n;
+		if (left) {
+			ret = -EFAULT;
+			break;
+		}
+	}
+	if (!done)
+		return ret;
+	*ppos = seq * rs;
+	return done * rs;
+}
+
+/*
+ * Each open file has its own read() cursor, the file position, starting
+ * at the oldest sample still in the ring.  Reads through one open file
+ * shared by threads or processes take turns on the position
+ * (FMODE_ATOMIC_POS), so no two of them return the same record.  pread()
+ * is refused (-ESPIPE): the position is the cursor.
+ */
+static int mp3_open(struct inode *inode, struct file *file)
+{
+	if (mutex_lock_interruptible(&mp3_lock))
+		return -ERESTARTSYS;
+	file->f_pos = mp3_oldest_sample() * sizeof(struct mp3_record);
+	mutex_unlock(&mp3_lock);
+	file->f_mode |= FMODE_ATOMIC_POS;
+	file->f_mode &= ~(FMODE_PREAD | FMODE_PWRITE);
+	return 0;
+}
+
 static const struct file_operations mp3_fops = {
 	.owner		= THIS_MODULE,
+	.open		= mp3_open,
+	.read		= mp3_read,
 	.mmap		= mp3_mmap,
 	.llseek		= noop_llseek,
 };

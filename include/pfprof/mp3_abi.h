@@ -18,6 +18,11 @@
  *                     the same slot was written
  *   [493312, 524288)  unused, -1
  *
+ * read() on /dev/mp3 returns the same records, whole and in ring order,
+ * from a cursor each open file keeps in its file position (32 times the
+ * next sample's number); it adds nothing to this layout (docs/abi.md,
+ * "Reading protocol 3").
+ *
  * Every field has a fixed width (__u32, __u64), so the layout is the same
  * for 64-bit and 32-bit (-m32) readers; nothing here is a long, a size_t or
  * a pointer.  The asserts at the end hold each compiler to it.
