@@ -12,9 +12,10 @@
 # alternating), and keeps the ratio of the pair; the table gives the
 # median ratio with its interquartile range, the untraced median of the
 # same pairs, and the median added ns.  The modes (BENCH_MODES picks):
-#   fault-traced       pfwitness -c faultbench (its default sources)
+#   fault-traced       pfwitness -c faultbench (its default sources, pe,sw)
+#   fault-s-all        pfwitness -s all -c faultbench (every source)
 #   fault-bystander    faultbench beside pfwitness -p <a sleeping process>
-#   fault-bystander-tp|pe|sw   the same with one source (-s)
+#   fault-bystander-tp|pe|sw|all   the same with -s tp, pe, sw or all
 #   fault-all          faultbench beside pfwitness (every process)
 #   fault-tp|pe|sw     pfwitness -s tp|pe|sw -c faultbench (one source)
 #   fault-stats        pfwitness --stats -c faultbench
@@ -46,7 +47,7 @@ tmp=$(mktemp -d)
 sleeper=""
 trap 'rm -rf "$tmp"; [ -n "$sleeper" ] && kill $sleeper 2>/dev/null' EXIT
 BT='tracepoint:exceptions:page_fault_user { @[pid] = count(); }'
-modes=${BENCH_MODES:-"fault-traced fault-bystander fault-all fault-tp fault-pe fault-sw fault-stats fault-bpftrace fault-perfstat fault-nullprog switch-traced switch-bystander"}
+modes=${BENCH_MODES:-"fault-traced fault-s-all fault-bystander fault-bystander-tp fault-bystander-pe fault-bystander-sw fault-bystander-all fault-all fault-tp fault-pe fault-sw fault-stats fault-bpftrace fault-perfstat fault-nullprog switch-traced switch-bystander"}
 sleep 100000 & sleeper=$!
 
 # wait_for FILE PATTERN: until PATTERN shows up in FILE (attach done).
@@ -85,10 +86,11 @@ one() {
 		case "$1" in
 		*-traced) r=$($W --csv -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		*-bystander) r=$(beside $W -p $sleeper 10) ;;
-		*-bystander-tp|*-bystander-pe|*-bystander-sw)
+		*-bystander-tp|*-bystander-pe|*-bystander-sw|*-bystander-all)
 			r=$(beside $W -s "${1##*-}" -p $sleeper 10) ;;
 		fault-all) r=$(beside $W 10) ;;
 		fault-tp|fault-pe|fault-sw) r=$($W --csv -s "${1#fault-}" -c "$BENCH" 10 2>&1 >/dev/null) ;;
+		fault-s-all) r=$($W --csv -s all -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		fault-stats) r=$($W --csv --stats -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		fault-bpftrace) r=$(beside bpftrace -e "$BT") ;;
 		fault-perfstat) r=$(perf stat -e page-faults -x, -o "$tmp/perf.txt" -- $BENCH) ;;
@@ -126,10 +128,10 @@ done
 # The programs' own cost per run, from the kernel's BPF statistics, and
 # that of empty programs on the same hooks; the fault benchmark, then the
 # context-switch one, for each.
-$W --csv --stats -c "$FB" 10 > "$tmp/stats.csv" 2>/dev/null
-$W --csv --stats -c "$PPB" 10 > "$tmp/stats-pp.csv" 2>/dev/null
+$W --csv --stats -s all -c "$FB" 10 > "$tmp/stats.csv" 2>/dev/null
+$W --csv --stats -s all -c "$PPB" 10 > "$tmp/stats-pp.csv" 2>/dev/null
 # the same programs for a bystander: pfwitness -p <sleeper> beside faultbench
-$W --csv --stats -p $sleeper 60 > "$tmp/stats-by.csv" 2> "$tmp/by.err" &
+$W --csv --stats -s all -p $sleeper 60 > "$tmp/stats-by.csv" 2> "$tmp/by.err" &
 bypid=$!
 wait_for "$tmp/by.err" 'sched_switch:' && $FB > /dev/null
 kill -INT $bypid; wait $bypid

@@ -92,11 +92,11 @@ static unsigned long long proc_ticks(__u32 pid)
 	return ut + st;
 }
 
+/* The row's p99 latency in µs over every class, from the histograms it drains. */
 static double p99_of(struct pft_run *r, __u32 slot)
 {
-	int fd = bpf_map__fd(r->skel->maps.hists), c, j, b;
+	int fd = bpf_map__fd(r->skel->maps.hists), c, j;
 	struct pft_hist *v = calloc(r->ncpus, sizeof(*v)), h = {};
-	double want, seen = 0, lo;
 
 	if (!v)
 		return 0;
@@ -106,22 +106,11 @@ static double p99_of(struct pft_run *r, __u32 slot)
 		if (bpf_map_lookup_and_delete_elem(fd, &k, v) && bpf_map_lookup_elem(fd, &k, v))
 			continue;
 		bpf_map_delete_elem(fd, &k);
-		for (j = 0; j < r->ncpus; j++) {
-			h.count += v[j].count;
-			for (b = 0; b < PFT_BUCKETS; b++)
-				h.bucket[b] += v[j].bucket[b];
-		}
+		for (j = 0; j < r->ncpus; j++)
+			pft_hist_merge(&h, &v[j]);
 	}
 	free(v);
-	want = 0.99 * h.count;
-	for (b = 0; b < PFT_BUCKETS && h.count; b++) {
-		if (seen + h.bucket[b] >= want && h.bucket[b]) {
-			lo = b ? (double)(1ULL << b) : 0;
-			return (lo + (want - seen) / h.bucket[b] * ((double)(2ULL << b) - lo)) / 1e3;
-		}
-		seen += h.bucket[b];
-	}
-	return 0;
+	return h.count ? pft_quantile(&h, 0.99) / 1e3 : 0;
 }
 
 static double key_of(const struct top_row *t)

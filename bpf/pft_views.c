@@ -173,8 +173,7 @@ free_all:
 
 /* ---- lat ---- */
 
-/* The @q quantile of @h, interpolated inside its log2 bucket. */
-static double quantile(const struct pft_hist *h, double q)
+double pft_quantile(const struct pft_hist *h, double q)
 {
 	double want = q * h->count, seen = 0, lo;
 	int b;
@@ -190,7 +189,7 @@ static double quantile(const struct pft_hist *h, double q)
 	return h->max_ns;
 }
 
-static void hist_merge(struct pft_hist *to, const struct pft_hist *from)
+void pft_hist_merge(struct pft_hist *to, const struct pft_hist *from)
 {
 	int b;
 
@@ -253,12 +252,12 @@ static void lat_print(struct pft_run *r, const struct lat_row *row, bool *first)
 			printf("%-7s %-16s %-11s %9llu %10.2f %10.2f %10.2f %10.2f\n",
 			       pid, row->slot ? row->comm : "", pft_class_name(c),
 			       (unsigned long long)h->count, h->sum_ns / 1e3 / h->count,
-			       quantile(h, 0.5) / 1e3, quantile(h, 0.99) / 1e3, h->max_ns / 1e3);
+			       pft_quantile(h, 0.5) / 1e3, pft_quantile(h, 0.99) / 1e3, h->max_ns / 1e3);
 		} else if (env.fmt == PFW_CSV) {
 			printf("%d,%.6f,%u,%s,%s,%llu,%llu,%.0f,%.0f,%llu\n", r->seq, r->secs,
 			       row->pid, pfw_clean(row->comm), pft_class_name(c),
 			       (unsigned long long)h->count, (unsigned long long)h->sum_ns,
-			       quantile(h, 0.5), quantile(h, 0.99), (unsigned long long)h->max_ns);
+			       pft_quantile(h, 0.5), pft_quantile(h, 0.99), (unsigned long long)h->max_ns);
 		} else {
 			int b;
 
@@ -267,7 +266,7 @@ static void lat_print(struct pft_run *r, const struct lat_row *row, bool *first)
 			       "\"log2_buckets\":[", *first ? "" : ",", row->pid,
 			       pfw_clean(row->comm), pft_class_name(c),
 			       (unsigned long long)h->count, (unsigned long long)h->sum_ns,
-			       quantile(h, 0.5), quantile(h, 0.99), (unsigned long long)h->max_ns);
+			       pft_quantile(h, 0.5), pft_quantile(h, 0.99), (unsigned long long)h->max_ns);
 			for (b = 0; b < PFT_BUCKETS; b++)
 				printf("%s%u", b ? "," : "", h->bucket[b]);
 			printf("]}");
@@ -294,8 +293,8 @@ void pft_lat(struct pft_run *r, bool last)
 		if (take(fd, &keys[i], vals) || keys[i].cls >= PFT_NCLASS)
 			continue;
 		for (j = 0; j < r->ncpus; j++)
-			hist_merge(&sum, &vals[j]);
-		hist_merge(&all.h[keys[i].cls], &sum);
+			pft_hist_merge(&sum, &vals[j]);
+		pft_hist_merge(&all.h[keys[i].cls], &sum);
 		for (j = 0; j < nrows; j++)
 			if (rows[j].slot == keys[i].slot)
 				row = &rows[j];
@@ -306,7 +305,7 @@ void pft_lat(struct pft_run *r, bool last)
 				snprintf(row->comm, sizeof(row->comm), "?");
 		}
 		if (row)
-			hist_merge(&row->h[keys[i].cls], &sum);
+			pft_hist_merge(&row->h[keys[i].cls], &sum);
 	}
 	if (env.fmt == PFW_TABLE) {
 		printf("\n%s %d: %.3f s; fault handling time (%s), us\n",

@@ -338,15 +338,7 @@ SEC("fexit/handle_mm_fault")
 int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
 	     unsigned int flags, struct pt_regs *regs, vm_fault_t ret)
 {
-	__u32 error = KENUM(vm_fault_reason, VM_FAULT_OOM, 0x000001) |
-		      KENUM(vm_fault_reason, VM_FAULT_SIGBUS, 0x000002) |
-		      KENUM(vm_fault_reason, VM_FAULT_SIGSEGV, 0x000040) |
-		      KENUM(vm_fault_reason, VM_FAULT_HWPOISON, 0x000010) |
-		      KENUM(vm_fault_reason, VM_FAULT_HWPOISON_LARGE, 0x000020) |
-		      KENUM(vm_fault_reason, VM_FAULT_FALLBACK, 0x000800);
-	__u32 retry = KENUM(vm_fault_reason, VM_FAULT_RETRY, 0x000400);
-	__u32 majorf = KENUM(vm_fault_reason, VM_FAULT_MAJOR, 0x000004);
-	__u32 tried = KENUM(fault_flag, FAULT_FLAG_TRIED, 0x20);
+	enum pfw_fault_class cls = pfw_fault_class(flags, ret);
 	struct pfw_task *k = ts_target(bpf_get_current_task_btf());
 	struct vinfo v = {};
 	bool gup = !regs;
@@ -355,12 +347,12 @@ int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
 
 	if (!k || !k->fe_t0)
 		return 0;
-	k->retry = !!(ret & retry);
+	k->retry = cls == PFW_FAULT_RETRY;
 	if (k->retry)
 		return 0;	/* the retry's fexit counts it, from the first entry */
 	lat = bpf_ktime_get_ns() - k->fe_t0;
 	k->fe_t0 = 0;
-	if (ret & error)
+	if (cls == PFW_FAULT_ERROR)
 		return 0;	/* not accounted, as mm_account_fault() */
 	vma_info(vma, &v);
 	if (gup) {
@@ -369,7 +361,7 @@ int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
 	} else {
 		stackid = k->stackid;
 	}
-	fault_done(k, &v, address, lat, (ret & majorf) || (flags & tried), gup, stackid);
+	fault_done(k, &v, address, lat, cls == PFW_FAULT_MAJOR, gup, stackid);
 	k->t0 = 0;
 	return 0;
 }

@@ -322,17 +322,19 @@ static __u64 mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Wait one interval: for heat, drain the ring buffer meanwhile; for top,
- * read keys.  Returns false when the user asked to quit.
+/* Wait one interval, or until the -c command @held exits: for heat, drain
+ * the ring buffer meanwhile; for top, read keys.  Returns false when the
+ * user asked to quit.
  */
-static bool wait_interval(struct pft_run *r, struct ring_buffer *rb, __u64 until)
+static bool wait_interval(struct pft_run *r, struct ring_buffer *rb,
+			  const struct pfw_held *held, __u64 until)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 	__u64 now;
 	char key;
 	int ms;
 
-	while (!pfw_exiting && (now = mono_ns()) < until) {
+	while (!pfw_exiting && (now = mono_ns()) < until && !(held && pfw_held_wait(held, 0))) {
 		ms = (until - now) / 1000000 + 1;
 		if (rb) {
 			ring_buffer__poll(rb, ms < 100 ? ms : 100);
@@ -345,6 +347,8 @@ static bool wait_interval(struct pft_run *r, struct ring_buffer *rb, __u64 until
 			if (poll(&pfd, 1, ms) > 0 && read(STDIN_FILENO, &key, 1) == 1 &&
 			    pft_top_key(key))
 				return false;
+		} else if (held) {
+			pfw_held_wait(held, ms);
 		} else {
 			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -376,7 +380,7 @@ static int run(struct pft_run *r, struct pfw_held *held)
 	}
 	t = mono_ns();
 	for (;;) {
-		if (!wait_interval(r, rb, t + (__u64)(env.interval * 1e9)))
+		if (!wait_interval(r, rb, held, t + (__u64)(env.interval * 1e9)))
 			done = true;
 		if (held && waitpid(held->pid, &status, WNOHANG) == held->pid)
 			done = true;
@@ -401,6 +405,8 @@ static int run(struct pft_run *r, struct pfw_held *held)
 		kill(held->pid, SIGTERM);
 		waitpid(held->pid, NULL, 0);
 	}
+	if (held)
+		pfw_held_close(held);
 	return err;
 }
 

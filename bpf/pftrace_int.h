@@ -49,6 +49,10 @@ struct pft_run {
 bool pft_who(struct pft_run *r, __u32 slot, __u32 *id, char comm[16]);
 const char *pft_class_name(int cls);
 const char *pft_kind_name(int kind);
+/* The @q quantile of @h in ns, interpolated inside its log2 bucket, at most its max. */
+double pft_quantile(const struct pft_hist *h, double q);
+/* Add @from's counts, sum and buckets to @to, and keep the larger max. */
+void pft_hist_merge(struct pft_hist *to, const struct pft_hist *from);
 
 /* Each view: once per interval, then once at the end (last = true). */
 void pft_where(struct pft_run *r, bool last);

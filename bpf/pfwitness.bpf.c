@@ -184,37 +184,22 @@ int raw_fault_kernel(struct bpf_raw_tracepoint_args *ctx)
 
 /* ---- source (c): fexit on handle_mm_fault ---- */
 
-/*
- * Classify exactly as mm_account_fault() (mm/memory.c) does.  Its
- * constants, with their 5.10 values as the fallbacks:
- *   VM_FAULT_*: enum vm_fault_reason in 5.10 and every later kernel
- *     (include/linux/mm_types.h), values unchanged up to 7.3;
- *     VM_FAULT_ERROR is a macro, rebuilt from the members it ORs.
- *   FAULT_FLAG_TRIED: a #define in 5.10's include/linux/mm.h (0x20),
- *     a member of enum fault_flag since 5.13 (1 << 5, the same value);
- *     user space says at start when the fallback is in use.
- */
+/* Count one handle_mm_fault() return as mm_account_fault() would. */
 static __always_inline void fx_count(struct pfw_counts *c, unsigned int flags,
 				     struct pt_regs *regs, vm_fault_t ret)
 {
-	__u32 error = KENUM(vm_fault_reason, VM_FAULT_OOM, 0x000001) |
-		      KENUM(vm_fault_reason, VM_FAULT_SIGBUS, 0x000002) |
-		      KENUM(vm_fault_reason, VM_FAULT_SIGSEGV, 0x000040) |
-		      KENUM(vm_fault_reason, VM_FAULT_HWPOISON, 0x000010) |
-		      KENUM(vm_fault_reason, VM_FAULT_HWPOISON_LARGE, 0x000020) |
-		      KENUM(vm_fault_reason, VM_FAULT_FALLBACK, 0x000800);
-	__u32 retry = KENUM(vm_fault_reason, VM_FAULT_RETRY, 0x000400);
-	__u32 major = KENUM(vm_fault_reason, VM_FAULT_MAJOR, 0x000004);
-	__u32 tried = KENUM(fault_flag, FAULT_FLAG_TRIED, 0x20);
-
-	if (ret & (error | retry)) {
+	switch (pfw_fault_class(flags, ret)) {
+	case PFW_FAULT_RETRY:
+	case PFW_FAULT_ERROR:
 		c->fx_skip++;
 		return;
-	}
-	if ((ret & major) || (flags & tried))
+	case PFW_FAULT_MAJOR:
 		c->fx_maj++;
-	else
+		break;
+	case PFW_FAULT_MINOR:
 		c->fx_min++;
+		break;
+	}
 	if (!regs)
 		c->fx_gup++;
 }

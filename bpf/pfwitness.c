@@ -35,7 +35,8 @@
 #define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 #endif
 
-enum { SRC_TP = 1, SRC_PE = 2, SRC_FX = 4, SRC_SW = 8, SRC_ALL = 15 };
+enum { SRC_TP = 1, SRC_PE = 2, SRC_FX = 4, SRC_SW = 8, SRC_ALL = 15,
+       SRC_DEFAULT = SRC_PE | SRC_SW };	/* docs/witness.md, "What it costs" */
 
 static struct env {
 	pid_t pids[MAX_PIDS];
@@ -47,14 +48,14 @@ static struct env {
 	enum pfw_format fmt;
 	double interval;
 	long count;
-} env = { .interval = 1.0, .count = -1, .sources = SRC_ALL };
+} env = { .interval = 1.0, .count = -1, .sources = SRC_DEFAULT };
 
 const char *argp_program_version = "pfwitness 1.0";
 static const char argp_doc[] =
 "Count page faults and CPU time per process from tracepoints, perf software\n"
 "events, fexit on handle_mm_fault, and sched_switch.\n"
 "\n"
-"USAGE: pfwitness [-p PID]... [-c 'CMD ARGS'] [-T] [-s tp,pe,fx,sw]\n"
+"USAGE: pfwitness [-p PID]... [-c 'CMD ARGS'] [-T] [-s tp,pe,fx,sw|all]\n"
 "                 [--csv|--json] [--stats] [-v] [interval] [count]\n"
 "\n"
 "Without -p or -c every process is counted. interval is in seconds\n"
@@ -68,10 +69,13 @@ static const char argp_doc[] =
 "    pfwitness -T -c './mt-app'       # per thread\n"
 "    pfwitness --json -c 'cmd' > out.json   # series + totals as JSON\n"
 "    pfwitness --csv 0.05 10          # 10 intervals of 50 ms as CSV\n"
-"    pfwitness -s tp,sw -p 1234       # tracepoints and CPU time only\n"
+"    pfwitness -s all -c 'cmd'        # every source, to cross-check them\n"
+"    pfwitness -s pe,fx,sw -p 1234    # + fexit: equals getrusage exactly\n"
 "\n"
 "Sources: tp = exceptions:page_fault_user/_kernel, pe = perf software events\n"
 "PAGE_FAULTS_MIN/_MAJ, fx = fexit handle_mm_fault, sw = sched_switch.\n"
+"The default, pe,sw, runs no program per fault: a process not traced pays\n"
+"almost nothing. tp and fx run a program on every fault of every process.\n"
 "Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN).\n";
 
 enum { OPT_CSV = 1000, OPT_JSON, OPT_STATS, OPT_NO_STATS };
@@ -86,7 +90,7 @@ static const struct argp_option opts[] = {
 	{ "json", OPT_JSON, NULL, 0, "JSON output; the -c command's stdout goes "
 	  "to stderr", 0 },
 	{ "sources", 's', "LIST", 0, "Attach only these sources (comma-separated "
-	  "tp,pe,fx,sw; default all)", 0 },
+	  "tp,pe,fx,sw, or all; default pe,sw)", 0 },
 	{ "stats", OPT_STATS, NULL, 0, "Turn on the kernel's BPF run-time stats "
 	  "for the overhead report (costs every BPF program on the host two "
 	  "clock reads per run)", 0 },
@@ -128,7 +132,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case 's':
 		env.sources = 0;
 		for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (!strcmp(tok, "tp"))
+			if (!strcmp(tok, "all"))
+				env.sources |= SRC_ALL;
+			else if (!strcmp(tok, "tp"))
 				env.sources |= SRC_TP;
 			else if (!strcmp(tok, "pe"))
 				env.sources |= SRC_PE;
@@ -137,7 +143,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			else if (!strcmp(tok, "sw"))
 				env.sources |= SRC_SW;
 			else
-				argp_error(state, "unknown source: %s (tp, pe, fx, sw)", tok);
+				argp_error(state, "unknown source: %s (tp, pe, fx, sw, all)", tok);
 		}
 		if (!env.sources)
 			argp_error(state, "-s needs at least one source");
@@ -650,12 +656,6 @@ static int end_interval(struct pfwitness_bpf *skel, const struct pfw_sources *sr
 	return r.err;
 }
 
-static void sleep_interval(double secs)
-{
-	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
-
-	nanosleep(&ts, NULL);
-}
 
 static int program_stats(struct pfwitness_bpf *skel, struct pfw_prog_stat *ps, int max)
 {
@@ -691,6 +691,17 @@ struct command {
 	struct rusage ru;
 };
 
+/* One interval, or less: until the -c command @c exits, or a signal. */
+static void sleep_interval(double secs, const struct command *c)
+{
+	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
+
+	if (c)
+		pfw_held_wait(&c->held, (int)(secs * 1000 + 0.5));
+	else
+		nanosleep(&ts, NULL);
+}
+
 static int start_command(struct command *c)
 {
 	int err = pfw_cmd_split(&c->cmd, env.cmd);
@@ -708,6 +719,7 @@ static void end_command(struct command *c)
 		kill(c->held.pid, SIGTERM);
 		wait4(c->held.pid, &c->status, 0, &c->ru);
 	}
+	pfw_held_close(&c->held);
 	/* wait4's rusage: the command and its reaped descendants */
 	fprintf(stderr, "pfwitness: '%s' exited with status %d; rusage minflt=%ld majflt=%ld utime_us=%ld stime_us=%ld\n",
 		c->cmd.argv[0], WIFEXITED(c->status) ? WEXITSTATUS(c->status) :
@@ -738,7 +750,7 @@ static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
 		}
 	}
 	while (!pfw_exiting && (env.count < 0 || seq < env.count)) {
-		sleep_interval(env.interval);
+		sleep_interval(env.interval, c);
 		if (c && wait4(c->held.pid, &c->status, WNOHANG, &c->ru) == c->held.pid)
 			c->done = true;
 		err = end_interval(skel, src, &now, ncpus, &jif, &mono);

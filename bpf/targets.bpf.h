@@ -214,6 +214,44 @@ static __always_inline void slot_rename(struct pfw_task *k, struct task_struct *
 	(bpf_core_enum_value_exists(enum type, name) ?			\
 	 (__u32)bpf_core_enum_value(enum type, name) : (__u32)(fallback))
 
+/* How mm_account_fault() (mm/memory.c) treats one handle_mm_fault() return. */
+enum pfw_fault_class {
+	PFW_FAULT_MINOR,	/* accounted, minor */
+	PFW_FAULT_MAJOR,	/* accounted, major */
+	PFW_FAULT_RETRY,	/* VM_FAULT_RETRY: the retry is accounted */
+	PFW_FAULT_ERROR,	/* VM_FAULT_ERROR: never accounted */
+};
+
+/*
+ * Classify exactly as mm_account_fault() does, for every tool's fexit on
+ * handle_mm_fault.  The constants, with their 5.10 values as fallbacks:
+ *   VM_FAULT_*: enum vm_fault_reason in 5.10 and every later kernel
+ *     (include/linux/mm_types.h), values unchanged up to 7.3;
+ *     VM_FAULT_ERROR is a macro, rebuilt from the members it ORs.
+ *   FAULT_FLAG_TRIED: a #define in 5.10's include/linux/mm.h (0x20),
+ *     a member of enum fault_flag since 5.13 (1 << 5, the same value);
+ *     user space says at start when the fallback is in use.
+ */
+static __always_inline enum pfw_fault_class pfw_fault_class(unsigned int flags,
+							    vm_fault_t ret)
+{
+	__u32 error = KENUM(vm_fault_reason, VM_FAULT_OOM, 0x000001) |
+		      KENUM(vm_fault_reason, VM_FAULT_SIGBUS, 0x000002) |
+		      KENUM(vm_fault_reason, VM_FAULT_SIGSEGV, 0x000040) |
+		      KENUM(vm_fault_reason, VM_FAULT_HWPOISON, 0x000010) |
+		      KENUM(vm_fault_reason, VM_FAULT_HWPOISON_LARGE, 0x000020) |
+		      KENUM(vm_fault_reason, VM_FAULT_FALLBACK, 0x000800);
+
+	if (ret & KENUM(vm_fault_reason, VM_FAULT_RETRY, 0x000400))
+		return PFW_FAULT_RETRY;
+	if (ret & error)
+		return PFW_FAULT_ERROR;
+	if ((ret & KENUM(vm_fault_reason, VM_FAULT_MAJOR, 0x000004)) ||
+	    (flags & KENUM(fault_flag, FAULT_FLAG_TRIED, 0x20)))
+		return PFW_FAULT_MAJOR;
+	return PFW_FAULT_MINOR;
+}
+
 /*
  * The bodies of every tool's target programs (task storage):
  * tp_btf/sched_process_fork, tp_btf/sched_process_exec, iter/task.

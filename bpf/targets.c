@@ -3,11 +3,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "targets.h"
@@ -78,6 +81,8 @@ int pfw_held_spawn(struct pfw_held *h, const struct pfw_cmd *cmd, bool stdout_to
 	close(err[1]);
 	h->go_fd = go[1];
 	h->err_fd = err[0];
+	/* so that the caller can end its interval the moment the child exits */
+	h->pidfd = syscall(SYS_pidfd_open, h->pid, 0);
 	return 0;
 close_err:
 	close(err[0]);
@@ -99,6 +104,25 @@ int pfw_held_release(struct pfw_held *h)
 		child_errno = 0;	/* closed on exec: it ran */
 	close(h->err_fd);
 	return child_errno;
+}
+
+bool pfw_held_wait(const struct pfw_held *h, int ms)
+{
+	struct pollfd pfd = { .fd = h->pidfd, .events = POLLIN };
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	if (h->pidfd < 0) {
+		nanosleep(&ts, NULL);
+		return false;
+	}
+	return poll(&pfd, 1, ms) == 1;
+}
+
+void pfw_held_close(struct pfw_held *h)
+{
+	if (h->pidfd >= 0)
+		close(h->pidfd);
+	h->pidfd = -1;
 }
 
 int pfw_threads(pid_t pid, pid_t *tids, int max)

@@ -25,12 +25,20 @@ struct pfw_held {
 	pid_t pid;
 	int go_fd;	/* a byte releases it */
 	int err_fd;	/* carries exec's errno if exec fails */
+	int pidfd;	/* readable once it exits; -1 before 5.3 (no pidfd_open) */
 };
 
 /* Fork @cmd held; its stdout goes to stderr if @stdout_to_stderr. */
 int pfw_held_spawn(struct pfw_held *h, const struct pfw_cmd *cmd, bool stdout_to_stderr);
 /* Let it exec; 0, or the errno with which exec failed. */
 int pfw_held_release(struct pfw_held *h);
+/*
+ * Wait up to @ms for it to exit (it is not reaped); true if it has.  A
+ * signal ends the wait early.  Without a pidfd it just sleeps.
+ */
+bool pfw_held_wait(const struct pfw_held *h, int ms);
+/* Close what pfw_held_spawn() left open; after the child is reaped. */
+void pfw_held_close(struct pfw_held *h);
 
 /* The thread ids of process @pid from /proc; count, or -errno. */
 int pfw_threads(pid_t pid, pid_t *tids, int max);

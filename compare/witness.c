@@ -50,6 +50,8 @@ int witness_start(struct witness *w, const char *prog, const pid_t *pids, int n,
 	snprintf(ival, sizeof(ival), "%g", interval);
 	argv[k++] = (char *)prog;
 	argv[k++] = "--csv";
+	argv[k++] = "-s";	/* every source: each difference is classed by them */
+	argv[k++] = "all";
 	for (i = 0; i < n && i < REC_MAX_PROCS; i++) {
 		snprintf(pidbuf[i], sizeof(pidbuf[i]), "%d", (int)pids[i]);
 		argv[k++] = "-p";

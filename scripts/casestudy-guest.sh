@@ -14,6 +14,7 @@
 #   === witness NAME    (if pfwitness ran: its source lines, then the CSV
 #                        reduced to the works' PIDs, see witness_reduce)
 set -u
+. "$(dirname "$0")/guest-witness.sh"
 root=${PFPROF_ROOT:-/pfprof}
 quick=0 sleep_ms=1000
 [ "${1:-}" = --quick ] && quick=1 sleep_ms=200
@@ -57,13 +58,7 @@ run() {
 		# Every process (the works' PIDs are not known before they
 		# start faulting); perf events, fexit and sched_switch, no BPF
 		# run-time statistics; 0.1 s intervals.
-		pfwitness --csv --no-stats -s pe,fx,sw 0.1 > wit.txt 2>wit.err &
-		wit=$!
-		k=0	# BPF load and attach take seconds under TCG
-		while ! grep -q '^pfwitness: sched_switch:' wit.err 2>/dev/null && [ $k -lt 120 ]; do
-			sleep 0.5; k=$((k + 1))
-		done
-		sleep 0.5
+		witness_start --csv --no-stats -s pe,fx,sw 0.1
 	fi
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	i=0 pids=""

@@ -23,6 +23,7 @@
 #                 CSV total rows of those PIDs
 # Progress goes to stderr as "casestudy3: ..." lines.
 set -u
+. "$(dirname "$0")/guest-witness.sh"
 root=${PFPROF_ROOT:-/pfprof}
 quick=0
 [ "${1:-}" = --quick ] && quick=1
@@ -43,13 +44,7 @@ wit=""
 if command -v pfwitness >/dev/null 2>&1; then
 	# every process (the PIDs are not known before they fault); tp, pe,
 	# fx and sw; no BPF run-time statistics; 0.1 s intervals
-	pfwitness --csv 0.1 > wit.txt 2> wit.err &
-	wit=$!
-	k=0	# BPF load and attach take seconds under TCG
-	while ! grep -q '^pfwitness: sched_switch:' wit.err 2>/dev/null && [ $k -lt 120 ]; do
-		sleep 0.5; k=$((k + 1))
-	done
-	sleep 0.5
+	witness_start --csv -s all 0.1
 fi
 
 env_line() { echo "env $1=$2" >> env.txt; }

@@ -18,14 +18,14 @@ between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 # many, and a count may be short by that many.
 lo() { m=$(sed -n 's/^pftrace: \([0-9]*\) program runs skipped.*/\1/p' "$tmp/err.txt"); echo $(($1 - ${m:-0})); }
 
-echo "1..13"
+echo "1..15"
 # pftrace needs task storage (5.11+); say so and stop on an older kernel.
 "$P" where --csv -c "$T anon $N" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 rc=$?
 if grep -q 'needs BPF task storage' "$tmp/err.txt"; then
 	[ $rc = 1 ]
 	ok $? "on Linux $(uname -r) pftrace says it needs task storage (5.11+), exit 1"
-	for i in 2 3 4 5 6 7 8 9 10 11 12 13; do
+	for i in 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
 		skip "pftrace check $i" "Linux $(uname -r) has no BPF task storage (5.11+)"
 	done
 	exit $fail
@@ -37,9 +37,7 @@ want=page_fault_user; [ "$mode" = vm ] && want=fexit
 ok $? "where -c 'pfw-touch anon $N' runs, exit $rc, method $method (expected $want here)"
 
 # where: each kind of mapping, its N pages, in one row of that kind
-# (stack is not among them yet: on the debug kernel only 387 of 1000 stack
-# pages showed in the stack row, against 1005 on Debian 6.1; to be found)
-for kind in anon heap shm; do
+for kind in anon heap stack shm; do
 	[ "$kind" = anon ] || "$P" where --csv -c "$T $kind $N" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 	# seq,secs,pid,comm,kind,start,end,minor,major,gup,mapping
 	row=$(awk -F, -v k="$kind" '$5 == k {print $8, $11}' "$tmp/out.csv" | sort -n | tail -n 1)
@@ -104,6 +102,13 @@ else
 	between "${g:-0}" "$(lo $N)" $((N + 8))
 	ok $? "where, fexit: MAP_POPULATE of $N pages: ${g:-0} faults without a #PF"
 fi
+
+# -c ends when the command exits, not at the end of the interval: the
+# last interval is the stretch up to the exit (was: the whole 30 s)
+"$P" where --csv -c "$T anon 100" 30 > "$tmp/out.csv" 2> "$tmp/err.txt"
+last=$(awk -F, 'NR > 1 {s = $2} END {print s + 0}' "$tmp/out.csv")
+awk -v s="$last" 'BEGIN {exit !(s > 0 && s < 15)}'
+ok $? "where -c with a 30 s interval ends when the command exits: last interval ${last} s"
 
 out=$("$P" bogus 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q 'unknown view'

@@ -22,7 +22,7 @@ echo "1..5"
 
 # 1. Rows are processes, not PIDs: a PID the command's tree reuses is a
 # second row, each with its own faults (was: one row, the sum).
-"$W" --csv -c "$T reuse 300 3000" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
+"$W" --csv -s all -c "$T reuse 300 3000" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 p=$(sed -n 's/.*reused pid=\([0-9]*\).*/\1/p' "$tmp/err.txt")
 if [ -z "$p" ]; then
 	ok 1 "PID reuse inside -c: the command could not reuse a PID ($(tail -n 1 "$tmp/err.txt"))"
@@ -36,7 +36,7 @@ fi
 # 2. A stranger that takes a dead descendant's PID is not counted (was:
 # counted, because the PID stayed a target).
 rm -f "$tmp/x.pid" "$tmp/x.go"
-"$W" --csv -c "$T exitwait $tmp/x 10" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt" &
+"$W" --csv -s all -c "$T exitwait $tmp/x 10" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt" &
 wpid=$!
 i=0
 while [ ! -s "$tmp/x.pid" ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i + 1)); done

@@ -17,11 +17,12 @@ skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# run 'CMD ARGS': pfwitness --csv -c; sets tot_* for the command's pid
+# run 'CMD ARGS': pfwitness --csv -s all -c (every source, to check each;
+# the default is pe,sw, checked on its own below); sets tot_* for the command's pid
 # (the first total row unless PIDSEL names a comm/pid) and ru_* from wait4.
 run() {
 	what="$*"
-	"$W" --csv -c "$*" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
+	"$W" --csv ${SRC:--s all} -c "$*" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 	wrc=$?
 	row=$(grep '^total,' "$tmp/out.csv" | head -n 1)
 	# total,,,,,pid,comm,tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns,sclk_ns
@@ -35,7 +36,7 @@ run() {
 }
 between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
-if [ "$mode" = vm ]; then echo "1..19"; else echo "1..15"; fi
+if [ "$mode" = vm ]; then echo "1..21"; else echo "1..17"; fi
 run "$T" anon $N
 ok $wrc "pfwitness -c runs the command and exits 0"
 grep -q 'tracepoints: attached' "$tmp/err.txt" && grep -q 'perf sw events: attached' "$tmp/err.txt"
@@ -76,6 +77,24 @@ between "$pe_min" $N $((N + STARTUP)) && between $((ru_min - pe_min)) 0 $GUP
 ok $? "perf events: $N touched pages counted ($pe_min), within $GUP of wait4 ($ru_min)"
 between "$tp_u" $N $((N + STARTUP)) && between "$tp_u" $((ru_min - GUP - STARTUP)) $((ru_min + STARTUP))
 ok $? "page_fault_user: $N touched pages counted ($tp_u), near wait4 ($ru_min)"
+
+# The default sources are perf events and sched_switch (docs/witness.md,
+# "What it costs"): no program runs on a fault; the counts are the same.
+SRC=" "; run "$T" anon $N; SRC=""
+grep -q 'tracepoints: NOT attached, not requested' "$tmp/err.txt" &&
+	grep -q 'perf sw events: attached' "$tmp/err.txt" &&
+	grep -q 'fexit handle_mm_fault: NOT attached, not requested' "$tmp/err.txt" &&
+	grep -q 'sched_switch: attached' "$tmp/err.txt" &&
+	[ "$tp_u" = 0 ] && between "$pe_min" $N $((N + STARTUP)) && between $((ru_min - pe_min)) 0 $GUP &&
+	[ "$cpu_ns" -gt 0 ]
+ok $? "default sources: perf events and sched_switch only; $N pages counted ($pe_min, wait4 $ru_min), cpu_ns $cpu_ns"
+
+# -c ends when the command exits, not at the end of the interval: the last
+# interval row is the stretch up to the exit (was: the whole 30 s).
+"$W" --csv -c "$T anon 100" 30 > "$tmp/out.csv" 2> "$tmp/err.txt"
+last=$(awk -F, '$1 == "interval" {s = $5} END {print s + 0}' "$tmp/out.csv")
+awk -v s="$last" 'BEGIN {exit !(s > 0 && s < 15)}'
+ok $? "-c with a 30 s interval ends when the command exits: last interval ${last} s"
 
 run "$T" fork $N
 child=$(grep '^total,' "$tmp/out.csv" | awk -F, -v p="$tot_pid" '$6 != p {print $6, $10}' | head -n 1)
