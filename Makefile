@@ -50,7 +50,7 @@ payload:
 	@for f in tests/vm/*; do \
 		if [ -f "$$f" ] && [ -x "$$f" ]; then cp "$$f" $(PAYLOAD)/tests/; fi; done
 	cp tests/vm-runner.sh $(PAYLOAD)/tests/
-	mkdir -p $(PAYLOAD)/scripts && cp scripts/*-guest.sh tests/witness/*.sh $(PAYLOAD)/scripts/
+	mkdir -p $(PAYLOAD)/scripts && cp scripts/*-guest.sh scripts/guest-witness.sh tests/witness/*.sh $(PAYLOAD)/scripts/
 	@if [ -d compare/scenarios ]; then cp -r compare/scenarios $(PAYLOAD)/; fi
 
 check: deps
