@@ -69,6 +69,44 @@ struct task_struct___old {
 
 #define PFW_TASK_DEAD 0x80	/* TASK_DEAD, the same from 5.10 to 7.3 */
 
+/*
+ * The -c command: its PID (set as pfwitness forks it) and how many of its
+ * threads have not yet made their final switch.  A parent woken by the
+ * exit (pidfd, SIGCHLD) can reap the command while its last thread still
+ * runs the end of do_exit(); wait4() then misses that CPU time and the
+ * witness does not.  User space reaps it once this is 0.
+ */
+__u32 cmd_pid = 0;
+__s32 cmd_threads = 0;
+
+static __always_inline void cmd_born(__u32 parent_tgid, __u32 child_tgid)
+{
+	if (!spawner_tgid)
+		return;
+	if (parent_tgid == spawner_tgid && child_tgid != parent_tgid) {
+		cmd_pid = child_tgid;
+		__sync_fetch_and_add(&cmd_threads, 1);
+	} else if (cmd_pid && child_tgid == cmd_pid) {
+		__sync_fetch_and_add(&cmd_threads, 1);
+	}
+}
+
+static __always_inline long task_state(struct task_struct *t)
+{
+	struct task_struct___old *o = (void *)t;
+
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ(o, state);
+}
+
+/* @prev's final switch: one thread of the -c command fewer. */
+static __always_inline void cmd_died(struct task_struct *prev, __u32 tgid)
+{
+	if (cmd_pid && tgid == cmd_pid && task_state(prev) == PFW_TASK_DEAD)
+		__sync_fetch_and_add(&cmd_threads, -1);
+}
+
 static __always_inline struct pfw_counts *ts_counts(void)
 {
 	struct pfw_task *k = ts_target(bpf_get_current_task_btf());
@@ -316,20 +354,12 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev,
 	struct pfw_task *pk = ts_target(prev), *nk = ts_target(next);
 
 	/* two tests: clang would OR the pointers, which the verifier refuses */
-	if (pk)
+	if (pk) {
 		switch_targets(prev, true, pk, nk);
-	else if (nk)
+		cmd_died(prev, prev->tgid);
+	} else if (nk)
 		switch_targets(prev, true, NULL, nk);
 	return 0;
-}
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	struct task_struct___old *o = (void *)t;
-
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ(o, state);
 }
 
 SEC("raw_tp/sched_switch")
@@ -341,12 +371,14 @@ int raw_switch(struct bpf_raw_tracepoint_args *ctx)
 	struct pfw_task *pk = h_target(prev, ptid, ptgid);
 	struct pfw_task *nk = h_target(next, ntid, ntgid);
 
-	if (pk)
+	if (pk) {
 		switch_targets(prev, false, pk, nk);
-	else if (nk)
+		cmd_died(prev, ptgid);
+	} else if (nk) {
 		switch_targets(prev, false, NULL, nk);
-	else
+	} else {
 		return 0;
+	}
 	/*
 	 * The final switch of an exiting thread: forget it, so that its tid
 	 * can be reused by a stranger.  Its process's row stays with the
@@ -366,6 +398,7 @@ int raw_switch(struct bpf_raw_tracepoint_args *ctx)
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
 {
+	cmd_born(parent->tgid, child->tgid);
 	pfw_follow_fork(parent, child);
 	return 0;
 }
@@ -377,6 +410,7 @@ int raw_fork(struct bpf_raw_tracepoint_args *ctx)
 	__u32 ptid = BPF_CORE_READ(parent, pid), ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctid = BPF_CORE_READ(child, pid), ctgid = BPF_CORE_READ(child, tgid);
 
+	cmd_born(ptgid, ctgid);
 	if (!fork_follows(bpf_map_lookup_elem(&tasks_h, &ptid), ptgid, ctgid == ptgid))
 		return 0;
 	h_adopt(child, ctid, ctgid);

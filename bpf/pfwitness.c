@@ -728,6 +728,23 @@ static void end_command(struct command *c)
 		c->ru.ru_stime.tv_sec * 1000000L + c->ru.ru_stime.tv_usec);
 }
 
+/*
+ * The command has exited: before reaping it, let its threads make their
+ * final switch (the sched_switch program counts them down), so that
+ * wait4()'s rusage holds all their CPU time, as the witness's count does.
+ * Bounded: 1 s; without the switch program there is nothing to wait for.
+ */
+static void wait_final_switch(struct pfwitness_bpf *skel, const struct pfw_sources *src)
+{
+	struct timespec ms = { 0, 1000000 };
+	int i;
+
+	if (!src->sw && !src->pe)
+		return;
+	for (i = 0; i < 1000 && *(volatile __s32 *)&skel->bss->cmd_threads > 0; i++)
+		nanosleep(&ms, NULL);
+}
+
 /* Intervals until count, Ctrl-C, or the command's exit; then totals. */
 static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
 	       struct command *c, int ncpus)
@@ -751,6 +768,8 @@ static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
 	}
 	while (!pfw_exiting && (env.count < 0 || seq < env.count)) {
 		sleep_interval(env.interval, c);
+		if (c && pfw_held_wait(&c->held, 0))
+			wait_final_switch(skel, src);
 		if (c && wait4(c->held.pid, &c->status, WNOHANG, &c->ru) == c->held.pid)
 			c->done = true;
 		err = end_interval(skel, src, &now, ncpus, &jif, &mono);
