@@ -220,10 +220,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < n; i++)
 			p[i * PAGE] = 1;
 	} else if (!strcmp(argv[1], "stack")) {
-		/*
-		 * One fault per page here too: with THP "always" (the debug
-		 * kernel's default) the growing stack takes huge pages.
-		 */
+		/* one fault per page, as anon: no THP even where it is "always" */
 		prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 		sum = stack_touch(atol(argv[2]));
 	} else if (!strcmp(argv[1], "shm")) {
