@@ -60,15 +60,18 @@ ok $? "where: file: $tmp/data mapped, $N pages read: ${row:-no} faults in its ro
 
 # lat: N anonymous first touches are minor-anon; the quantiles are ordered
 "$P" lat --csv -c "$T anon $N" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
-# seq,secs,pid,comm,class,count,sum_ns,p50_ns,p99_ns,max_ns
-set -- $(awk -F, '$3 == 0 && $5 == "minor-anon" {print $6, $8, $9, $10}' "$tmp/out.csv")
-between "${1:-0}" "$(lo $N)" $((N + 64)) && [ "${2:-0}" -gt 0 ] && [ "$2" -le "$3" ] && [ "$3" -le "$4" ]
-ok $? "lat: minor-anon count ${1:-0} (>= $N), p50 ${2:-?} <= p99 ${3:-?} <= max ${4:-?} ns"
+# seq,secs,pid,comm,class,count,sum_ns,p50_ns,p99_ns,max_ns: a row per
+# interval (a slow kernel spreads the N faults over several); each row's
+# quantiles must be ordered
+set -- $(awk -F, '$3 == 0 && $5 == "minor-anon" {n += $6; if (!($8 > 0 && $8 <= $9 && $9 <= $10)) bad++
+	p50 = $8; p99 = $9; max = $10} END {print n + 0, bad + 0, p50, p99, max}' "$tmp/out.csv")
+between "${1:-0}" "$(lo $N)" $((N + 64)) && [ "${2:-1}" = 0 ]
+ok $? "lat: minor-anon count ${1:-0} (>= $N), p50 <= p99 <= max in every interval (${2:-?} not; last: ${3:-?} ${4:-?} ${5:-?} ns)"
 
 # lat, COW: the child of 'cow N' writes N pages it shares with its parent
 "$P" lat --csv -P -c "$T cow $N" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 child=$(sed -n 's/^pfw-touch: pid=\([0-9]*\).*/\1/p' "$tmp/err.txt" | head -n 1)
-cow=$(awk -F, -v p="$child" '$3 == p && $5 == "cow" {print $6}' "$tmp/out.csv")
+cow=$(awk -F, -v p="$child" '$3 == p && $5 == "cow" {n += $6} END {print n + 0}' "$tmp/out.csv")
 between "${cow:-0}" "$(lo $N)" $((N + 16))
 ok $? "lat: copy-on-write: the child ($child) took ${cow:-0} COW faults writing $N shared pages"
 
@@ -101,7 +104,7 @@ if [ "$mode" = host ]; then
 else
 	# fexit sees get_user_pages: MAP_POPULATE's N faults have no #PF
 	"$P" where --csv -c "$T populate $N" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
-	g=$(awk -F, '$5 == "anon" {print $10}' "$tmp/out.csv" | sort -n | tail -n 1)
+	g=$(awk -F, '$5 == "anon" {n[$6] += $10} END {for (a in n) print n[a]}' "$tmp/out.csv" | sort -n | tail -n 1)
 	between "${g:-0}" "$(lo $N)" $((N + 8))
 	ok $? "where, fexit: MAP_POPULATE of $N pages: ${g:-0} faults without a #PF"
 fi
