@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "pftest.h"
@@ -277,6 +279,33 @@ void pf_release(struct pf_child *c)
 		perror("pf_release");
 	close(c->go_fd);
 	c->go_fd = -1;
+}
+
+void pf_on_sigalrm(void (*fn)(int, siginfo_t *, void *), int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = fn;
+	sa.sa_flags = SA_SIGINFO | flags;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+}
+
+void pf_itimer_us(long first_us, long every_us)
+{
+	struct itimerval it = { { every_us / 1000000, every_us % 1000000 },
+				{ first_us / 1000000, first_us % 1000000 } };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+bool pf_read_restarting(const void *ucp)
+{
+	const ucontext_t *uc = ucp;
+	greg_t ip = uc->uc_mcontext.gregs[REG_RIP];
+
+	return uc->uc_mcontext.gregs[REG_RAX] == SYS_read && *(const uint16_t *)ip == 0x050f;
 }
 
 void pf_msleep(long ms)

@@ -3,6 +3,7 @@
 #ifndef PFPROF_PFTEST_H
 #define PFPROF_PFTEST_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -65,6 +66,17 @@ void pf_become(uid_t uid, gid_t gid);
  * did not exit normally.
  */
 int pf_as_user(uid_t uid, gid_t gid, int (*fn)(long), long arg);
+
+/* SIGALRM to @fn (SA_SIGINFO | @flags, e.g. SA_RESTART), nothing blocked. */
+void pf_on_sigalrm(void (*fn)(int, siginfo_t *, void *), int flags);
+/* ITIMER_REAL: the first SIGALRM in @first_us, then every @every_us; 0, 0 stops it. */
+void pf_itimer_us(long first_us, long every_us);
+/*
+ * In a SA_SIGINFO handler, from its @ucp: did the signal interrupt a read()
+ * that the kernel will restart?  It rewinds the instruction pointer to the
+ * `syscall` instruction (0f 05) with rax = SYS_read (x86-64).
+ */
+bool pf_read_restarting(const void *ucp);
 
 /* Sleep for @ms milliseconds. */
 void pf_msleep(long ms);

@@ -36,9 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <sys/wait.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 #include "lib/pftest.h"
@@ -60,27 +58,22 @@ static uint64_t deadline_ns;
 
 static void timer_set(long us)
 {
-	struct itimerval it = { { 0, us }, { 0, us } };
-
-	setitimer(ITIMER_REAL, &it, NULL);
+	pf_itimer_us(us, us);
 }
 
 static void on_alarm(int sig, siginfo_t *si, void *ucp)
 {
-	ucontext_t *uc = ucp;
-	greg_t ip = uc->uc_mcontext.gregs[REG_RIP];
 	struct timespec ts;
 
 	(void)sig;
 	(void)si;
 	alarms++;
 	/*
-	 * A read to be restarted: ip at `syscall` (0f 05), rax = SYS_read.
-	 * No more signals until that read is done (the loop re-arms the
-	 * timer), or one read may wait and restart over and over.
+	 * A read to be restarted: no more signals until that read is done
+	 * (the loop re-arms the timer), or one read may wait and restart
+	 * over and over.
 	 */
-	if (uc->uc_mcontext.gregs[REG_RAX] == SYS_read &&
-	    *(const uint16_t *)ip == 0x050f) {
+	if (pf_read_restarting(ucp)) {
 		restarts++;
 		timer_set(0);
 		paused = 1;
@@ -94,13 +87,7 @@ static void on_alarm(int sig, siginfo_t *si, void *ucp)
 
 static void handle(int flags)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_alarm;
-	sa.sa_flags = SA_SIGINFO | flags;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
+	pf_on_sigalrm(on_alarm, flags);
 }
 
 static void *sleeper_thread(void *arg)

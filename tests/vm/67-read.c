@@ -38,9 +38,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/time.h>
 #include <sys/wait.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 #include "lib/mp3buf.h"
@@ -111,38 +109,23 @@ static volatile sig_atomic_t alarms, restarts;
 /* Count signals, and those that interrupted a read() to be restarted. */
 static void on_alarm(int sig, siginfo_t *si, void *ucp)
 {
-	ucontext_t *uc = ucp;
-	greg_t ip = uc->uc_mcontext.gregs[REG_RIP];
-
 	(void)sig;
 	(void)si;
 	alarms++;
-	/* The kernel rewinds a restarted call to `syscall` (0f 05), rax = nr. */
-	if (uc->uc_mcontext.gregs[REG_RAX] == SYS_read &&
-	    *(const uint16_t *)ip == 0x050f)
+	if (pf_read_restarting(ucp))
 		restarts++;
 }
 
 static void handle(int flags, long first_ms, long every_ms)
 {
-	struct itimerval it = { { every_ms / 1000, (every_ms % 1000) * 1000 },
-				{ first_ms / 1000, (first_ms % 1000) * 1000 } };
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_alarm;
-	sa.sa_flags = SA_SIGINFO | flags;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
+	pf_on_sigalrm(on_alarm, flags);
 	alarms = restarts = 0;
-	setitimer(ITIMER_REAL, &it, NULL);
+	pf_itimer_us(first_ms * 1000, every_ms * 1000);
 }
 
 static void timer_off(void)
 {
-	struct itimerval it = { { 0, 0 }, { 0, 0 } };
-
-	setitimer(ITIMER_REAL, &it, NULL);
+	pf_itimer_us(0, 0);
 	signal(SIGALRM, SIG_IGN);
 }
 
