@@ -10,6 +10,7 @@
 # see, so pe_min may trail wait4's minflt by up to GUP=8 (exactly fx_gup
 # where fexit runs).  fexit must equal wait4 exactly.
 mode=$1 W=$2 T=$3
+SOURCES="-s all"
 STARTUP=128 GUP=8 N=2000
 n=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
@@ -17,12 +18,13 @@ skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# run 'CMD ARGS': pfwitness --csv -s all -c (every source, to check each;
-# the default is pe,sw, checked on its own below); sets tot_* for the command's pid
+# run 'CMD ARGS': pfwitness --csv $SOURCES -c, by default every source, to
+# check each (pfwitness's own default, pe,sw, is checked on its own below);
+# sets tot_* for the command's pid
 # (the first total row unless PIDSEL names a comm/pid) and ru_* from wait4.
 run() {
 	what="$*"
-	"$W" --csv ${SRC:--s all} -c "$*" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
+	"$W" --csv $SOURCES -c "$*" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 	wrc=$?
 	row=$(grep '^total,' "$tmp/out.csv" | head -n 1)
 	# total,,,,,pid,comm,tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns,sclk_ns
@@ -80,7 +82,7 @@ ok $? "page_fault_user: $N touched pages counted ($tp_u), near wait4 ($ru_min)"
 
 # The default sources are perf events and sched_switch (docs/witness.md,
 # "What it costs"): no program runs on a fault; the counts are the same.
-SRC=" "; run "$T" anon $N; SRC=""
+SOURCES=""; run "$T" anon $N; SOURCES="-s all"
 grep -q 'tracepoints: NOT attached, not requested' "$tmp/err.txt" &&
 	grep -q 'perf sw events: attached' "$tmp/err.txt" &&
 	grep -q 'fexit handle_mm_fault: NOT attached, not requested' "$tmp/err.txt" &&
