@@ -64,7 +64,7 @@ start=$(date +%s)
 say() { echo "sampler-scale: $* ($(($(date +%s) - start)) s)" >&2; }
 
 # The host is shared: note its load and any other VM, to read the noise by.
-qemus() { pgrep -c -f '^qemu-system-x86_64 ' || true; }
+. "$top/bench/guest-lib.sh"
 if [ "$quiet_min" -gt 0 ]; then
 	for i in $(seq $((quiet_min * 6))); do
 		[ "$(qemus)" = 0 ] && break
@@ -72,7 +72,7 @@ if [ "$quiet_min" -gt 0 ]; then
 		sleep 10
 	done
 fi
-host_before="load average $(cut -d' ' -f1-3 /proc/loadavg), $(qemus) other QEMU running"
+host_before=$(host_state)
 # The commit measured; if kmod/mp3.c differs from it, the blob measured
 # (git hash-object: it names that file once it is committed).
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -105,18 +105,11 @@ EOF
 est=0
 for n in $counts; do est=$((est + window + 10 + n / 20)); done
 say "booting the VM (TCG${tcg:+ $tcg}, ${mem} MiB) for counts $counts, ${window} s each (about $((est + 30)) s); guest progress follows"
-# Every 5 s: is another VM running beside ours (count minus our own)?
-( while sleep 5; do echo $(($(qemus) - 1)); done ) > "$out/host-qemus.txt" &
-mon=$!
-set +e
-vm/run.sh $tcg --payload "$pay" --mem "$mem" --timeout $((est * 3 + 300)) \
-	-- 'sh /pfprof/sampler-scale-guest.sh' 2>&1 | tee "$out/guest.txt" | sed -u 's/^/  | /' >&2
-vrc=${PIPESTATUS[0]}
-set -e
-kill "$mon" 2>/dev/null || true
+# shellcheck disable=SC2086 # $tcg: no word, or one
+guest_run "$out" "" $tcg --payload "$pay" --mem "$mem" --timeout $((est * 3 + 300)) \
+	-- 'sh /pfprof/sampler-scale-guest.sh'
 say "VM exited with status $vrc"
 
-host_after="load average $(cut -d' ' -f1-3 /proc/loadavg); another QEMU ran beside this one in $(awk '$1 > 0 {n++} END {printf "%d of %d", n, NR}' "$out/host-qemus.txt") 5-second checks"
 kernel=$(sed -n 's/^guest: kernel \([^ ,]*\).*/\1/p' "$out/guest.txt" | head -n 1)
 grep '^scaleload: procs=' "$out/guest.txt" > "$out/results.txt" || true
 [ -s "$out/results.txt" ] || { echo "sampler-scale: no results (see $out/guest.txt)" >&2; exit 1; }

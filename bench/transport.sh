@@ -64,7 +64,7 @@ done
 start=$(date +%s)
 say() { echo "transport: $* ($(($(date +%s) - start)) s)" >&2; }
 
-qemus() { pgrep -c -f '^qemu-system-x86_64 ' || true; }
+. "$top/bench/guest-lib.sh"
 if [ $report_only = 0 ]; then
 # The commit measured, and kmod/mp3.c's blob (it names the module's source
 # even before a change to it is committed).
@@ -72,7 +72,7 @@ commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- kmod/mp3.c 2>/dev/null || commit="$commit+mp3.c"
 blob=$(git hash-object kmod/mp3.c | cut -c1-12)
 
-host_before="load average $(cut -d' ' -f1-3 /proc/loadavg), $(qemus) other QEMU running"
+host_before=$(host_state)
 
 say "building mp3.ko (in $out/src) and transport"
 rm -rf "$out/src" "$out/payload" && mkdir -p "$out/src" "$out/payload/bin"
@@ -156,17 +156,9 @@ EOF
 
 est=$((reps * 4 * (ssecs + secs) + 60 + 120))
 say "booting the VM (TCG, ${mem} MiB): $nfollow follow runs ($reps rounds x 4 ways x ${ssecs} s at period_ms=1 and x ${secs} s at 20 Hz) and $dreps drain rounds, about $est s; guest progress follows"
-( while sleep 5; do echo $(($(qemus) - 1)); done ) > "$out/host-qemus.txt" &
-mon=$!
-set +e
-vm/run.sh --payload "$pay" --mem "$mem" --timeout $((est * 2 + 300)) \
-	-- 'sh /pfprof/transport-guest.sh' 2>&1 | tee "$out/guest.txt" |
-	grep --line-buffered -v '^CSV,\|^STATS,' | sed -u 's/^/  | /' >&2
-vrc=${PIPESTATUS[0]}
-set -e
-kill "$mon" 2>/dev/null || true
+guest_run "$out" '^CSV,\|^STATS,' --payload "$pay" --mem "$mem" --timeout $((est * 2 + 300)) \
+	-- 'sh /pfprof/transport-guest.sh'
 say "VM exited with status $vrc"
-host_after="load average $(cut -d' ' -f1-3 /proc/loadavg); another QEMU ran beside this one in $(awk '$1 > 0 {n++} END {printf "%d of %d", n, NR}' "$out/host-qemus.txt") 5-second checks"
 kernel=$(sed -n 's/^guest: kernel \([^ ,]*\).*/\1/p' "$out/guest.txt" | head -n 1)
 # What the report needs besides the guest's output (--report-only reads it).
 date=$(date -u +%Y-%m-%d)
