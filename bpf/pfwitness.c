@@ -656,7 +656,6 @@ static int end_interval(struct pfwitness_bpf *skel, const struct pfw_sources *sr
 	return r.err;
 }
 
-
 static int program_stats(struct pfwitness_bpf *skel, struct pfw_prog_stat *ps, int max)
 {
 	struct bpf_program *prog;
