@@ -12,12 +12,13 @@
 # alternating), and keeps the ratio of the pair; the table gives the
 # median ratio with its interquartile range, the untraced median of the
 # same pairs, and the median added ns.  The modes (BENCH_MODES picks):
-#   fault-traced       pfwitness -c faultbench (its default sources, pe,sw)
+#   fault-traced       pfwitness -c faultbench (its default sources, ru,sw)
 #   fault-s-all        pfwitness -s all -c faultbench (every source)
 #   fault-bystander    faultbench beside pfwitness -p <a sleeping process>
-#   fault-bystander-tp|pe|sw|all   the same with -s tp, pe, sw or all
+#   fault-bystander-tp|pe|sw|ru|all   the same with -s tp, pe, sw, ru or all
 #   fault-all          faultbench beside pfwitness (every process)
-#   fault-tp|pe|sw     pfwitness -s tp|pe|sw -c faultbench (one source)
+#   fault-tp|pe|sw|ru  pfwitness -s tp|pe|sw|ru -c faultbench (one source)
+#   fault-pe-sw        pfwitness -s pe,sw -c faultbench (the default before ru)
 #   fault-stats        pfwitness --stats -c faultbench
 #   fault-bpftrace     beside bpftrace -e 'tracepoint:exceptions:page_fault_user { @[pid] = count(); }'
 #   fault-perfstat     perf stat -e page-faults -- faultbench
@@ -47,7 +48,7 @@ tmp=$(mktemp -d)
 sleeper=""
 trap 'rm -rf "$tmp"; [ -n "$sleeper" ] && kill $sleeper 2>/dev/null' EXIT
 BT='tracepoint:exceptions:page_fault_user { @[pid] = count(); }'
-modes=${BENCH_MODES:-"fault-traced fault-s-all fault-bystander fault-bystander-tp fault-bystander-pe fault-bystander-sw fault-bystander-all fault-all fault-tp fault-pe fault-sw fault-stats fault-bpftrace fault-perfstat fault-nullprog switch-traced switch-bystander"}
+modes=${BENCH_MODES:-"fault-traced fault-s-all fault-bystander fault-bystander-tp fault-bystander-pe fault-bystander-sw fault-bystander-ru fault-bystander-all fault-all fault-tp fault-pe fault-sw fault-ru fault-pe-sw fault-stats fault-bpftrace fault-perfstat fault-nullprog switch-traced switch-bystander"}
 sleep 100000 & sleeper=$!
 
 # wait_for FILE PATTERN: until PATTERN shows up in FILE (attach done).
@@ -86,10 +87,11 @@ one() {
 		case "$1" in
 		*-traced) r=$($W --csv -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		*-bystander) r=$(beside $W -p $sleeper 10) ;;
-		*-bystander-tp|*-bystander-pe|*-bystander-sw|*-bystander-all)
+		*-bystander-tp|*-bystander-pe|*-bystander-sw|*-bystander-ru|*-bystander-all)
 			r=$(beside $W -s "${1##*-}" -p $sleeper 10) ;;
 		fault-all) r=$(beside $W 10) ;;
-		fault-tp|fault-pe|fault-sw) r=$($W --csv -s "${1#fault-}" -c "$BENCH" 10 2>&1 >/dev/null) ;;
+		fault-tp|fault-pe|fault-sw|fault-ru) r=$($W --csv -s "${1#fault-}" -c "$BENCH" 10 2>&1 >/dev/null) ;;
+		fault-pe-sw) r=$($W --csv -s pe,sw -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		fault-s-all) r=$($W --csv -s all -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		fault-stats) r=$($W --csv --stats -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		fault-bpftrace) r=$(beside bpftrace -e "$BT") ;;

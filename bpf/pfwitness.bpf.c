@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * pfwitness.bpf.c - count page faults and CPU time per process from four
- * independent kernel sources (see docs/witness.md):
+ * pfwitness.bpf.c - count page faults and CPU time per process from five
+ * kernel sources (see docs/witness.md):
  *   a) tracepoints exceptions:page_fault_user / page_fault_kernel
  *   b) perf software events PAGE_FAULTS_MIN / PAGE_FAULTS_MAJ, counting
  *      per CPU, read at each context switch of a target
@@ -9,6 +9,8 @@
  *   d) sched_switch: on-CPU time (bpf_ktime_get_ns), and beside it the
  *      same intervals on the scheduler's own clock (the runqueue's
  *      clock_task, which sum_exec_runtime is charged from)
+ *   e) the thread's own min_flt / maj_flt (what getrusage() sums), read
+ *      at each context switch of a target: nothing runs on a fault
  *
  * Cost is the point (docs/witness.md, "What it costs"): the filter comes
  * first and touches no map.  A traced thread carries a small struct in its
@@ -29,6 +31,7 @@
 
 const volatile bool count_cpu = false;		/* source (d) */
 const volatile bool count_pe = false;		/* source (b) */
+const volatile bool count_ru = false;		/* source (e) */
 
 /* The same by thread id, for the raw_tp twins; entries go at exit. */
 struct {
@@ -266,7 +269,7 @@ int BPF_PROG(fx_handle_mm_fault_h, struct vm_area_struct *vma,
 	return 0;
 }
 
-/* ---- sources (b) and (d): at each context switch of a target ---- */
+/* ---- sources (b), (d) and (e): at each context switch of a target ---- */
 
 /*
  * The scheduler's clock now: __schedule() has just run update_rq_clock(),
@@ -297,54 +300,84 @@ static __always_inline __u64 pe_now(void *map)
 	return v.counter;
 }
 
-/* @prev leaves the CPU: charge it for the stretch that began at @since. */
-static __always_inline void charge(struct pfw_task *k, __u64 now, __u64 clk,
-				   __u64 pmin, __u64 pmaj)
+/* What a stretch is measured against, read once per switch. */
+struct pfw_now {
+	__u64 ns;		/* bpf_ktime_get_ns() */
+	__u64 clk;		/* the runqueue's clock_task */
+	__u64 pe_min, pe_maj;	/* this CPU's counting events */
+};
+
+/* Source (e): @t's own fault counters (a BTF pointer, or read with CO-RE). */
+static __always_inline void ru_read(struct task_struct *t, bool btf, __u64 *min,
+				    __u64 *maj)
+{
+	if (btf) {
+		*min = t->min_flt;
+		*maj = t->maj_flt;
+	} else {
+		*min = BPF_CORE_READ(t, min_flt);
+		*maj = BPF_CORE_READ(t, maj_flt);
+	}
+}
+
+/* @t leaves the CPU: charge it for the stretch that began at k->since. */
+static __always_inline void charge(struct pfw_task *k, struct task_struct *t, bool btf,
+				   const struct pfw_now *n)
 {
 	struct pfw_counts *c;
+	__u64 rmin, rmaj;
 
 	if (!k->since)
 		return;		/* its switch-in came before we attached */
 	c = bpf_map_lookup_elem(&counts, &k->slot);
 	if (c) {
 		if (count_cpu) {
-			c->cpu_ns += now - k->since;
-			if (k->sclk && clk > k->sclk)
-				c->sclk_ns += clk - k->sclk;
+			c->cpu_ns += n->ns - k->since;
+			if (k->sclk && n->clk > k->sclk)
+				c->sclk_ns += n->clk - k->sclk;
 		}
 		if (count_pe) {
-			c->pe_min += pmin - k->pe_min0;
-			c->pe_maj += pmaj - k->pe_maj0;
+			c->pe_min += n->pe_min - k->pe_min0;
+			c->pe_maj += n->pe_maj - k->pe_maj0;
+		}
+		if (count_ru) {
+			ru_read(t, btf, &rmin, &rmaj);
+			c->ru_min += rmin - k->ru_min0;
+			c->ru_maj += rmaj - k->ru_maj0;
 		}
 	}
 	k->since = 0;
 }
 
-static __always_inline void start(struct pfw_task *k, __u64 now, __u64 clk,
-				  __u64 pmin, __u64 pmaj)
+/* @t comes on the CPU: its stretch begins. */
+static __always_inline void start(struct pfw_task *k, struct task_struct *t, bool btf,
+				  const struct pfw_now *n)
 {
-	k->since = now;
-	k->sclk = clk;
-	k->pe_min0 = pmin;
-	k->pe_maj0 = pmaj;
+	k->since = n->ns;
+	k->sclk = n->clk;
+	k->pe_min0 = n->pe_min;
+	k->pe_maj0 = n->pe_maj;
+	if (count_ru)
+		ru_read(t, btf, &k->ru_min0, &k->ru_maj0);
 }
 
 /* The clocks and counters, read only when a target is involved. */
-static __always_inline void switch_targets(struct task_struct *prev, bool btf,
+static __always_inline void switch_targets(struct task_struct *prev,
+					   struct task_struct *next, bool btf,
 					   struct pfw_task *pk, struct pfw_task *nk)
 {
-	__u64 now = bpf_ktime_get_ns(), clk = 0, pmin = 0, pmaj = 0;
+	struct pfw_now n = { .ns = bpf_ktime_get_ns() };
 
 	if (count_cpu)
-		clk = sched_clock_of(prev, btf);
+		n.clk = sched_clock_of(prev, btf);
 	if (count_pe) {
-		pmin = pe_now(&pe_min_ev);
-		pmaj = pe_now(&pe_maj_ev);
+		n.pe_min = pe_now(&pe_min_ev);
+		n.pe_maj = pe_now(&pe_maj_ev);
 	}
 	if (pk)
-		charge(pk, now, clk, pmin, pmaj);
+		charge(pk, prev, btf, &n);
 	if (nk)
-		start(nk, now, clk, pmin, pmaj);
+		start(nk, next, btf, &n);
 }
 
 SEC("tp_btf/sched_switch")
@@ -355,10 +388,10 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev,
 
 	/* two tests: clang would OR the pointers, which the verifier refuses */
 	if (pk) {
-		switch_targets(prev, true, pk, nk);
+		switch_targets(prev, next, true, pk, nk);
 		cmd_died(prev, prev->tgid);
 	} else if (nk)
-		switch_targets(prev, true, NULL, nk);
+		switch_targets(prev, next, true, NULL, nk);
 	return 0;
 }
 
@@ -372,10 +405,10 @@ int raw_switch(struct bpf_raw_tracepoint_args *ctx)
 	struct pfw_task *nk = h_target(next, ntid, ntgid);
 
 	if (pk) {
-		switch_targets(prev, false, pk, nk);
+		switch_targets(prev, next, false, pk, nk);
 		cmd_died(prev, ptgid);
 	} else if (nk) {
-		switch_targets(prev, false, NULL, nk);
+		switch_targets(prev, next, false, NULL, nk);
 	} else {
 		return 0;
 	}

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * pfwitness - count page faults (minor/major) and CPU time per process from
- * four independent kernel sources, knowing nothing of the mp3 module.
+ * five kernel sources, knowing nothing of the mp3 module.
  * See docs/witness.md.
  */
 #include <argp.h>
@@ -35,8 +35,9 @@
 #define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 #endif
 
-enum { SRC_TP = 1, SRC_PE = 2, SRC_FX = 4, SRC_SW = 8, SRC_ALL = 15,
-       SRC_DEFAULT = SRC_PE | SRC_SW };	/* docs/witness.md, "What it costs" */
+enum { SRC_TP = 1, SRC_PE = 2, SRC_FX = 4, SRC_SW = 8, SRC_RU = 16, SRC_ALL = 31,
+       SRC_DEFAULT = SRC_RU | SRC_SW,
+       SRC_AT_SWITCH = SRC_PE | SRC_SW | SRC_RU };	/* docs/witness.md, "What it costs" */
 
 static struct env {
 	pid_t pids[MAX_PIDS];
@@ -53,9 +54,10 @@ static struct env {
 const char *argp_program_version = "pfwitness 1.0";
 static const char argp_doc[] =
 "Count page faults and CPU time per process from tracepoints, perf software\n"
-"events, fexit on handle_mm_fault, and sched_switch.\n"
+"events, fexit on handle_mm_fault, sched_switch, and each thread's own fault\n"
+"counters.\n"
 "\n"
-"USAGE: pfwitness [-p PID]... [-c 'CMD ARGS'] [-T] [-s tp,pe,fx,sw|all]\n"
+"USAGE: pfwitness [-p PID]... [-c 'CMD ARGS'] [-T] [-s tp,pe,fx,sw,ru|all]\n"
 "                 [--csv|--json] [--stats] [-v] [interval] [count]\n"
 "\n"
 "Without -p or -c every process is counted. interval is in seconds\n"
@@ -70,12 +72,16 @@ static const char argp_doc[] =
 "    pfwitness --json -c 'cmd' > out.json   # series + totals as JSON\n"
 "    pfwitness --csv 0.05 10          # 10 intervals of 50 ms as CSV\n"
 "    pfwitness -s all -c 'cmd'        # every source, to cross-check them\n"
-"    pfwitness -s pe,fx,sw -p 1234    # + fexit: equals getrusage exactly\n"
+"    pfwitness -s pe,fx,sw -p 1234    # independent of the kernel's counters\n"
 "\n"
 "Sources: tp = exceptions:page_fault_user/_kernel, pe = perf software events\n"
-"PAGE_FAULTS_MIN/_MAJ, fx = fexit handle_mm_fault, sw = sched_switch.\n"
-"The default, pe,sw, runs no program per fault: a process not traced pays\n"
-"almost nothing. tp and fx run a program on every fault of every process.\n"
+"PAGE_FAULTS_MIN/_MAJ, fx = fexit handle_mm_fault, sw = sched_switch (CPU\n"
+"time), ru = the thread's own min_flt/maj_flt, read when it switches.\n"
+"The default, ru,sw, runs nothing on a fault: a process not traced pays\n"
+"nothing there. ru equals getrusage() exactly, because it reads the same\n"
+"counters; to check those counters, ask for pe or fx. pe makes every fault\n"
+"on the host count a perf event; tp and fx run a program on every fault of\n"
+"every process.\n"
 "Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN).\n";
 
 enum { OPT_CSV = 1000, OPT_JSON, OPT_STATS, OPT_NO_STATS };
@@ -90,7 +96,7 @@ static const struct argp_option opts[] = {
 	{ "json", OPT_JSON, NULL, 0, "JSON output; the -c command's stdout goes "
 	  "to stderr", 0 },
 	{ "sources", 's', "LIST", 0, "Attach only these sources (comma-separated "
-	  "tp,pe,fx,sw, or all; default pe,sw)", 0 },
+	  "tp,pe,fx,sw,ru, or all; default ru,sw)", 0 },
 	{ "stats", OPT_STATS, NULL, 0, "Turn on the kernel's BPF run-time stats "
 	  "for the overhead report (costs every BPF program on the host two "
 	  "clock reads per run)", 0 },
@@ -142,8 +148,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				env.sources |= SRC_FX;
 			else if (!strcmp(tok, "sw"))
 				env.sources |= SRC_SW;
+			else if (!strcmp(tok, "ru"))
+				env.sources |= SRC_RU;
 			else
-				argp_error(state, "unknown source: %s (tp, pe, fx, sw, all)", tok);
+				argp_error(state, "unknown source: %s (tp, pe, fx, sw, ru, all)", tok);
 		}
 		if (!env.sources)
 			argp_error(state, "-s needs at least one source");
@@ -300,7 +308,7 @@ static void report_kernel_gaps(const struct kernel_gaps *g, struct pfwitness_bpf
 static void choose_programs(struct pfwitness_bpf *skel, bool ts, bool with_fx)
 {
 	typeof(skel->progs) *p = &skel->progs;
-	bool sw = env.sources & (SRC_SW | SRC_PE), tp = env.sources & SRC_TP;
+	bool sw = env.sources & SRC_AT_SWITCH, tp = env.sources & SRC_TP;
 	bool all = !env.npids && !env.cmd;
 
 	bpf_program__set_autoload(p->btf_fault_user, ts && tp);
@@ -337,6 +345,7 @@ static struct pfwitness_bpf *open_skel(bool ts, bool with_fx, const struct kerne
 	skel->rodata->spawner_tgid = env.cmd ? getpid() : 0;
 	skel->rodata->count_cpu = env.sources & SRC_SW;
 	skel->rodata->count_pe = env.sources & SRC_PE;
+	skel->rodata->count_ru = env.sources & SRC_RU;
 	skel->rodata->nlanes = libbpf_num_possible_cpus() + 1;
 	choose_programs(skel, ts, with_fx);
 	/* one of the two stamp programs: the kernel may not know syscall ones */
@@ -465,7 +474,7 @@ static void attach_sources(struct pfwitness_bpf *skel, struct pfw_sources *src,
 			set_why(src->why_fx, sizeof(src->why_fx), "attach", err);
 		src->fx = !err;
 	}
-	/* the switch program serves (b) and (d) */
+	/* the switch program serves (b), (d) and (e) */
 	err = attach_one(p->btf_switch, &l->btf_switch) ?:
 	      attach_one(p->raw_switch, &l->raw_switch);
 	if (env.sources & SRC_PE) {
@@ -482,6 +491,13 @@ static void attach_sources(struct pfwitness_bpf *skel, struct pfw_sources *src,
 		src->sw = !err;
 	} else {
 		snprintf(src->why_sw, sizeof(src->why_sw), "not requested (-s)");
+	}
+	if (env.sources & SRC_RU) {
+		if (err)
+			set_why(src->why_ru, sizeof(src->why_ru), "attach", err);
+		src->ru = !err;
+	} else {
+		snprintf(src->why_ru, sizeof(src->why_ru), "not requested (-s)");
 	}
 	if (attach_one(p->btf_fork, &l->btf_fork) || attach_one(p->raw_fork, &l->raw_fork))
 		fprintf(stderr, "pfwitness: warning: cannot follow new threads and processes\n");
@@ -500,6 +516,8 @@ static void say_sources(const struct pfw_sources *src)
 		src->fx ? "attached" : "NOT attached, ", src->why_fx);
 	fprintf(stderr, "pfwitness: sched_switch: %s%s\n",
 		src->sw ? "attached" : "NOT attached, ", src->why_sw);
+	fprintf(stderr, "pfwitness: thread fault counters: %s%s\n",
+		src->ru ? "attached" : "NOT attached, ", src->why_ru);
 }
 
 /* Raw_tp twin: -p targets go into the hash from /proc, a row each. */
@@ -647,7 +665,7 @@ static int end_interval(struct pfwitness_bpf *skel, const struct pfw_sources *sr
 {
 	struct stamp_req r = { .skel = skel, .snap = snap, .ncpus = ncpus };
 
-	if (src->sw || src->pe)
+	if (src->sw || src->pe || src->ru)
 		pfw_kick_cpus(read_then_stamp, &r);
 	else
 		read_then_stamp(&r);
@@ -738,7 +756,7 @@ static void wait_final_switch(struct pfwitness_bpf *skel, const struct pfw_sourc
 	struct timespec ms = { 0, 1000000 };
 	int i;
 
-	if (!src->sw && !src->pe)
+	if (!src->sw && !src->pe && !src->ru)
 		return;
 	for (i = 0; i < 1000 && *(volatile __s32 *)&skel->bss->cmd_threads > 0; i++)
 		nanosleep(&ms, NULL);
@@ -841,7 +859,7 @@ int main(int argc, char **argv)
 	attach_sources(skel, &src, !gaps.no_task_storage, pe_fds, &npe, ncpus);
 	say_sources(&src);
 	err = 1;
-	if (!src.tp && !src.pe && !src.fx && !src.sw) {
+	if (!src.tp && !src.pe && !src.fx && !src.sw && !src.ru) {
 		fprintf(stderr, "pfwitness: no source attached\n");
 		goto cleanup;
 	}

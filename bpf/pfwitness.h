@@ -21,6 +21,8 @@ struct pfw_counts {
 	__u64 sclk_ns;		/* the same intervals on the scheduler's clock
 				 * (rq->clock_task); 0: not readable
 				 */
+	__u64 ru_min;		/* the thread's own min_flt, over its stretches */
+	__u64 ru_maj;		/* the thread's own maj_flt, likewise */
 };
 
 /*
@@ -32,6 +34,8 @@ struct pfw_task {
 	__u64 sclk;		/* rq->clock_task at switch-in */
 	__u64 pe_min0;		/* this CPU's PAGE_FAULTS_MIN count at switch-in */
 	__u64 pe_maj0;		/* this CPU's PAGE_FAULTS_MAJ count at switch-in */
+	__u64 ru_min0;		/* the thread's min_flt at switch-in */
+	__u64 ru_maj0;		/* the thread's maj_flt at switch-in */
 	__u32 slot;		/* row in counts; 0: none yet */
 	__u32 pad;
 };

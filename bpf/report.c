@@ -56,6 +56,8 @@ static void sum_cpus(struct pfw_counts *t, const struct pfw_counts *v, int ncpus
 		t->fx_skip += v[i].fx_skip;
 		t->cpu_ns += v[i].cpu_ns;
 		t->sclk_ns += v[i].sclk_ns;
+		t->ru_min += v[i].ru_min;
+		t->ru_maj += v[i].ru_maj;
 	}
 }
 
@@ -119,30 +121,37 @@ static void delta(struct pfw_counts *d, const struct pfw_counts *a,
 	d->fx_skip = a->fx_skip - (b ? b->fx_skip : 0);
 	d->cpu_ns = a->cpu_ns - (b ? b->cpu_ns : 0);
 	d->sclk_ns = a->sclk_ns - (b ? b->sclk_ns : 0);
+	d->ru_min = a->ru_min - (b ? b->ru_min : 0);
+	d->ru_maj = a->ru_maj - (b ? b->ru_maj : 0);
 }
 
 static bool quiet(const struct pfw_counts *d)
 {
 	return !(d->tp_user | d->tp_kernel | d->pe_min | d->pe_maj | d->fx_min |
-		 d->fx_maj | d->fx_skip | d->cpu_ns);
+		 d->fx_maj | d->fx_skip | d->cpu_ns | d->ru_min | d->ru_maj);
 }
 
-#define CSV_FIELDS "tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns,sclk_ns"
+/* New fields go at the end: readers take the fields by position. */
+#define CSV_FIELDS "tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip," \
+		   "cpu_ns,sclk_ns,ru_min,ru_maj"
 
 static void csv_counts(FILE *f, const struct pfw_counts *d)
 {
-	fprintf(f, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+	fprintf(f, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
 		d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj, d->fx_min,
-		d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns);
+		d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns,
+		d->ru_min, d->ru_maj);
 }
 
 static void json_counts(FILE *f, __u32 id, const char *comm, const struct pfw_counts *d)
 {
 	fprintf(f, "{\"pid\":%u,\"comm\":\"%s\",\"tp_user\":%llu,\"tp_kernel\":%llu,"
 		"\"pe_min\":%llu,\"pe_maj\":%llu,\"fx_min\":%llu,\"fx_maj\":%llu,"
-		"\"fx_gup\":%llu,\"fx_skip\":%llu,\"cpu_ns\":%llu,\"sclk_ns\":%llu}",
+		"\"fx_gup\":%llu,\"fx_skip\":%llu,\"cpu_ns\":%llu,\"sclk_ns\":%llu,"
+		"\"ru_min\":%llu,\"ru_maj\":%llu}",
 		id, pfw_clean(comm), d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj,
-		d->fx_min, d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns);
+		d->fx_min, d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns,
+		d->ru_min, d->ru_maj);
 }
 
 static void json_source(FILE *f, const char *name, bool ok, const char *why,
@@ -166,7 +175,8 @@ void pfw_out_begin(FILE *f, enum pfw_format fmt, const struct pfw_sources *src,
 		json_source(f, "tracepoint", src->tp, src->why_tp, false);
 		json_source(f, "perf_event", src->pe, src->why_pe, false);
 		json_source(f, "fexit", src->fx, src->why_fx, false);
-		json_source(f, "sched_switch", src->sw, src->why_sw, true);
+		json_source(f, "sched_switch", src->sw, src->why_sw, false);
+		json_source(f, "rusage", src->ru, src->why_ru, true);
 		fprintf(f, "},\n\"intervals\":[");
 	}
 }
@@ -179,9 +189,9 @@ void pfw_out_interval(FILE *f, enum pfw_format fmt, int seq, __u64 jiffies,
 	int i, first = 1;
 
 	if (fmt == PFW_TABLE) {
-		fprintf(f, "\n%-7s %-16s %9s %9s %9s %9s %9s %9s %6s\n", per_id_label(),
-			"COMM", "TP-USR/s", "TP-KRN/s", "PE-MIN/s", "PE-MAJ/s",
-			"FX-MIN/s", "FX-MAJ/s", "CPU%");
+		fprintf(f, "\n%-7s %-16s %9s %9s %9s %9s %9s %9s %9s %9s %6s\n",
+			per_id_label(), "COMM", "TP-USR/s", "TP-KRN/s", "PE-MIN/s",
+			"PE-MAJ/s", "FX-MIN/s", "FX-MAJ/s", "RU-MIN/s", "RU-MAJ/s", "CPU%");
 	} else if (fmt == PFW_JSON) {
 		fprintf(f, "%s{\"seq\":%d,\"jiffies\":%llu,\"mono_ns\":%llu,\"secs\":%.6f,"
 			"\"procs\":[", seq ? ",\n" : "", seq, jiffies, mono_ns, secs);
@@ -193,11 +203,12 @@ void pfw_out_interval(FILE *f, enum pfw_format fmt, int seq, __u64 jiffies,
 		if (quiet(&d))
 			continue;
 		if (fmt == PFW_TABLE) {
-			fprintf(f, "%-7u %-16s %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %6.1f\n",
+			fprintf(f, "%-7u %-16s %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %9.0f %6.1f\n",
 				r->id, r->comm,
 				src->tp ? d.tp_user / secs : 0, src->tp ? d.tp_kernel / secs : 0,
 				src->pe ? d.pe_min / secs : 0, src->pe ? d.pe_maj / secs : 0,
 				src->fx ? d.fx_min / secs : 0, src->fx ? d.fx_maj / secs : 0,
+				src->ru ? d.ru_min / secs : 0, src->ru ? d.ru_maj / secs : 0,
 				src->sw ? d.cpu_ns / 1e7 / secs : 0);
 		} else if (fmt == PFW_CSV) {
 			fprintf(f, "interval,%d,%llu,%llu,%.6f,%u,%s,", seq, jiffies,
@@ -222,18 +233,18 @@ void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
 	if (fmt == PFW_JSON)
 		fprintf(f, "],\n\"totals\":[");
 	else if (fmt == PFW_TABLE)
-		fprintf(f, "\nTotals:\n%-7s %-16s %9s %9s %9s %9s %9s %9s %9s %12s\n",
+		fprintf(f, "\nTotals:\n%-7s %-16s %9s %9s %9s %9s %9s %9s %9s %9s %9s %12s\n",
 			per_id_label(), "COMM", "TP-USR", "TP-KRN", "PE-MIN", "PE-MAJ",
-			"FX-MIN", "FX-MAJ", "FX-GUP", "CPU-ns");
+			"FX-MIN", "FX-MAJ", "FX-GUP", "RU-MIN", "RU-MAJ", "CPU-ns");
 	for (i = 0; i < total->n; i++) {
 		const struct pfw_counts *c = &total->rows[i].c;
 		const char *comm = total->rows[i].comm;
 
 		if (fmt == PFW_TABLE)
-			fprintf(f, "%-7u %-16s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %12llu\n",
+			fprintf(f, "%-7u %-16s %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %9llu %12llu\n",
 				total->rows[i].id, comm, c->tp_user, c->tp_kernel,
 				c->pe_min, c->pe_maj, c->fx_min, c->fx_maj, c->fx_gup,
-				c->cpu_ns);
+				c->ru_min, c->ru_maj, c->cpu_ns);
 		else if (fmt == PFW_CSV) {
 			fprintf(f, "total,,,,,%u,%s,", total->rows[i].id, pfw_clean(comm));
 			csv_counts(f, c);

@@ -23,9 +23,9 @@ struct pfw_snap {
 
 /* Which sources attached; printed in the header and the JSON. */
 struct pfw_sources {
-	bool tp, pe, fx, sw;
+	bool tp, pe, fx, sw, ru;
 	const char *tp_kind;	/* "tp_btf" or "raw_tp" */
-	char why_tp[96], why_pe[96], why_fx[96], why_sw[96];
+	char why_tp[96], why_pe[96], why_fx[96], why_sw[96], why_ru[96];
 };
 
 struct pfw_prog_stat {

@@ -8,7 +8,8 @@
 # adds up to STARTUP=128 faults to the N it touches on purpose; exec's
 # argument copy faults through get_user_pages, which perf events never
 # see, so pe_min may trail wait4's minflt by up to GUP=8 (exactly fx_gup
-# where fexit runs).  fexit must equal wait4 exactly.
+# where fexit runs).  fexit and the thread counters (ru) must equal wait4
+# exactly.
 mode=$1 W=$2 T=$3
 SOURCES="-s all"
 STARTUP=128 GUP=8 N=2000
@@ -19,26 +20,27 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # run 'CMD ARGS': pfwitness --csv $SOURCES -c, by default every source, to
-# check each (pfwitness's own default, pe,sw, is checked on its own below);
+# check each (pfwitness's own default, ru,sw, is checked on its own below);
 # sets tot_* for the command's pid
-# (the first total row unless PIDSEL names a comm/pid) and ru_* from wait4.
+# (the first total row unless PIDSEL names a comm/pid) and w4_* from wait4.
 run() {
 	what="$*"
 	"$W" --csv $SOURCES -c "$*" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 	wrc=$?
 	row=$(grep '^total,' "$tmp/out.csv" | head -n 1)
-	# total,,,,,pid,comm,tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns,sclk_ns
-	set -- $(echo "$row" | awk -F, '{print $6, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17}')
+	# total,,,,,pid,comm,tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns,sclk_ns,ru_min,ru_maj
+	set -- $(echo "$row" | awk -F, '{print $6, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19}')
 	tot_pid=${1:-0} tp_u=${2:-0} tp_k=${3:-0} pe_min=${4:-0} pe_maj=${5:-0}
 	fx_min=${6:-0} fx_maj=${7:-0} fx_gup=${8:-0} fx_skip=${9:-0} cpu_ns=${10:-0} sclk_ns=${11:-0}
-	ru_min=$(sed -n 's/.*rusage minflt=\([0-9]*\).*/\1/p' "$tmp/err.txt")
-	ru_maj=$(sed -n 's/.*rusage minflt=[0-9]* majflt=\([0-9]*\).*/\1/p' "$tmp/err.txt")
+	ru_min=${12:--1} ru_maj=${13:--1}
+	w4_min=$(sed -n 's/.*rusage minflt=\([0-9]*\).*/\1/p' "$tmp/err.txt")
+	w4_maj=$(sed -n 's/.*rusage minflt=[0-9]* majflt=\([0-9]*\).*/\1/p' "$tmp/err.txt")
 	sched_ns=$(sed -n 's/.*sched_ns=\([0-9-]*\).*/\1/p' "$tmp/err.txt" | head -n 1)
-	echo "# $what: pid=$tot_pid tp_user=$tp_u tp_kernel=$tp_k pe=$pe_min/$pe_maj fx=$fx_min/$fx_maj gup=$fx_gup skip=$fx_skip cpu_ns=$cpu_ns wait4=$ru_min/$ru_maj"
+	echo "# $what: pid=$tot_pid tp_user=$tp_u tp_kernel=$tp_k pe=$pe_min/$pe_maj fx=$fx_min/$fx_maj gup=$fx_gup skip=$fx_skip ru=$ru_min/$ru_maj cpu_ns=$cpu_ns wait4=$w4_min/$w4_maj"
 }
 between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
-if [ "$mode" = vm ]; then echo "1..21"; else echo "1..17"; fi
+if [ "$mode" = vm ]; then echo "1..22"; else echo "1..18"; fi
 run "$T" anon $N
 ok $wrc "pfwitness -c runs the command and exits 0"
 grep -q 'tracepoints: attached' "$tmp/err.txt" && grep -q 'perf sw events: attached' "$tmp/err.txt"
@@ -75,21 +77,25 @@ else
 	grep -q '^program,.*,recursion_misses=[0-9][0-9]*$' "$tmp/out.csv"
 	ok $? "program rows carry the kernel's recursion_misses"
 fi
-between "$pe_min" $N $((N + STARTUP)) && between $((ru_min - pe_min)) 0 $GUP
-ok $? "perf events: $N touched pages counted ($pe_min), within $GUP of wait4 ($ru_min)"
-between "$tp_u" $N $((N + STARTUP)) && between "$tp_u" $((ru_min - GUP - STARTUP)) $((ru_min + STARTUP))
-ok $? "page_fault_user: $N touched pages counted ($tp_u), near wait4 ($ru_min)"
+between "$pe_min" $N $((N + STARTUP)) && between $((w4_min - pe_min)) 0 $GUP
+ok $? "perf events: $N touched pages counted ($pe_min), within $GUP of wait4 ($w4_min)"
+between "$tp_u" $N $((N + STARTUP)) && between "$tp_u" $((w4_min - GUP - STARTUP)) $((w4_min + STARTUP))
+ok $? "page_fault_user: $N touched pages counted ($tp_u), near wait4 ($w4_min)"
+between "$ru_min" $N $((N + STARTUP)) && [ "$ru_min" = "$w4_min" ] && [ "$ru_maj" = "$w4_maj" ]
+ok $? "thread counters: $N touched pages counted; $ru_min/$ru_maj == wait4 $w4_min/$w4_maj exactly"
 
-# The default sources are perf events and sched_switch (docs/witness.md,
-# "What it costs"): no program runs on a fault; the counts are the same.
+# The default sources are the thread counters and sched_switch
+# (docs/witness.md, "What it costs"): nothing runs on a fault, and the
+# counts equal wait4's.
 SOURCES=""; run "$T" anon $N; SOURCES="-s all"
 grep -q 'tracepoints: NOT attached, not requested' "$tmp/err.txt" &&
-	grep -q 'perf sw events: attached' "$tmp/err.txt" &&
+	grep -q 'perf sw events: NOT attached, not requested' "$tmp/err.txt" &&
 	grep -q 'fexit handle_mm_fault: NOT attached, not requested' "$tmp/err.txt" &&
 	grep -q 'sched_switch: attached' "$tmp/err.txt" &&
-	[ "$tp_u" = 0 ] && between "$pe_min" $N $((N + STARTUP)) && between $((ru_min - pe_min)) 0 $GUP &&
-	[ "$cpu_ns" -gt 0 ]
-ok $? "default sources: perf events and sched_switch only; $N pages counted ($pe_min, wait4 $ru_min), cpu_ns $cpu_ns"
+	grep -q 'thread fault counters: attached' "$tmp/err.txt" &&
+	[ "$tp_u" = 0 ] && [ "$pe_min" = 0 ] && between "$ru_min" $N $((N + STARTUP)) &&
+	[ "$ru_min" = "$w4_min" ] && [ "$ru_maj" = "$w4_maj" ] && [ "$cpu_ns" -gt 0 ]
+ok $? "default sources: thread counters and sched_switch only; $ru_min/$ru_maj == wait4 $w4_min/$w4_maj, cpu_ns $cpu_ns"
 
 # -c ends when the command exits, not at the end of the interval: the last
 # interval row is the stretch up to the exit (was: the whole 30 s).
@@ -100,9 +106,10 @@ ok $? "-c with a 30 s interval ends when the command exits: last interval ${last
 
 run "$T" fork $N
 child=$(grep '^total,' "$tmp/out.csv" | awk -F, -v p="$tot_pid" '$6 != p {print $6, $10}' | head -n 1)
+rows=$(awk -F, '$1 == "total" {n += $18} END {print n + 0}' "$tmp/out.csv")
 set -- $child
-[ -n "${1:-}" ] && between "${2:-0}" $N $((N + STARTUP))
-ok $? "-c follows a fork: child ${1:-none} counted with ${2:-0} faults"
+[ -n "${1:-}" ] && between "${2:-0}" $N $((N + STARTUP)) && [ "$rows" = "$w4_min" ]
+ok $? "-c follows a fork: child ${1:-none} counted with ${2:-0} faults; thread counters of all rows $rows == wait4 $w4_min"
 
 if [ "$mode" = host ]; then
 	"$W" --json -c "$T anon 100" 0.2 2>/dev/null | python3 -m json.tool > /dev/null
@@ -134,8 +141,9 @@ ok $? "--help shows USAGE and EXAMPLES, exit 0 ($rc)"
 # ---- VM only: fexit and the classes perf events cannot see ----
 run "$T" anon $N
 grep -q 'fexit handle_mm_fault: attached' "$tmp/err.txt" &&
-	[ "$fx_min" = "$ru_min" ] && [ "$fx_maj" = "$ru_maj" ] && [ $((pe_min + fx_gup)) = "$ru_min" ]
-ok $? "fexit == wait4 exactly ($fx_min/$fx_maj vs $ru_min/$ru_maj); perf + gup == wait4"
+	[ "$fx_min" = "$w4_min" ] && [ "$fx_maj" = "$w4_maj" ] && [ $((pe_min + fx_gup)) = "$w4_min" ] &&
+	[ "$ru_min" = "$fx_min" ] && [ "$ru_maj" = "$fx_maj" ]
+ok $? "fexit == thread counters == wait4 exactly ($fx_min/$fx_maj, $ru_min/$ru_maj, $w4_min/$w4_maj); perf + gup == wait4"
 
 # A file whose page cache drop_caches really empties: the raw page cache
 # of a block device (a loop device over a /tmp file, else the swap disk
@@ -160,22 +168,22 @@ if [ -n "$bdev" ]; then
 	if fallback "enum fault_flag"; then
 		tried="; FAULT_FLAG_TRIED fallback: $fx_skip retried" retried=$fx_skip
 	fi
-	[ "$pe_maj" -ge 200 ] && [ "$fx_maj" -ge 200 ] && [ "$fx_maj" = "$ru_maj" ] &&
+	[ "$pe_maj" -ge 200 ] && [ "$fx_maj" -ge 200 ] && [ "$fx_maj" = "$w4_maj" ] && [ "$ru_maj" = "$w4_maj" ] &&
 		[ "$pe_maj" -le "$fx_maj" ] && [ "$retried" -gt 0 ]
-	ok $? "$bdev mapped after drop_caches: major faults in perf ($pe_maj) and fexit ($fx_maj == wait4 $ru_maj)$tried"
+	ok $? "$bdev mapped after drop_caches: major faults in perf ($pe_maj), fexit ($fx_maj) and thread counters ($ru_maj) == wait4 $w4_maj$tried"
 else
 	ok 1 "no loop device and no /dev/vda: nothing drop_caches can empty"
 fi
 
 run "$T" populate 1000
-[ "$fx_gup" -ge 1000 ] && [ $((ru_min - pe_min)) -ge 1000 ] && [ $((ru_min - tp_u)) -ge $((1000 - STARTUP)) ] &&
-	[ "$fx_min" = "$ru_min" ]
-ok $? "MAP_POPULATE 1000 pages: fexit gup $fx_gup, wait4 $ru_min vs perf $pe_min / tracepoint $tp_u"
+[ "$fx_gup" -ge 1000 ] && [ $((w4_min - pe_min)) -ge 1000 ] && [ $((w4_min - tp_u)) -ge $((1000 - STARTUP)) ] &&
+	[ "$fx_min" = "$w4_min" ] && [ "$ru_min" = "$w4_min" ]
+ok $? "MAP_POPULATE 1000 pages: fexit gup $fx_gup, wait4 $w4_min == thread counters $ru_min vs perf $pe_min / tracepoint $tp_u"
 
 dd if=/dev/zero of="$tmp/data" bs=4096 count=1000 2>/dev/null
 run "$T" read "$tmp/data" 1000
-[ "$tp_k" -ge 1000 ] && [ "$fx_min" -ge 1000 ] && [ "$fx_min" = "$ru_min" ]
-ok $? "read() into 1000 fresh pages: page_fault_kernel $tp_k, fexit $fx_min == wait4 $ru_min"
+[ "$tp_k" -ge 1000 ] && [ "$fx_min" -ge 1000 ] && [ "$fx_min" = "$w4_min" ]
+ok $? "read() into 1000 fresh pages: page_fault_kernel $tp_k, fexit $fx_min == wait4 $w4_min"
 
 run "$T" spin 400
 d=$((cpu_ns - sched_ns)); [ $d -lt 0 ] && d=$((-d))
