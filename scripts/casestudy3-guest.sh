@@ -4,7 +4,7 @@
 #   casestudy3-guest.sh [--quick]
 #
 # mp3.ko is loaded, `monitor -f -x` follows its ring and `pfwitness` counts
-# every process (all four sources, CSV, 0.1 s intervals) for the whole
+# every process (every source, CSV, 0.1 s intervals) for the whole
 # session; `vmmech` (userspace/vmmech.c) runs the experiments one process
 # (or parent/child pair) at a time, registering each measured phase with
 # the module and printing one line per phase.  Sizes (pages):

@@ -3,14 +3,15 @@
 #
 # witness_start ARGS...: run `pfwitness ARGS` in the background, its
 # stdout to wit.txt and stderr to wit.err in the current directory, and
-# return once its last source (sched_switch) says it attached, or after
+# return once its last source (the thread fault counters) says whether it
+# attached, or after
 # 60 s (BPF load and attach take seconds under TCG).  Sets $wit to its
 # PID.
 witness_start() {
 	pfwitness "$@" > wit.txt 2> wit.err &
 	wit=$!
 	_k=0
-	while ! grep -q '^pfwitness: sched_switch:' wit.err 2>/dev/null && [ $_k -lt 120 ]; do
+	while ! grep -q '^pfwitness: thread fault counters:' wit.err 2>/dev/null && [ $_k -lt 120 ]; do
 		sleep 0.5; _k=$((_k + 1))
 	done
 	sleep 0.5
