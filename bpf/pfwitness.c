@@ -445,6 +445,23 @@ fail:
 	return 0;
 }
 
+/*
+ * A source read by the switch program alone (sw, ru): on if asked for and
+ * the program attached (@err); else say why in @why (sizeof why_sw).
+ */
+static bool read_at_switch(unsigned int source, int err, char *why)
+{
+	size_t len = sizeof(((struct pfw_sources *)0)->why_sw);
+
+	if (!(env.sources & source)) {
+		snprintf(why, len, "not requested (-s)");
+		return false;
+	}
+	if (err)
+		set_why(why, len, "attach", err);
+	return !err;
+}
+
 static void attach_sources(struct pfwitness_bpf *skel, struct pfw_sources *src,
 			   bool ts, int *pe_fds, int *npe, int ncpus)
 {
@@ -485,20 +502,8 @@ static void attach_sources(struct pfwitness_bpf *skel, struct pfw_sources *src,
 	} else {
 		snprintf(src->why_pe, sizeof(src->why_pe), "not requested (-s)");
 	}
-	if (env.sources & SRC_SW) {
-		if (err)
-			set_why(src->why_sw, sizeof(src->why_sw), "attach", err);
-		src->sw = !err;
-	} else {
-		snprintf(src->why_sw, sizeof(src->why_sw), "not requested (-s)");
-	}
-	if (env.sources & SRC_RU) {
-		if (err)
-			set_why(src->why_ru, sizeof(src->why_ru), "attach", err);
-		src->ru = !err;
-	} else {
-		snprintf(src->why_ru, sizeof(src->why_ru), "not requested (-s)");
-	}
+	src->sw = read_at_switch(SRC_SW, err, src->why_sw);
+	src->ru = read_at_switch(SRC_RU, err, src->why_ru);
 	if (attach_one(p->btf_fork, &l->btf_fork) || attach_one(p->raw_fork, &l->raw_fork))
 		fprintf(stderr, "pfwitness: warning: cannot follow new threads and processes\n");
 	if (attach_one(p->btf_exec, &l->btf_exec) || attach_one(p->raw_exec, &l->raw_exec))
