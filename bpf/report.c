@@ -225,10 +225,9 @@ void pfw_out_interval(FILE *f, enum pfw_format fmt, int seq, __u64 jiffies,
 	fflush(f);
 }
 
-void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
-		 const struct pfw_prog_stat *ps, int nps, __u64 lost_map_full)
+static void out_totals(FILE *f, enum pfw_format fmt, const struct pfw_snap *total)
 {
-	int i, shown = 0;
+	int i;
 
 	if (fmt == PFW_JSON)
 		fprintf(f, "],\n\"totals\":[");
@@ -253,6 +252,13 @@ void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
 			json_counts(f, total->rows[i].id, comm, c);
 		}
 	}
+}
+
+static void out_programs(FILE *f, enum pfw_format fmt, const struct pfw_prog_stat *ps,
+			 int nps)
+{
+	int i, shown = 0;
+
 	if (fmt == PFW_JSON)
 		fprintf(f, "],\n\"programs\":[");
 	else if (fmt == PFW_TABLE)
@@ -278,6 +284,13 @@ void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
 				ps[i].run_time_ns, avg, ps[i].recursion_misses);
 		shown++;
 	}
+}
+
+void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
+		 const struct pfw_prog_stat *ps, int nps, __u64 lost_map_full)
+{
+	out_totals(f, fmt, total);
+	out_programs(f, fmt, ps, nps);
 	if (fmt == PFW_JSON)
 		fprintf(f, "],\n\"lost_map_full\":%llu}\n", lost_map_full);
 	else if (fmt == PFW_CSV)
