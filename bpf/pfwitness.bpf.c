@@ -122,7 +122,7 @@ static __always_inline struct pfw_counts *ts_counts(void)
 static __always_inline struct pfw_task *h_adopt(struct task_struct *t, __u32 tid,
 						__u32 tgid)
 {
-	struct pfw_task zero = {}, *k, *lk;
+	struct pfw_task zero = { .task = (__u64)t }, *k, *lk;
 
 	if (per_thread || tid == tgid) {
 		zero.slot = slot_take(t, per_thread ? tid : tgid, tgid, false);
@@ -130,7 +130,7 @@ static __always_inline struct pfw_task *h_adopt(struct task_struct *t, __u32 tid
 		lk = bpf_map_lookup_elem(&tasks_h, &tgid);
 		if (!lk) {
 			struct task_struct *leader = BPF_CORE_READ(t, group_leader);
-			struct pfw_task lz = {};
+			struct pfw_task lz = { .task = (__u64)leader };
 
 			lz.slot = slot_take(leader, tgid, tgid, false);
 			if (lz.slot && bpf_map_update_elem(&tasks_h, &tgid, &lz, BPF_NOEXIST))
@@ -325,7 +325,6 @@ static __always_inline void charge(struct pfw_task *k, struct task_struct *t, bo
 				   const struct pfw_now *n)
 {
 	struct pfw_counts *c;
-	__u64 rmin, rmaj;
 
 	if (!k->since)
 		return;		/* its switch-in came before we attached */
@@ -341,9 +340,13 @@ static __always_inline void charge(struct pfw_task *k, struct task_struct *t, bo
 			c->pe_maj += n->pe_maj - k->pe_maj0;
 		}
 		if (count_ru) {
+			__u64 rmin, rmaj;
+
 			ru_read(t, btf, &rmin, &rmaj);
-			c->ru_min += rmin - k->ru_min0;
-			c->ru_maj += rmaj - k->ru_maj0;
+			if (rmin >= k->ru_min0 && rmaj >= k->ru_maj0) {
+				c->ru_min += rmin - k->ru_min0;
+				c->ru_maj += rmaj - k->ru_maj0;
+			}
 		}
 	}
 	k->since = 0;
@@ -354,6 +357,7 @@ static __always_inline void start(struct pfw_task *k, struct task_struct *t, boo
 				  const struct pfw_now *n)
 {
 	k->since = n->ns;
+	k->task = (__u64)t;	/* binds an entry seeded from /proc */
 	k->sclk = n->clk;
 	k->pe_min0 = n->pe_min;
 	k->pe_maj0 = n->pe_maj;
@@ -390,9 +394,49 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev,
 	if (pk) {
 		switch_targets(prev, next, true, pk, nk);
 		cmd_died(prev, prev->tgid);
-	} else if (nk)
+	} else if (nk) {
 		switch_targets(prev, next, true, NULL, nk);
+	}
 	return 0;
+}
+
+/*
+ * @k if it is @t's own entry.  Between de_thread() and raw_exec a tid names
+ * another task's entry: its row is right for counting faults, but its
+ * switch-in stamps are not @t's.
+ */
+static __always_inline struct pfw_task *h_own(struct pfw_task *k, struct task_struct *t)
+{
+	return k && k->task && k->task != (__u64)t ? NULL : k;
+}
+
+/*
+ * The final switch of an exiting thread: forget it, so that its tid can be
+ * reused by a stranger.  With a row per process the leader's entry holds
+ * the row for threads yet to come (h_adopt), so it goes with the group: at
+ * the leader's final switch if no thread is left, else at the final switch
+ * of the last thread after the leader's.  (The last thread to leave
+ * signal->live is not always the last to switch: the leader may still be
+ * running the end of do_exit().)
+ */
+static __always_inline void h_forget(struct task_struct *prev, struct pfw_task *pk,
+				     __u32 tid, __u32 tgid)
+{
+	bool group_dead = !BPF_CORE_READ(prev, signal, live.counter);
+	struct pfw_task *lk;
+
+	if (per_thread || tid != tgid) {
+		bpf_map_delete_elem(&tasks_h, &tid);
+		if (per_thread || !group_dead)
+			return;
+		lk = bpf_map_lookup_elem(&tasks_h, &tgid);
+		if (lk && lk->gone)
+			bpf_map_delete_elem(&tasks_h, &tgid);
+		return;
+	}
+	pk->gone = 1;
+	if (group_dead)
+		bpf_map_delete_elem(&tasks_h, &tgid);
 }
 
 SEC("raw_tp/sched_switch")
@@ -401,8 +445,8 @@ int raw_switch(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *prev = (void *)ctx->args[1], *next = (void *)ctx->args[2];
 	__u32 ptid = BPF_CORE_READ(prev, pid), ptgid = BPF_CORE_READ(prev, tgid);
 	__u32 ntid = BPF_CORE_READ(next, pid), ntgid = BPF_CORE_READ(next, tgid);
-	struct pfw_task *pk = h_target(prev, ptid, ptgid);
-	struct pfw_task *nk = h_target(next, ntid, ntgid);
+	struct pfw_task *pk = h_own(h_target(prev, ptid, ptgid), prev);
+	struct pfw_task *nk = h_own(h_target(next, ntid, ntgid), next);
 
 	if (pk) {
 		switch_targets(prev, next, false, pk, nk);
@@ -412,17 +456,8 @@ int raw_switch(struct bpf_raw_tracepoint_args *ctx)
 	} else {
 		return 0;
 	}
-	/*
-	 * The final switch of an exiting thread: forget it, so that its tid
-	 * can be reused by a stranger.  Its process's row stays with the
-	 * leader's entry until the last thread goes.
-	 */
-	if (pk && task_state(prev) == PFW_TASK_DEAD) {
-		if (ptid != ptgid || per_thread)
-			bpf_map_delete_elem(&tasks_h, &ptid);
-		if (!BPF_CORE_READ(prev, signal, live.counter))
-			bpf_map_delete_elem(&tasks_h, &ptgid);
-	}
+	if (pk && task_state(prev) == PFW_TASK_DEAD)
+		h_forget(prev, pk, ptid, ptgid);
 	return 0;
 }
 
@@ -457,12 +492,40 @@ int BPF_PROG(btf_exec, struct task_struct *p)
 	return 0;
 }
 
+/*
+ * A thread other than the leader has exec'd: de_thread() gave it the
+ * leader's tid (the process's PID) and the old leader its old one.  Swap
+ * the two entries' keys to match, so that each task finds its own: the
+ * old leader's entry, if its final switch is still to come, goes under
+ * @old_tid, where that switch forgets it.
+ */
+static __always_inline void h_exec_rekey(struct task_struct *p, __u32 tid, __u32 old_tid)
+{
+	struct pfw_task *e = bpf_map_lookup_elem(&tasks_h, &old_tid), *l, mine, leader;
+
+	if (!e || (e->task && e->task != (__u64)p))
+		return;
+	mine = *e;
+	mine.task = (__u64)p;
+	l = bpf_map_lookup_elem(&tasks_h, &tid);
+	if (l && !l->gone && l->task != (__u64)p) {
+		leader = *l;
+		leader.gone = 0;
+		bpf_map_update_elem(&tasks_h, &old_tid, &leader, BPF_ANY);
+	} else {
+		bpf_map_delete_elem(&tasks_h, &old_tid);
+	}
+	bpf_map_update_elem(&tasks_h, &tid, &mine, BPF_ANY);
+}
+
 SEC("raw_tp/sched_process_exec")
 int raw_exec(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *p = (void *)ctx->args[0];
-	__u32 tid = BPF_CORE_READ(p, pid);
+	__u32 tid = BPF_CORE_READ(p, pid), old_tid = (__u32)ctx->args[1];
 
+	if (old_tid != tid)
+		h_exec_rekey(p, tid, old_tid);
 	slot_rename(bpf_map_lookup_elem(&tasks_h, &tid), p);
 	return 0;
 }

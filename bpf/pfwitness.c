@@ -35,9 +35,12 @@
 #define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
 #endif
 
-enum { SRC_TP = 1, SRC_PE = 2, SRC_FX = 4, SRC_SW = 8, SRC_RU = 16, SRC_ALL = 31,
-       SRC_DEFAULT = SRC_RU | SRC_SW,
-       SRC_AT_SWITCH = SRC_PE | SRC_SW | SRC_RU };	/* docs/witness.md, "What it costs" */
+enum {
+	SRC_TP = 1, SRC_PE = 2, SRC_FX = 4, SRC_SW = 8, SRC_RU = 16,
+	SRC_ALL = SRC_TP | SRC_PE | SRC_FX | SRC_SW | SRC_RU,
+	SRC_DEFAULT = SRC_RU | SRC_SW,		/* docs/witness.md, "What it costs" */
+	SRC_AT_SWITCH = SRC_PE | SRC_SW | SRC_RU,	/* read by the switch program */
+};
 
 static struct env {
 	pid_t pids[MAX_PIDS];
@@ -151,7 +154,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			else if (!strcmp(tok, "ru"))
 				env.sources |= SRC_RU;
 			else
-				argp_error(state, "unknown source: %s (tp, pe, fx, sw, ru, all)", tok);
+				argp_error(state, "unknown source: %s (tp, pe, fx, sw, ru, all)",
+					   tok);
 		}
 		if (!env.sources)
 			argp_error(state, "-s needs at least one source");
@@ -447,12 +451,10 @@ fail:
 
 /*
  * A source read by the switch program alone (sw, ru): on if asked for and
- * the program attached (@err); else say why in @why (sizeof why_sw).
+ * the program attached (@err); else say why in @why, of @len bytes.
  */
-static bool read_at_switch(unsigned int source, int err, char *why)
+static bool read_at_switch(unsigned int source, int err, char *why, size_t len)
 {
-	size_t len = sizeof(((struct pfw_sources *)0)->why_sw);
-
 	if (!(env.sources & source)) {
 		snprintf(why, len, "not requested (-s)");
 		return false;
@@ -502,8 +504,8 @@ static void attach_sources(struct pfwitness_bpf *skel, struct pfw_sources *src,
 	} else {
 		snprintf(src->why_pe, sizeof(src->why_pe), "not requested (-s)");
 	}
-	src->sw = read_at_switch(SRC_SW, err, src->why_sw);
-	src->ru = read_at_switch(SRC_RU, err, src->why_ru);
+	src->sw = read_at_switch(SRC_SW, err, src->why_sw, sizeof(src->why_sw));
+	src->ru = read_at_switch(SRC_RU, err, src->why_ru, sizeof(src->why_ru));
 	if (attach_one(p->btf_fork, &l->btf_fork) || attach_one(p->raw_fork, &l->raw_fork))
 		fprintf(stderr, "pfwitness: warning: cannot follow new threads and processes\n");
 	if (attach_one(p->btf_exec, &l->btf_exec) || attach_one(p->raw_exec, &l->raw_exec))

@@ -28,6 +28,7 @@ struct pfw_counts {
 /*
  * Per traced thread (task-local storage, or a hash by tid where the
  * kernel has no task storage): its row, and what it was switched in at.
+ * The last two members serve the hash only.
  */
 struct pfw_task {
 	__u64 since;		/* bpf_ktime_get_ns() at switch-in; 0: not on CPU */
@@ -37,7 +38,14 @@ struct pfw_task {
 	__u64 ru_min0;		/* the thread's min_flt at switch-in */
 	__u64 ru_maj0;		/* the thread's maj_flt at switch-in */
 	__u32 slot;		/* row in counts; 0: none yet */
-	__u32 pad;
+	__u32 gone;		/* a group leader's entry: it has made its
+				 * final switch (the entry stays while other
+				 * threads of a row per process need it)
+				 */
+	__u64 task;		/* the task_struct the entry is for; 0: not
+				 * known yet (seeded from /proc): a tid moves
+				 * to another task at a non-leader's exec
+				 */
 };
 
 /* Clock stamp taken by the "stamp" syscall program on request. */

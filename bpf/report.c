@@ -176,7 +176,7 @@ void pfw_out_begin(FILE *f, enum pfw_format fmt, const struct pfw_sources *src,
 		json_source(f, "perf_event", src->pe, src->why_pe, false);
 		json_source(f, "fexit", src->fx, src->why_fx, false);
 		json_source(f, "sched_switch", src->sw, src->why_sw, false);
-		json_source(f, "rusage", src->ru, src->why_ru, true);
+		json_source(f, "thread_counters", src->ru, src->why_ru, true);
 		fprintf(f, "},\n\"intervals\":[");
 	}
 }

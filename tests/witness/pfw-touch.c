@@ -17,6 +17,12 @@
  *   pfw-touch exitwait FILE N  fork a child that touches N pages and
  *                           exits; write its PID to FILE.pid, then wait
  *                           until FILE.go exists
+ *   pfw-touch threxec N     a second thread execs "pfw-touch anon N" (the
+ *                           kernel's de_thread(): it takes the leader's
+ *                           PID, and the leader goes)
+ *   pfw-touch mtexit N      a second thread waits; the leader touches N
+ *                           pages and calls exit_group() at once, so the
+ *                           two threads' exits race
  *   pfw-touch argc ARGS...  print how many arguments it was given
  *   pfw-touch now           print CLOCK_MONOTONIC in ms: "now_ms=T"
  *   pfw-touch heap N        grow the heap (sbrk) by N pages and touch them
@@ -30,6 +36,7 @@
  *   pfw-touch: pid=P minflt=.. majflt=.. sched_ns=..
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +126,31 @@ static long stack_touch(long n)
 	page[0] = (char)n;
 	page[PAGE - 1] = 0;
 	return n > 1 ? stack_touch(n - 1) + page[0] : page[0];
+}
+
+static char n_arg[32];
+
+static void *exec_anon(void *self)
+{
+	execl((const char *)self, "pfw-touch", "anon", n_arg, (char *)NULL);
+	_exit(127);
+}
+
+static void *wait_forever(void *unused)
+{
+	for (;;)
+		pause();
+	return unused;
+}
+
+/* A second thread runs @fn; the leader waits for it (for ever if need be). */
+static int in_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, fn, arg))
+		return 1;
+	return pthread_join(t, NULL);
 }
 
 int main(int argc, char **argv)
@@ -248,6 +280,17 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 		waitpid(c, NULL, 0);
+	} else if (!strcmp(argv[1], "threxec")) {
+		snprintf(n_arg, sizeof(n_arg), "%ld", atol(argv[2]));
+		return in_thread(exec_anon, "/proc/self/exe");
+	} else if (!strcmp(argv[1], "mtexit")) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, wait_forever, NULL))
+			return 1;
+		touch(atol(argv[2]));
+		report();
+		exit(0);	/* exit_group(): the waiting thread is killed */
 	} else if (!strcmp(argv[1], "argc")) {
 		printf("pfw-touch: argc=%d\n", argc);
 	} else if (!strcmp(argv[1], "spin")) {
