@@ -64,7 +64,7 @@ wait_for() {
 
 # beside CMD -- BENCH: start tracer CMD, run BENCH once attached, stop it.
 beside() {
-	local pid r pat='sched_switch:'
+	local pid r pat='thread fault counters:'
 	case "$1" in bpftrace) pat='Attaching' ;; esac
 	"$@" > /dev/null 2> "$tmp/tr.err" &
 	pid=$!
@@ -135,7 +135,7 @@ $W --csv --stats -s all -c "$PPB" 10 > "$tmp/stats-pp.csv" 2>/dev/null
 # the same programs for a bystander: pfwitness -p <sleeper> beside faultbench
 $W --csv --stats -s all -p $sleeper 60 > "$tmp/stats-by.csv" 2> "$tmp/by.err" &
 bypid=$!
-wait_for "$tmp/by.err" 'sched_switch:' && $FB > /dev/null
+wait_for "$tmp/by.err" 'thread fault counters:' && $FB > /dev/null
 kill -INT $bypid; wait $bypid
 "$out/nullprog" $FB > "$tmp/null.txt" 2>&1
 "$out/nullprog" $PPB > "$tmp/null-pp.txt" 2>&1

@@ -81,8 +81,8 @@ static const char argp_doc[] =
 "PAGE_FAULTS_MIN/_MAJ, fx = fexit handle_mm_fault, sw = sched_switch (CPU\n"
 "time), ru = the thread's own min_flt/maj_flt, read when it switches.\n"
 "The default, ru,sw, runs nothing on a fault: a process not traced pays\n"
-"nothing there. ru equals getrusage() exactly, because it reads the same\n"
-"counters; to check those counters, ask for pe or fx. pe makes every fault\n"
+"nothing there. ru equals getrusage() for what it traces, because it reads\n"
+"the same counters; to check those, ask for pe or fx. pe makes every fault\n"
 "on the host count a perf event; tp and fx run a program on every fault of\n"
 "every process.\n"
 "Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN).\n";
