@@ -357,7 +357,8 @@ static __always_inline void start(struct pfw_task *k, struct task_struct *t, boo
 				  const struct pfw_now *n)
 {
 	k->since = n->ns;
-	k->task = (__u64)t;	/* binds an entry seeded from /proc */
+	if (!btf)
+		k->task = (__u64)t;	/* the hash: binds an entry seeded from /proc */
 	k->sclk = n->clk;
 	k->pe_min0 = n->pe_min;
 	k->pe_maj0 = n->pe_maj;
@@ -445,17 +446,16 @@ int raw_switch(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *prev = (void *)ctx->args[1], *next = (void *)ctx->args[2];
 	__u32 ptid = BPF_CORE_READ(prev, pid), ptgid = BPF_CORE_READ(prev, tgid);
 	__u32 ntid = BPF_CORE_READ(next, pid), ntgid = BPF_CORE_READ(next, tgid);
-	struct pfw_task *pk = h_own(h_target(prev, ptid, ptgid), prev);
+	struct pfw_task *pe = h_target(prev, ptid, ptgid), *pk = h_own(pe, prev);
 	struct pfw_task *nk = h_own(h_target(next, ntid, ntgid), next);
 
-	if (pk) {
+	if (pk)
 		switch_targets(prev, next, false, pk, nk);
-		cmd_died(prev, ptgid);
-	} else if (nk) {
+	else if (nk)
 		switch_targets(prev, next, false, NULL, nk);
-	} else {
-		return 0;
-	}
+	/* a target's final switch, even one whose entry is another task's */
+	if (pe)
+		cmd_died(prev, ptgid);
 	if (pk && task_state(prev) == PFW_TASK_DEAD)
 		h_forget(prev, pk, ptid, ptgid);
 	return 0;
@@ -501,7 +501,7 @@ int BPF_PROG(btf_exec, struct task_struct *p)
  */
 static __always_inline void h_exec_rekey(struct task_struct *p, __u32 tid, __u32 old_tid)
 {
-	struct pfw_task *e = bpf_map_lookup_elem(&tasks_h, &old_tid), *l, mine, leader;
+	struct pfw_task *e = bpf_map_lookup_elem(&tasks_h, &old_tid), *l, mine;
 
 	if (!e || (e->task && e->task != (__u64)p))
 		return;
@@ -509,9 +509,7 @@ static __always_inline void h_exec_rekey(struct task_struct *p, __u32 tid, __u32
 	mine.task = (__u64)p;
 	l = bpf_map_lookup_elem(&tasks_h, &tid);
 	if (l && !l->gone && l->task != (__u64)p) {
-		leader = *l;
-		leader.gone = 0;
-		bpf_map_update_elem(&tasks_h, &old_tid, &leader, BPF_ANY);
+		bpf_map_update_elem(&tasks_h, &old_tid, l, BPF_ANY);
 	} else {
 		bpf_map_delete_elem(&tasks_h, &old_tid);
 	}

@@ -658,6 +658,12 @@ static void read_then_stamp(void *arg)
 	stamp(r->skel, &r->jiffies, &r->mono);
 }
 
+/* Is anything read at context switches (so that a CPU kick charges it)? */
+static bool any_switch_source(const struct pfw_sources *src)
+{
+	return src->sw || src->pe || src->ru;
+}
+
 /*
  * End an interval: read the counts into @snap (if given), then stamp it,
  * so that every event counted happened before the stamp.  Per-switch
@@ -672,7 +678,7 @@ static int end_interval(struct pfwitness_bpf *skel, const struct pfw_sources *sr
 {
 	struct stamp_req r = { .skel = skel, .snap = snap, .ncpus = ncpus };
 
-	if (src->sw || src->pe || src->ru)
+	if (any_switch_source(src))
 		pfw_kick_cpus(read_then_stamp, &r);
 	else
 		read_then_stamp(&r);
@@ -763,7 +769,7 @@ static void wait_final_switch(struct pfwitness_bpf *skel, const struct pfw_sourc
 	struct timespec ms = { 0, 1000000 };
 	int i;
 
-	if (!src->sw && !src->pe && !src->ru)
+	if (!any_switch_source(src))
 		return;
 	for (i = 0; i < 1000 && *(volatile __s32 *)&skel->bss->cmd_threads > 0; i++)
 		nanosleep(&ms, NULL);

@@ -4,9 +4,8 @@
 # witness_start ARGS...: run `pfwitness ARGS` in the background, its
 # stdout to wit.txt and stderr to wit.err in the current directory, and
 # return once its last source (the thread fault counters) says whether it
-# attached, or after
-# 60 s (BPF load and attach take seconds under TCG).  Sets $wit to its
-# PID.
+# attached, or after 60 s (BPF load and attach take seconds under TCG).
+# Sets $wit to its PID.
 witness_start() {
 	pfwitness "$@" > wit.txt 2> wit.err &
 	wit=$!
