@@ -320,16 +320,92 @@ static __always_inline void ru_read(struct task_struct *t, bool btf, __u64 *min,
 	}
 }
 
-/* @t leaves the CPU: charge it for the stretch that began at k->since. */
+static __always_inline __u64 runtime_of(struct task_struct *t, bool btf)
+{
+	return btf ? t->se.sum_exec_runtime : BPF_CORE_READ(t, se.sum_exec_runtime);
+}
+
+/*
+ * How many times @t has been switched out: __schedule() counts each
+ * switch in prev's nvcsw or nivcsw before it fires sched_switch, on every
+ * kernel from 5.10 to 7.3.  So at a switch-out that ends a stretch whose
+ * switch-in we saw, the count is one more than at that switch-in; at a
+ * switch-in, the same as at the last switch-out seen.  Anything else
+ * means switches went by untraced.
+ */
+static __always_inline __u64 switches_of(struct task_struct *t, bool btf)
+{
+	if (btf)
+		return t->nvcsw + t->nivcsw;
+	return BPF_CORE_READ(t, nvcsw) + BPF_CORE_READ(t, nivcsw);
+}
+
+/*
+ * Read @t's own counters at one of its switches, and charge the row @c
+ * with what they gained since the last reading.  The counters only grow
+ * while @t runs, so the sum of these differences is exact whichever of
+ * its switches the kernel traced: a stretch whose switch-in or -out went
+ * untraced is still charged, at the next switch seen.  @blind: the
+ * faults gained lie in such a stretch, which pe cannot read (its per-CPU
+ * counts at the unseen switch are gone); they are counted beside pe.
+ */
+static __always_inline void observe(struct pfw_task *k, struct pfw_counts *c,
+				    struct task_struct *t, bool btf, bool blind)
+{
+	__u64 rmin, rmaj;
+
+	if (!count_ru && !count_pe)
+		return;
+	ru_read(t, btf, &rmin, &rmaj);
+	if (k->known && rmin >= k->ru_min0 && rmaj >= k->ru_maj0) {
+		if (count_ru) {
+			c->ru_min += rmin - k->ru_min0;
+			c->ru_maj += rmaj - k->ru_maj0;
+		}
+		if (count_pe && blind) {
+			c->pe_miss_min += rmin - k->ru_min0;
+			c->pe_miss_maj += rmaj - k->ru_maj0;
+		}
+	}
+	k->ru_min0 = rmin;
+	k->ru_maj0 = rmaj;
+}
+
+/*
+ * Switches of @t went by untraced since the last reading: the stretches
+ * in between have no length on our clock, so their CPU time is the
+ * scheduler's own (se.sum_exec_runtime gained), counted apart.
+ */
+static __always_inline void recover_cpu(struct pfw_task *k, struct pfw_counts *c, __u64 rt)
+{
+	if (count_cpu && rt > k->rt0) {
+		c->cpu_ns += rt - k->rt0;
+		c->sclk_ns += rt - k->rt0;
+		c->cpu_rec_ns += rt - k->rt0;
+	}
+}
+
+/* After a reading at a switch of @t: what the next one is compared with. */
+static __always_inline void took_reading(struct pfw_task *k, __u64 rt, __u64 sw)
+{
+	k->rt0 = rt;
+	k->sw0 = sw;
+	k->known = 1;
+}
+
+/*
+ * @t leaves the CPU: charge it for the stretch that began at k->since,
+ * if that switch-in was seen and nothing went by untraced since.
+ */
 static __always_inline void charge(struct pfw_task *k, struct task_struct *t, bool btf,
 				   const struct pfw_now *n)
 {
+	__u64 rt = runtime_of(t, btf), sw = switches_of(t, btf);
+	bool whole = k->since && sw == k->sw0 + 1;
 	struct pfw_counts *c;
 
-	if (!k->since)
-		return;		/* its switch-in came before we attached */
 	c = bpf_map_lookup_elem(&counts, &k->slot);
-	if (c) {
+	if (c && whole) {
 		if (count_cpu) {
 			c->cpu_ns += n->ns - k->since;
 			if (k->sclk && n->clk > k->sclk)
@@ -339,31 +415,51 @@ static __always_inline void charge(struct pfw_task *k, struct task_struct *t, bo
 			c->pe_min += n->pe_min - k->pe_min0;
 			c->pe_maj += n->pe_maj - k->pe_maj0;
 		}
-		if (count_ru) {
-			__u64 rmin, rmaj;
-
-			ru_read(t, btf, &rmin, &rmaj);
-			if (rmin >= k->ru_min0 && rmaj >= k->ru_maj0) {
-				c->ru_min += rmin - k->ru_min0;
-				c->ru_maj += rmaj - k->ru_maj0;
-			}
-		}
+	} else if (c && k->known) {
+		c->miss_in++;
+		recover_cpu(k, c, rt);
 	}
+	/* (not known: running when we attached; charged from its next stretch) */
+	if (c)
+		observe(k, c, t, btf, !whole);
 	k->since = 0;
+	took_reading(k, rt, sw);
 }
 
 /* @t comes on the CPU: its stretch begins. */
 static __always_inline void start(struct pfw_task *k, struct task_struct *t, bool btf,
 				  const struct pfw_now *n)
 {
+	__u64 rt = runtime_of(t, btf), sw = switches_of(t, btf);
+	struct pfw_counts *c = bpf_map_lookup_elem(&counts, &k->slot);
+
+	if (c && k->known && (k->since || sw != k->sw0)) {
+		c->miss_out++;		/* a switch-out of @t went by untraced */
+		recover_cpu(k, c, rt);
+	}
+	if (c)
+		observe(k, c, t, btf, true);
 	k->since = n->ns;
 	if (!btf)
 		k->task = (__u64)t;	/* the hash: binds an entry seeded from /proc */
 	k->sclk = n->clk;
 	k->pe_min0 = n->pe_min;
 	k->pe_maj0 = n->pe_maj;
-	if (count_ru)
-		ru_read(t, btf, &k->ru_min0, &k->ru_maj0);
+	took_reading(k, rt, sw);
+}
+
+/*
+ * Failure injection for the tests (pfwitness --inject-missed-switch):
+ * every Nth switch-in (or -out) of a target is dropped, as if the kernel
+ * had not traced it.  0: off.
+ */
+const volatile __u32 inject_miss_in = 0;
+const volatile __u32 inject_miss_out = 0;
+__u32 injected = 0;
+
+static __always_inline bool inject(__u32 every)
+{
+	return every && __sync_fetch_and_add(&injected, 1) % every == every - 1;
 }
 
 /* The clocks and counters, read only when a target is involved. */
@@ -379,9 +475,9 @@ static __always_inline void switch_targets(struct task_struct *prev,
 		n.pe_min = pe_now(&pe_min_ev);
 		n.pe_maj = pe_now(&pe_maj_ev);
 	}
-	if (pk)
+	if (pk && !inject(inject_miss_out))
 		charge(pk, prev, btf, &n);
-	if (nk)
+	if (nk && !inject(inject_miss_in))
 		start(nk, next, btf, &n);
 }
 
@@ -463,11 +559,23 @@ int raw_switch(struct bpf_raw_tracepoint_args *ctx)
 
 /* ---- following forks and exec ---- */
 
+/*
+ * A child adopted at its fork has run for nothing yet: its counters start
+ * at 0, so its stretches count from its first, even one whose switch-in
+ * the kernel does not trace.
+ */
+static __always_inline void born_known(struct pfw_task *k)
+{
+	if (k && k->slot)
+		k->known = 1;
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
 {
 	cmd_born(parent->tgid, child->tgid);
 	pfw_follow_fork(parent, child);
+	born_known(ts_get(child, false));
 	return 0;
 }
 
@@ -481,7 +589,7 @@ int raw_fork(struct bpf_raw_tracepoint_args *ctx)
 	cmd_born(ptgid, ctgid);
 	if (!fork_follows(bpf_map_lookup_elem(&tasks_h, &ptid), ptgid, ctgid == ptgid))
 		return 0;
-	h_adopt(child, ctid, ctgid);
+	born_known(h_adopt(child, ctid, ctgid));
 	return 0;
 }
 

@@ -52,6 +52,7 @@ static struct env {
 	enum pfw_format fmt;
 	double interval;
 	long count;
+	unsigned int miss_in, miss_out;	/* --inject-missed-switch (tests) */
 } env = { .interval = 1.0, .count = -1, .sources = SRC_DEFAULT };
 
 const char *argp_program_version = "pfwitness 1.0";
@@ -87,7 +88,7 @@ static const char argp_doc[] =
 "every process.\n"
 "Needs root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN).\n";
 
-enum { OPT_CSV = 1000, OPT_JSON, OPT_STATS, OPT_NO_STATS };
+enum { OPT_CSV = 1000, OPT_JSON, OPT_STATS, OPT_NO_STATS, OPT_INJECT };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Count this process (repeatable)", 0 },
@@ -106,11 +107,31 @@ static const struct argp_option opts[] = {
 	{ "no-stats", OPT_NO_STATS, NULL, OPTION_HIDDEN, "The default (kept for "
 	  "old scripts)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose libbpf debug output", 0 },
+	{ "inject-missed-switch", OPT_INJECT, "IN[,OUT]", OPTION_HIDDEN,
+	  "Tests: drop every IN-th switch-in (and OUT-th switch-out) of a target, "
+	  "as a kernel that does not trace them would", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
 
 static int positional;
+
+/* --inject-missed-switch IN[,OUT]: 0 if valid. */
+static int parse_inject(const char *arg)
+{
+	unsigned long in, out = 0;
+	char *end;
+
+	errno = 0;
+	in = strtoul(arg, &end, 10);
+	if (*end == ',')
+		out = strtoul(end + 1, &end, 10);
+	if (errno || *end || end == arg || in > 1000000 || out > 1000000 || arg[0] == '-')
+		return -1;
+	env.miss_in = in;
+	env.miss_out = out;
+	return 0;
+}
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
@@ -168,6 +189,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		pfw_verbose = true;
+		break;
+	case OPT_INJECT:
+		if (parse_inject(arg))
+			argp_error(state, "invalid --inject-missed-switch: %s (IN[,OUT], 0..1000000)",
+				   arg);
 		break;
 	case 'h':
 		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
@@ -350,6 +376,8 @@ static struct pfwitness_bpf *open_skel(bool ts, bool with_fx, const struct kerne
 	skel->rodata->count_cpu = env.sources & SRC_SW;
 	skel->rodata->count_pe = env.sources & SRC_PE;
 	skel->rodata->count_ru = env.sources & SRC_RU;
+	skel->rodata->inject_miss_in = env.miss_in;
+	skel->rodata->inject_miss_out = env.miss_out;
 	skel->rodata->nlanes = libbpf_num_possible_cpus() + 1;
 	choose_programs(skel, ts, with_fx);
 	/* one of the two stamp programs: the kernel may not know syscall ones */

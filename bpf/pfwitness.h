@@ -21,22 +21,42 @@ struct pfw_counts {
 	__u64 sclk_ns;		/* the same intervals on the scheduler's clock
 				 * (rq->clock_task); 0: not readable
 				 */
-	__u64 ru_min;		/* the thread's own min_flt, over its stretches */
+	__u64 ru_min;		/* the thread's own min_flt, read at its switches */
 	__u64 ru_maj;		/* the thread's own maj_flt, likewise */
+	/*
+	 * Switches the kernel did not trace (docs/witness.md, "Switches the
+	 * kernel does not trace"), and what was done about them.
+	 */
+	__u64 miss_in;		/* stretches found broken at a switch-out */
+	__u64 miss_out;		/* found broken at a switch-in */
+	__u64 cpu_rec_ns;	/* CPU time of those stretches, from the
+				 * thread's se.sum_exec_runtime (in cpu_ns)
+				 */
+	__u64 pe_miss_min;	/* faults in those stretches, by the thread's
+				 * own counters: pe could not read them
+				 */
+	__u64 pe_miss_maj;
 };
 
 /*
  * Per traced thread (task-local storage, or a hash by tid where the
- * kernel has no task storage): its row, and what it was switched in at.
- * The last two members serve the hash only.
+ * kernel has no task storage): its row, what it was switched in at, and
+ * its own counters as last read.  gone and task serve the hash only.
  */
 struct pfw_task {
 	__u64 since;		/* bpf_ktime_get_ns() at switch-in; 0: not on CPU */
 	__u64 sclk;		/* rq->clock_task at switch-in */
 	__u64 pe_min0;		/* this CPU's PAGE_FAULTS_MIN count at switch-in */
 	__u64 pe_maj0;		/* this CPU's PAGE_FAULTS_MAJ count at switch-in */
-	__u64 ru_min0;		/* the thread's min_flt at switch-in */
-	__u64 ru_maj0;		/* the thread's maj_flt at switch-in */
+	__u64 ru_min0;		/* the thread's min_flt when last read */
+	__u64 ru_maj0;		/* the thread's maj_flt when last read */
+	__u64 rt0;		/* its se.sum_exec_runtime when last read */
+	__u64 sw0;		/* its nvcsw + nivcsw (switches out) when
+				 * last read
+				 */
+	__u32 known;		/* ru_min0, ru_maj0, rt0 and sw0 hold a reading:
+				 * from fork (all 0), or from a switch seen
+				 */
 	__u32 slot;		/* row in counts; 0: none yet */
 	__u32 gone;		/* a group leader's entry: it has made its
 				 * final switch (the entry stays while other

@@ -40,25 +40,21 @@ int pfw_snap_add(struct pfw_snap *s, const struct pfw_row *r)
 	return 0;
 }
 
+/* struct pfw_counts is all __u64 counters: summed and subtracted as such. */
+#define NCOUNTERS (sizeof(struct pfw_counts) / sizeof(__u64))
+_Static_assert(sizeof(struct pfw_counts) % sizeof(__u64) == 0,
+	       "struct pfw_counts holds only __u64 counters");
+
 static void sum_cpus(struct pfw_counts *t, const struct pfw_counts *v, int ncpus)
 {
+	__u64 *sum = (__u64 *)t;
+	size_t j;
 	int i;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 0; i < ncpus; i++) {
-		t->tp_user += v[i].tp_user;
-		t->tp_kernel += v[i].tp_kernel;
-		t->pe_min += v[i].pe_min;
-		t->pe_maj += v[i].pe_maj;
-		t->fx_min += v[i].fx_min;
-		t->fx_maj += v[i].fx_maj;
-		t->fx_gup += v[i].fx_gup;
-		t->fx_skip += v[i].fx_skip;
-		t->cpu_ns += v[i].cpu_ns;
-		t->sclk_ns += v[i].sclk_ns;
-		t->ru_min += v[i].ru_min;
-		t->ru_maj += v[i].ru_maj;
-	}
+	for (i = 0; i < ncpus; i++)
+		for (j = 0; j < NCOUNTERS; j++)
+			sum[j] += ((const __u64 *)&v[i])[j];
 }
 
 int pfw_snap_read(struct pfw_snap *s, int counts_fd, int slots_fd, __u32 nslots,
@@ -111,36 +107,32 @@ void pfw_snap_free(struct pfw_snap *s)
 static void delta(struct pfw_counts *d, const struct pfw_counts *a,
 		  const struct pfw_counts *b)
 {
-	d->tp_user = a->tp_user - (b ? b->tp_user : 0);
-	d->tp_kernel = a->tp_kernel - (b ? b->tp_kernel : 0);
-	d->pe_min = a->pe_min - (b ? b->pe_min : 0);
-	d->pe_maj = a->pe_maj - (b ? b->pe_maj : 0);
-	d->fx_min = a->fx_min - (b ? b->fx_min : 0);
-	d->fx_maj = a->fx_maj - (b ? b->fx_maj : 0);
-	d->fx_gup = a->fx_gup - (b ? b->fx_gup : 0);
-	d->fx_skip = a->fx_skip - (b ? b->fx_skip : 0);
-	d->cpu_ns = a->cpu_ns - (b ? b->cpu_ns : 0);
-	d->sclk_ns = a->sclk_ns - (b ? b->sclk_ns : 0);
-	d->ru_min = a->ru_min - (b ? b->ru_min : 0);
-	d->ru_maj = a->ru_maj - (b ? b->ru_maj : 0);
+	size_t j;
+
+	for (j = 0; j < NCOUNTERS; j++)
+		((__u64 *)d)[j] = ((const __u64 *)a)[j] - (b ? ((const __u64 *)b)[j] : 0);
 }
 
 static bool quiet(const struct pfw_counts *d)
 {
 	return !(d->tp_user | d->tp_kernel | d->pe_min | d->pe_maj | d->fx_min |
-		 d->fx_maj | d->fx_skip | d->cpu_ns | d->ru_min | d->ru_maj);
+		 d->fx_maj | d->fx_skip | d->cpu_ns | d->ru_min | d->ru_maj |
+		 d->miss_in | d->miss_out);
 }
 
 /* New fields go at the end: readers take the fields by position. */
 #define CSV_FIELDS "tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip," \
-		   "cpu_ns,sclk_ns,ru_min,ru_maj"
+		   "cpu_ns,sclk_ns,ru_min,ru_maj,miss_in,miss_out,cpu_rec_ns," \
+		   "pe_miss_min,pe_miss_maj"
 
 static void csv_counts(FILE *f, const struct pfw_counts *d)
 {
-	fprintf(f, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu\n",
+	fprintf(f, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
+		"%llu,%llu,%llu,%llu,%llu\n",
 		d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj, d->fx_min,
 		d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns,
-		d->ru_min, d->ru_maj);
+		d->ru_min, d->ru_maj, d->miss_in, d->miss_out, d->cpu_rec_ns,
+		d->pe_miss_min, d->pe_miss_maj);
 }
 
 static void json_counts(FILE *f, __u32 id, const char *comm, const struct pfw_counts *d)
@@ -148,10 +140,12 @@ static void json_counts(FILE *f, __u32 id, const char *comm, const struct pfw_co
 	fprintf(f, "{\"pid\":%u,\"comm\":\"%s\",\"tp_user\":%llu,\"tp_kernel\":%llu,"
 		"\"pe_min\":%llu,\"pe_maj\":%llu,\"fx_min\":%llu,\"fx_maj\":%llu,"
 		"\"fx_gup\":%llu,\"fx_skip\":%llu,\"cpu_ns\":%llu,\"sclk_ns\":%llu,"
-		"\"ru_min\":%llu,\"ru_maj\":%llu}",
+		"\"ru_min\":%llu,\"ru_maj\":%llu,\"miss_in\":%llu,\"miss_out\":%llu,"
+		"\"cpu_rec_ns\":%llu,\"pe_miss_min\":%llu,\"pe_miss_maj\":%llu}",
 		id, pfw_clean(comm), d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj,
 		d->fx_min, d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns,
-		d->ru_min, d->ru_maj);
+		d->ru_min, d->ru_maj, d->miss_in, d->miss_out, d->cpu_rec_ns,
+		d->pe_miss_min, d->pe_miss_maj);
 }
 
 static void json_source(FILE *f, const char *name, bool ok, const char *why,
@@ -286,13 +280,49 @@ static void out_programs(FILE *f, enum pfw_format fmt, const struct pfw_prog_sta
 	}
 }
 
+/*
+ * Switches of targets that the kernel did not trace, over every row: how
+ * each source dealt with them (docs/witness.md).
+ */
+static void out_untraced(FILE *f, enum pfw_format fmt, const struct pfw_snap *total)
+{
+	struct pfw_counts s = {};
+	int i;
+
+	for (i = 0; i < total->n; i++) {
+		s.miss_in += total->rows[i].c.miss_in;
+		s.miss_out += total->rows[i].c.miss_out;
+		s.cpu_rec_ns += total->rows[i].c.cpu_rec_ns;
+		s.pe_miss_min += total->rows[i].c.pe_miss_min;
+		s.pe_miss_maj += total->rows[i].c.pe_miss_maj;
+	}
+	if (fmt == PFW_JSON)
+		fprintf(f, ",\n\"untraced_switches\":{\"in\":%llu,\"out\":%llu,"
+			"\"cpu_rec_ns\":%llu,\"pe_miss_min\":%llu,\"pe_miss_maj\":%llu}",
+			s.miss_in, s.miss_out, s.cpu_rec_ns, s.pe_miss_min, s.pe_miss_maj);
+	else if (fmt == PFW_CSV)
+		fprintf(f, "untraced,,,,,,switches,in=%llu,out=%llu,cpu_rec_ns=%llu,"
+			"pe_miss_min=%llu,pe_miss_maj=%llu\n", s.miss_in, s.miss_out,
+			s.cpu_rec_ns, s.pe_miss_min, s.pe_miss_maj);
+	else
+		fprintf(f, "Switches the kernel did not trace: %llu in, %llu out "
+			"(sw took their %.3f ms from the scheduler; ru counted their faults; "
+			"pe could not: %llu minor, %llu major)\n", s.miss_in, s.miss_out,
+			s.cpu_rec_ns / 1e6, s.pe_miss_min, s.pe_miss_maj);
+}
+
 void pfw_out_end(FILE *f, enum pfw_format fmt, const struct pfw_snap *total,
 		 const struct pfw_prog_stat *ps, int nps, __u64 lost_map_full)
 {
 	out_totals(f, fmt, total);
 	out_programs(f, fmt, ps, nps);
 	if (fmt == PFW_JSON)
-		fprintf(f, "],\n\"lost_map_full\":%llu}\n", lost_map_full);
+		fprintf(f, "]");
+	else if (fmt == PFW_TABLE)
+		fprintf(f, "\n");
+	out_untraced(f, fmt, total);
+	if (fmt == PFW_JSON)
+		fprintf(f, ",\n\"lost_map_full\":%llu}\n", lost_map_full);
 	else if (fmt == PFW_CSV)
 		fprintf(f, "lost,,,,,,map_full,%llu\n", lost_map_full);
 	else
