@@ -11,6 +11,8 @@ void rec_init(struct record *r)
 	r->hz = 250;
 	r->period_ns = 50000000;
 	r->switch_allow_ns = REC_SWITCH_ALLOW_NS;
+	r->have_module = true;
+	r->wit_wait_min = r->wit_wait_maj = r->wit_wait_cpu_ns = -1;
 }
 
 void rec_free(struct record *r)
@@ -43,6 +45,13 @@ void wcounts_add(struct wcounts *a, const struct wcounts *b)
 	a->fx_skip += b->fx_skip;
 	a->cpu_ns += b->cpu_ns;
 	a->sclk_ns += b->sclk_ns;
+	a->ru_min += b->ru_min;
+	a->ru_maj += b->ru_maj;
+	a->miss_in += b->miss_in;
+	a->miss_out += b->miss_out;
+	a->cpu_rec_ns += b->cpu_rec_ns;
+	a->pe_miss_min += b->pe_miss_min;
+	a->pe_miss_maj += b->pe_miss_maj;
 }
 
 void rec_add_bucket(struct record *r, long long seq, unsigned long long mono_ns,
@@ -73,6 +82,12 @@ void rec_add_bucket(struct record *r, long long seq, unsigned long long mono_ns,
 	(c).fx_min, (c).fx_maj, (c).fx_gup, (c).fx_skip, (c).cpu_ns
 #define WC_PTRS(c) &(c).tp_user, &(c).tp_kernel, &(c).pe_min, &(c).pe_maj, \
 	&(c).fx_min, &(c).fx_maj, &(c).fx_gup, &(c).fx_skip, &(c).cpu_ns
+/* appended later (older recordings end before them) */
+#define WX_FMT "%lld %lld %lld %lld %lld %lld %lld"
+#define WX_ARGS(c) (c).ru_min, (c).ru_maj, (c).miss_in, (c).miss_out, (c).cpu_rec_ns, \
+	(c).pe_miss_min, (c).pe_miss_maj
+#define WX_PTRS(c) &(c).ru_min, &(c).ru_maj, &(c).miss_in, &(c).miss_out, &(c).cpu_rec_ns, \
+	&(c).pe_miss_min, &(c).pe_miss_maj
 
 int rec_save(const struct record *r, FILE *f)
 {
@@ -81,24 +96,32 @@ int rec_save(const struct record *r, FILE *f)
 	fprintf(f, "pfcompare-record 1\n");
 	fprintf(f, "scenario %s\n", r->scenario);
 	fprintf(f, "config self_registers=%d hz=%ld period_ns=%lld release_mono_ns=%llu lost=%lld "
-		"switch_allow_ns=%lld\n", r->self_registers, r->hz, r->period_ns,
-		r->release_mono_ns, r->lost, r->switch_allow_ns);
-	fprintf(f, "witness have=%d tp=%d pe=%d fx=%d sw=%d\n", r->have_witness,
-		r->wit_tp, r->wit_pe, r->wit_fx, r->wit_sw);
+		"switch_allow_ns=%lld module=%d user_cmd=%d execs=%lld exec_gup_max=%lld "
+		"wit_wait_min=%lld wit_wait_maj=%lld wit_wait_cpu_ns=%lld\n", r->self_registers,
+		r->hz, r->period_ns, r->release_mono_ns, r->lost, r->switch_allow_ns,
+		r->have_module, r->user_cmd, r->execs, r->exec_gup_max, r->wit_wait_min,
+		r->wit_wait_maj, r->wit_wait_cpu_ns);
+	if (!r->have_module)
+		fprintf(f, "module_why %s\n", r->module_why);
+	if (r->user_cmd)
+		fprintf(f, "command %s\n", r->command);
+	fprintf(f, "witness have=%d tp=%d pe=%d fx=%d sw=%d ru=%d\n", r->have_witness,
+		r->wit_tp, r->wit_pe, r->wit_fx, r->wit_sw, r->wit_ru);
 	fprintf(f, "modstats handler_runs=%lld handler_avg_ns=%lld handler_max_ns=%lld period_mean_ns=%lld\n",
 		r->handler_runs, r->handler_avg_ns, r->handler_max_ns, r->period_mean_ns);
 	fprintf(f, "# proc pid comm base_min base_maj base_cpu_ns stat_min stat_maj sched_ns ru_min ru_maj ru_cpu_ns "
 		"mod_min mod_maj mod_cpu_ns self_reg_min self_reg_maj gup_pages kread_pages exit have_wit "
-		"tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns nvcsw sclk_ns\n");
+		"tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns nvcsw sclk_ns "
+		"ru_min ru_maj miss_in miss_out cpu_rec_ns pe_miss_min pe_miss_maj\n");
 	for (i = 0; i < r->nprocs; i++) {
 		const struct proc_rec *p = &r->procs[i];
 
 		fprintf(f, "proc %d %s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
-			WC_FMT " %lld %lld\n", p->pid, p->comm[0] ? p->comm : "-", p->base_min, p->base_maj, p->base_cpu_ns,
+			WC_FMT " %lld %lld " WX_FMT "\n", p->pid, p->comm[0] ? p->comm : "-", p->base_min, p->base_maj, p->base_cpu_ns,
 			p->stat_min, p->stat_maj, p->sched_ns, p->ru_min, p->ru_maj, p->ru_cpu_ns,
 			p->mod_min, p->mod_maj, p->mod_cpu_ns, p->self_reg_min, p->self_reg_maj,
 			p->gup_pages, p->kread_pages, p->exit_status, p->have_wit, WC_ARGS(p->wit), p->ru_nvcsw,
-			p->wit.sclk_ns);
+			p->wit.sclk_ns, WX_ARGS(p->wit));
 	}
 	fprintf(f, "# sample seq mono_ns jiffies min maj cpu_ns\n");
 	for (i = 0; i < r->nsamples; i++) {
@@ -107,12 +130,13 @@ int rec_save(const struct record *r, FILE *f)
 		fprintf(f, "sample %llu %llu %lld %lld %lld %lld\n", s->seq, s->mono_ns,
 			s->jiffies, s->min, s->maj, s->cpu_ns);
 	}
-	fprintf(f, "# bucket seq mono_ns secs tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns\n");
+	fprintf(f, "# bucket seq mono_ns secs tp_user tp_kernel pe_min pe_maj fx_min fx_maj fx_gup fx_skip cpu_ns "
+		"sclk_ns ru_min ru_maj miss_in miss_out cpu_rec_ns pe_miss_min pe_miss_maj\n");
 	for (i = 0; i < r->nbuckets; i++) {
 		const struct wbucket *b = &r->buckets[i];
 
-		fprintf(f, "bucket %lld %llu %.6f " WC_FMT "\n", b->seq, b->mono_ns, b->secs,
-			WC_ARGS(b->c));
+		fprintf(f, "bucket %lld %llu %.6f " WC_FMT " %lld " WX_FMT "\n", b->seq, b->mono_ns,
+			b->secs, WC_ARGS(b->c), b->c.sclk_ns, WX_ARGS(b->c));
 	}
 	for (i = 0; i < r->nprogs; i++)
 		fprintf(f, "prog %s %lld %lld %lld\n", r->progs[i].name, r->progs[i].run_cnt,
@@ -160,6 +184,21 @@ int rec_load(struct record *r, FILE *f, const char *name)
 				r->release_mono_ns = v;
 			kv(line, "lost", &r->lost);
 			kv(line, "switch_allow_ns", &r->switch_allow_ns);
+			if (!kv(line, "module", &v))
+				r->have_module = v;
+			if (!kv(line, "user_cmd", &v))
+				r->user_cmd = v;
+			kv(line, "execs", &r->execs);
+			kv(line, "exec_gup_max", &r->exec_gup_max);
+			kv(line, "wit_wait_min", &r->wit_wait_min);
+			kv(line, "wit_wait_maj", &r->wit_wait_maj);
+			kv(line, "wit_wait_cpu_ns", &r->wit_wait_cpu_ns);
+		} else if (!strncmp(line, "module_why ", 11)) {
+			snprintf(r->module_why, sizeof(r->module_why), "%.*s",
+				 (int)strcspn(line + 11, "\n"), line + 11);
+		} else if (!strncmp(line, "command ", 8)) {
+			snprintf(r->command, sizeof(r->command), "%.*s",
+				 (int)strcspn(line + 8, "\n"), line + 8);
 		} else if (!strncmp(line, "witness ", 8)) {
 			if (kv(line, "have", &v))
 				goto bad;
@@ -168,6 +207,7 @@ int rec_load(struct record *r, FILE *f, const char *name)
 			r->wit_pe = !kv(line, "pe", &v) && v;
 			r->wit_fx = !kv(line, "fx", &v) && v;
 			r->wit_sw = !kv(line, "sw", &v) && v;
+			r->wit_ru = !kv(line, "ru", &v) && v;
 		} else if (!strncmp(line, "modstats ", 9)) {
 			kv(line, "handler_runs", &r->handler_runs);
 			kv(line, "handler_avg_ns", &r->handler_avg_ns);
@@ -183,13 +223,13 @@ int rec_load(struct record *r, FILE *f, const char *name)
 			memset(p, 0, sizeof(*p));
 			p->ru_nvcsw = -1;	/* absent from older recordings */
 			nf = sscanf(line + 5, "%d %31s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
-				   WC_FMT " %lld %lld", &p->pid, p->comm, &p->base_min, &p->base_maj, &p->base_cpu_ns,
+				   WC_FMT " %lld %lld " WX_FMT, &p->pid, p->comm, &p->base_min, &p->base_maj, &p->base_cpu_ns,
 				   &p->stat_min, &p->stat_maj, &p->sched_ns, &p->ru_min, &p->ru_maj,
 				   &p->ru_cpu_ns, &p->mod_min, &p->mod_maj, &p->mod_cpu_ns,
 				   &p->self_reg_min, &p->self_reg_maj, &p->gup_pages, &p->kread_pages,
 				   &p->exit_status, &hw, WC_PTRS(p->wit), &p->ru_nvcsw,
-				   &p->wit.sclk_ns);
-			if (nf < 29 || nf > 31)
+				   &p->wit.sclk_ns, WX_PTRS(p->wit));
+			if (nf < 29 || nf > 38)
 				goto bad;
 			p->have_wit = hw;
 			r->nprocs++;
@@ -201,13 +241,14 @@ int rec_load(struct record *r, FILE *f, const char *name)
 				goto bad;
 			rec_add_sample(r, &s);
 		} else if (!strncmp(line, "bucket ", 7)) {
-			struct wcounts c;
+			struct wcounts c = {};
 			unsigned long long mono;
 			long long seq;
 			double secs;
+			int nf = sscanf(line + 7, "%lld %llu %lf " WC_FMT " %lld " WX_FMT, &seq,
+					&mono, &secs, WC_PTRS(c), &c.sclk_ns, WX_PTRS(c));
 
-			if (sscanf(line + 7, "%lld %llu %lf " WC_FMT, &seq, &mono, &secs,
-				   WC_PTRS(c)) != 12)
+			if (nf != 12 && nf != 20)
 				goto bad;
 			rec_add_bucket(r, seq, mono, secs, &c);
 		} else if (!strncmp(line, "prog ", 5)) {

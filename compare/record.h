@@ -23,6 +23,14 @@ struct wcounts {
 	 * 0: not known (older witness or recording, kernel without it)
 	 */
 	long long sclk_ns;
+	/* each thread's own fault counters (the `ru` source) */
+	long long ru_min, ru_maj;
+	/* switch-ins / switch-outs the kernel did not trace; CPU recovered
+	 * for the former (already in cpu_ns); faults in stretches the pe
+	 * source could not read (pe + pe_miss = ru - gup).  0 from an older
+	 * witness or recording.
+	 */
+	long long miss_in, miss_out, cpu_rec_ns, pe_miss_min, pe_miss_maj;
 };
 
 struct proc_rec {
@@ -67,7 +75,21 @@ struct wprog {
 struct record {
 	char scenario[32];
 	bool self_registers;		/* workload registers itself (work) */
-	bool wit_tp, wit_pe, wit_fx, wit_sw, have_witness;
+	bool wit_tp, wit_pe, wit_fx, wit_sw, wit_ru, have_witness;
+	/* false: the mp3 module was not loaded, its part was not run
+	 * (module_why says why); recordings without the field: true
+	 */
+	bool have_module;
+	char module_why[160];
+	/* `run -- CMD`: the user's command (its exit status is reported,
+	 * not judged), how many execs it and its descendants made, and the
+	 * most get_user_pages faults their argument copies can take
+	 */
+	bool user_cmd;
+	char command[256];
+	long long execs, exec_gup_max;
+	/* the witness's own wait4 of the command (its -c), -1: none */
+	long long wit_wait_min, wit_wait_maj, wit_wait_cpu_ns;
 	unsigned long long release_mono_ns, end_mono_ns;	/* end: all reaped */
 	long hz;
 	long long period_ns;

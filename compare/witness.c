@@ -39,14 +39,19 @@ static void say_fallbacks(const struct witness *w)
 		fclose(f);
 }
 
+void witness_files(struct witness *w)
+{
+	snprintf(w->out, sizeof(w->out), "/tmp/pfcompare-wit.%d.csv", (int)getpid());
+	snprintf(w->err, sizeof(w->err), "/tmp/pfcompare-wit.%d.err", (int)getpid());
+}
+
 int witness_start(struct witness *w, const char *prog, const pid_t *pids, int n,
 		  double interval)
 {
 	char *argv[2 * REC_MAX_PROCS + 8], pidbuf[REC_MAX_PROCS][16], ival[32];
 	int i, k = 0, fd;
 
-	snprintf(w->out, sizeof(w->out), "/tmp/pfcompare-wit.%d.csv", (int)getpid());
-	snprintf(w->err, sizeof(w->err), "/tmp/pfcompare-wit.%d.err", (int)getpid());
+	witness_files(w);
 	snprintf(ival, sizeof(ival), "%g", interval);
 	argv[k++] = (char *)prog;
 	argv[k++] = "--csv";
@@ -120,19 +125,57 @@ static int split(char *s, char **f, int max)
 	return n;
 }
 
-/* @f: the counter fields (CSV_FIELDS in bpf/report.c), @n of them. */
-static void counts_from(struct wcounts *c, char **f, int n)
+/*
+ * The counter columns, found by name in the CSV's header line (`type,seq,
+ * ...`), so that columns a newer pfwitness appends break nothing and
+ * columns an older one lacks read as 0.
+ */
+enum col { C_SEQ, C_MONO, C_SECS, C_PID, C_TPU, C_TPK, C_PEMIN, C_PEMAJ, C_FXMIN, C_FXMAJ,
+	   C_FXGUP, C_FXSKIP, C_CPU, C_SCLK, C_RUMIN, C_RUMAJ, C_MISSIN, C_MISSOUT, C_CPUREC,
+	   C_PEMISSMIN, C_PEMISSMAJ, C_N };
+
+static const char *const colname[C_N] = {
+	"seq", "mono_ns", "secs", "pid", "tp_user", "tp_kernel", "pe_min", "pe_maj", "fx_min",
+	"fx_maj", "fx_gup", "fx_skip", "cpu_ns", "sclk_ns", "ru_min", "ru_maj", "miss_in",
+	"miss_out", "cpu_rec_ns", "pe_miss_min", "pe_miss_maj",
+};
+
+struct cols {
+	int at[C_N];	/* field index, -1: absent */
+	bool have;	/* a header was read */
+};
+
+static void cols_from_header(struct cols *k, char **f, int n)
 {
-	c->tp_user = atoll(f[0]);
-	c->tp_kernel = atoll(f[1]);
-	c->pe_min = atoll(f[2]);
-	c->pe_maj = atoll(f[3]);
-	c->fx_min = atoll(f[4]);
-	c->fx_maj = atoll(f[5]);
-	c->fx_gup = atoll(f[6]);
-	c->fx_skip = atoll(f[7]);
-	c->cpu_ns = atoll(f[8]);
-	c->sclk_ns = n > 9 ? atoll(f[9]) : 0;	/* added later */
+	int c, i;
+
+	for (c = 0; c < C_N; c++) {
+		k->at[c] = -1;
+		for (i = 1; i < n; i++)
+			if (!strcmp(f[i], colname[c]))
+				k->at[c] = i;
+	}
+	k->have = true;
+}
+
+/* Field @c of a row as a number; 0 when absent or empty. */
+static long long col(const struct cols *k, char **f, int n, enum col c)
+{
+	int i = k->at[c];
+
+	return i >= 0 && i < n ? atoll(f[i]) : 0;
+}
+
+static void counts_from(struct wcounts *w, const struct cols *k, char **f, int n)
+{
+	long long *dst[] = { &w->tp_user, &w->tp_kernel, &w->pe_min, &w->pe_maj, &w->fx_min,
+			     &w->fx_maj, &w->fx_gup, &w->fx_skip, &w->cpu_ns, &w->sclk_ns,
+			     &w->ru_min, &w->ru_maj, &w->miss_in, &w->miss_out, &w->cpu_rec_ns,
+			     &w->pe_miss_min, &w->pe_miss_maj };
+	int c;
+
+	for (c = C_TPU; c < C_N; c++)
+		*dst[c - C_TPU] = col(k, f, n, c);
 }
 
 static struct proc_rec *find_proc(struct record *r, int pid)
@@ -145,22 +188,16 @@ static struct proc_rec *find_proc(struct record *r, int pid)
 	return NULL;
 }
 
-int witness_stop(struct witness *w, struct record *r)
+/* Which sources attached, and (with -c) the witness's own wait4 line. */
+static void parse_stderr(const struct witness *w, struct record *r)
 {
-	char line[1024], *f[24];
-	struct wcounts c;
-	struct proc_rec *p;
-	FILE *in;
-	int st, n;
+	char line[1024];
+	long long mn, mj, ut, st;
+	FILE *in = fopen(w->err, "r");
 
-	if (!w->pid)
-		return -1;
-	kill(w->pid, SIGINT);
-	waitpid(w->pid, &st, 0);
-	w->pid = 0;
-	in = fopen(w->err, "r");
 	while (in && fgets(line, sizeof(line), in)) {
 		bool att = strstr(line, ": attached") != NULL;
+		char *e = strstr(line, "; rusage minflt=");
 
 		if (strstr(line, "pfwitness: tracepoints:"))
 			r->wit_tp = att;
@@ -170,38 +207,105 @@ int witness_stop(struct witness *w, struct record *r)
 			r->wit_fx = att;
 		else if (strstr(line, "pfwitness: sched_switch:"))
 			r->wit_sw = att;
+		else if (strstr(line, "pfwitness: thread fault counters:"))
+			r->wit_ru = att;
+		else if (!strncmp(line, "pfwitness: ", 11) && e &&
+			 sscanf(e, "; rusage minflt=%lld majflt=%lld utime_us=%lld stime_us=%lld",
+				&mn, &mj, &ut, &st) == 4) {
+			r->wit_wait_min = mn;
+			r->wit_wait_maj = mj;
+			r->wit_wait_cpu_ns = (ut + st) * 1000;
+		}
 	}
 	if (in)
 		fclose(in);
+}
+
+static void add_program(struct record *r, char **f, int n)
+{
+	struct wprog *g;
+
+	if (n < 9 || r->nprogs >= 16)
+		return;
+	g = &r->progs[r->nprogs++];
+	snprintf(g->name, sizeof(g->name), "%s", f[6]);
+	g->run_cnt = atoll(f[7] + strcspn(f[7], "=") + 1);
+	g->run_time_ns = atoll(f[8] + strcspn(f[8], "=") + 1);
+	if (n >= 11)
+		g->misses = atoll(f[10] + strcspn(f[10], "=") + 1);
+}
+
+/* A `total` row: its pid's, or with @tree procs[0]'s (every row is the
+ * command's tree: -c follows descendants).
+ */
+static void add_total(struct record *r, const struct cols *k, char **f, int n, bool tree)
+{
+	struct proc_rec *p = tree ? (r->nprocs ? &r->procs[0] : NULL) :
+				    find_proc(r, (int)col(k, f, n, C_PID));
+	struct wcounts c;
+
+	if (!p)
+		return;
+	counts_from(&c, k, f, n);
+	if (!p->have_wit)
+		memset(&p->wit, 0, sizeof(p->wit));
+	wcounts_add(&p->wit, &c);
+	p->have_wit = true;
+}
+
+int witness_parse(struct witness *w, struct record *r, bool tree)
+{
+	char line[2048], *f[64];
+	struct cols k = { .have = false };
+	struct wcounts c;
+	FILE *in;
+	int n;
+
+	parse_stderr(w, r);
 	in = fopen(w->out, "r");
 	if (!in) {
 		fprintf(stderr, "pfcompare: no witness output\n");
 		return -1;
 	}
 	while (fgets(line, sizeof(line), in)) {
-		n = split(line, f, 24);
-		if (!strcmp(f[0], "interval") && n >= 16) {
-			counts_from(&c, f + 7, n - 7);
-			rec_add_bucket(r, atoll(f[1]), strtoull(f[3], NULL, 10), atof(f[4]), &c);
-		} else if (!strcmp(f[0], "total") && n >= 16) {
-			p = find_proc(r, atoi(f[5]));
-			if (p) {
-				counts_from(&p->wit, f + 7, n - 7);
-				p->have_wit = true;
-			}
-		} else if (!strcmp(f[0], "program") && n >= 9 && r->nprogs < 16) {
-			struct wprog *g = &r->progs[r->nprogs++];
-
-			snprintf(g->name, sizeof(g->name), "%s", f[6]);
-			g->run_cnt = atoll(f[7] + strcspn(f[7], "=") + 1);
-			g->run_time_ns = atoll(f[8] + strcspn(f[8], "=") + 1);
-			if (n >= 11)
-				g->misses = atoll(f[10] + strcspn(f[10], "=") + 1);
+		n = split(line, f, 64);
+		if (!strcmp(f[0], "type")) {
+			cols_from_header(&k, f, n);
+		} else if (!k.have) {
+			continue;	/* no header (yet): nothing to read by name */
+		} else if (!strcmp(f[0], "interval")) {
+			counts_from(&c, &k, f, n);
+			rec_add_bucket(r, col(&k, f, n, C_SEQ),
+				       strtoull(f[k.at[C_MONO] >= 0 ? k.at[C_MONO] : 0], NULL, 10),
+				       k.at[C_SECS] >= 0 && k.at[C_SECS] < n ? atof(f[k.at[C_SECS]]) : 0,
+				       &c);
+		} else if (!strcmp(f[0], "total")) {
+			add_total(r, &k, f, n, tree);
+		} else if (!strcmp(f[0], "program")) {
+			add_program(r, f, n);
 		}
 	}
 	fclose(in);
 	r->have_witness = true;
+	return 0;
+}
+
+void witness_cleanup(struct witness *w)
+{
 	unlink(w->out);
 	unlink(w->err);
-	return 0;
+}
+
+int witness_stop(struct witness *w, struct record *r)
+{
+	int st, rc;
+
+	if (!w->pid)
+		return -1;
+	kill(w->pid, SIGINT);
+	waitpid(w->pid, &st, 0);
+	w->pid = 0;
+	rc = witness_parse(w, r, false);
+	witness_cleanup(w);
+	return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef PFCOMPARE_WITNESS_H
 #define PFCOMPARE_WITNESS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "record.h"
@@ -21,7 +22,19 @@ struct witness {
  */
 int witness_start(struct witness *w, const char *prog, const pid_t *pids, int n,
 		  double interval);
-/* SIGINT it, wait, parse into @r (buckets, per-pid totals, programs). */
+/* SIGINT it, wait, parse into @r (buckets, per-pid totals, programs),
+ * remove its files.  0, or -1 with a message (no output).
+ */
 int witness_stop(struct witness *w, struct record *r);
+/*
+ * Parse a finished witness's files into @r: the CSV by its header's column
+ * names; with @tree every `total` row is added to procs[0] (pfwitness -c
+ * follows the command's descendants).  0, or -1 with a message.
+ */
+int witness_parse(struct witness *w, struct record *r, bool tree);
+/* Remove its temporary files. */
+void witness_cleanup(struct witness *w);
+/* Name the temporary files (pfcompare's pid); the caller runs pfwitness. */
+void witness_files(struct witness *w);
 
 #endif
