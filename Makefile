@@ -52,6 +52,9 @@ payload:
 	cp tests/vm-runner.sh $(PAYLOAD)/tests/
 	mkdir -p $(PAYLOAD)/scripts && cp scripts/*-guest.sh scripts/guest-witness.sh tests/witness/*.sh $(PAYLOAD)/scripts/
 	@if [ -d compare/scenarios ]; then cp -r compare/scenarios $(PAYLOAD)/; fi
+# The corpus of real programs (tests/corpus/, docs/kernels.md): gathered once, cached in build/corpus.
+	tests/corpus/gather.sh $(TOP)/build/corpus
+	cp -a $(TOP)/build/corpus $(PAYLOAD)/corpus
 
 check: deps
 	perl $(CHECKPATCH) --no-tree -f --strict --quiet $$(git ls-files 'kmod/*.[ch]' 'tests/broken/*.c')
