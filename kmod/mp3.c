@@ -45,6 +45,7 @@
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
+#include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -434,10 +435,12 @@ static struct task_struct *mp3_live_thread(struct task_struct *task)
  * mode anyway).  The opener's credentials (file->f_cred), not the writer's:
  * an fd passed to a privileged program must not lend it the program's
  * rights.  Dumpability is judged on a live thread of the group (the
- * leader may be a zombie without an mm), and a group without one is
- * refused; 6.1's ptrace lets anyone through for an mm-less task instead.
+ * leader may be a zombie without an mm).  A group without one is refused
+ * when @need_live (6.1's ptrace lets anyone through for an mm-less task
+ * instead), and judged on its credentials alone otherwise.
  */
-static bool mp3_may_read(const struct file *file, struct task_struct *task)
+static bool mp3_may_read(const struct file *file, struct task_struct *task,
+			 bool need_live)
 {
 	const struct cred *cred = file->f_cred, *tcred;
 	struct task_struct *live;
@@ -459,7 +462,7 @@ static bool mp3_may_read(const struct file *file, struct task_struct *task)
 	smp_rmb();	/* dumpability after credentials, as ptrace does */
 	live = mp3_live_thread(task);
 	if (!live)
-		return false;
+		return !need_live;
 	ok = !mp3_task_dump_restricted(file, live);
 	put_task_struct(live);
 	return ok;
@@ -496,7 +499,7 @@ static int mp3_register(const struct file *file, pid_t nr)
 		ret = -ESRCH;
 		goto out_put_task;
 	}
-	if (!mp3_may_read(file, task)) {
+	if (!mp3_may_read(file, task, true)) {
 		ret = -EPERM;
 		goto out_put_task;
 	}
@@ -698,6 +701,15 @@ static int mp3_tasks_show(struct seq_file *m, void *v)
 		if (!nr)
 			continue;
 		mp3_reg_refresh(reg);
+		/*
+		 * The right to read the process is checked again now, as
+		 * /proc/PID/io does: one that has since exec'd a setuid
+		 * program is no longer shown to a reader who may not read
+		 * it.  A group with no live thread left is judged on its
+		 * credentials.
+		 */
+		if (!mp3_may_read(m->file, reg->task, false))
+			continue;
 		mp3_read_counts(reg->task, &cur);
 		/* comm escaped as /proc/PID/status does: one line per process */
 		len = string_escape_str(reg->comm, comm, sizeof(comm),
@@ -783,25 +795,46 @@ static int mp3_mmap(struct file *file, struct vm_area_struct *vma)
 		mp3_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 	/*
-	 * Never executable, not inherited across fork (a writable root
-	 * mapping must not outlive a privilege drop in a child), not dumped.
+	 * Never executable; not inherited across fork (a writable root
+	 * mapping must not outlive a privilege drop in a child), for good:
+	 * madvise(MADV_DOFORK) refuses to clear VM_DONTCOPY on a VM_IO
+	 * mapping (mm/madvise.c), as on open-dice's.  VM_IO also keeps
+	 * get_user_pages() (O_DIRECT, vmsplice, process_vm_readv,
+	 * /proc/PID/mem) off the buffer.  Not dumped.  remap_vmalloc_range()
+	 * adds VM_DONTEXPAND (mremap cannot grow the mapping) and
+	 * VM_MIXEDMAP; VM_PFNMAP does not fit its vm_insert_page().
 	 */
 	mp3_vm_flags_clear(vma, VM_MAYEXEC);
-	mp3_vm_flags_set(vma, VM_DONTCOPY | VM_DONTDUMP);
+	mp3_vm_flags_set(vma, VM_IO | VM_DONTCOPY | VM_DONTDUMP);
 	return remap_vmalloc_range(vma, mp3_buf, 0);
 }
 
 /*
- * The read() path (docs/abi.md, "Reading protocol 3: read()").  An open
- * file's position is its cursor: 32 times the number of the next sample it
- * returns.  A read copies whole records, in ring order, from there.  It
- * copies them out of the ring under mp3_lock, so the writer is never
- * half-way through one, into a small buffer on the stack, and on to the
- * user after dropping the lock: a fault on the user's buffer never holds
- * up the sampler.  Nothing here writes the shared buffer, so mmap readers
- * see exactly what they saw without it.
+ * The read() path (docs/abi.md, "Reading protocol 3: read()").  Each open
+ * file has its own cursor, in struct mp3_reader (file->private_data): the
+ * number of the next sample it returns.  lseek() reports it, 32 times that
+ * number, and never moves it.  A read copies whole records, in ring order,
+ * from there.  It copies them out of the ring under mp3_lock, so the
+ * writer is never half-way through one, into a small buffer on the stack,
+ * and on to the user after dropping the lock: a fault on the user's buffer
+ * never holds up the sampler.  Nothing here writes the shared buffer, so
+ * mmap readers see exactly what they saw without it.
+ *
+ * The cursor is not the file position, and the file is not
+ * FMODE_ATOMIC_POS: the kernel's f_pos_lock would be held across a read
+ * that waits for a sample, and every lseek(), read() and pread() of the
+ * same open file from another thread would wait in D state until it
+ * returned.  Reads through one open file take turns on the cursor under
+ * the reader's own mutex instead, which a read holds while it copies
+ * records, never while it waits for one.
  */
 #define MP3_READ_CHUNK	16	/* records copied per pass under mp3_lock */
+
+/* One open file of /dev/mp3. */
+struct mp3_reader {
+	struct mutex lock;	/* held by the read() copying records */
+	atomic64_t cursor;	/* next sample to return; set under lock */
+};
 
 /* The number of the oldest sample still in the ring.  Under mp3_lock. */
 static u64 mp3_oldest_sample(void)
@@ -880,27 +913,23 @@ static bool mp3_read_ready(u64 seen)
 }
 
 /*
- * read(): whole records from the file's cursor on, as many as fit and are
- * there (at least one: a blocking read waits for it, O_NONBLOCK gets
- * -EAGAIN).  A length that is not a multiple of the record size is
- * -EINVAL, 0 returns 0.  An error changes nothing; a fault part-way
- * returns the records copied whole before it.
+ * One pass of read(), under the reader's mutex: copy up to @want whole
+ * records from the cursor on to @ubuf and move the cursor past them.
+ * Returns the records copied (0 if nothing is there) or an error;
+ * *@seen is samples_written as this pass last saw it under mp3_lock.
  */
-static ssize_t mp3_read(struct file *file, char __user *ubuf, size_t count,
-			loff_t *ppos)
+static ssize_t mp3_read_pass(struct mp3_reader *r, char __user *ubuf,
+			     size_t want, u64 *seen)
 {
 	struct mp3_record buf[MP3_READ_CHUNK];
 	const size_t rs = sizeof(struct mp3_record);
-	size_t want, done = 0;
+	u64 seq = atomic64_read(&r->cursor);
+	size_t done = 0;
 	unsigned long left;
 	unsigned int n;
-	u64 seq, seen;
 	int ret = 0;
 
-	if (count % rs || *ppos < 0 || *ppos % rs)
-		return -EINVAL;
-	want = count / rs;
-	seq = *ppos / rs;
+	lockdep_assert_held(&r->lock);
 	while (done < want) {
 		if (mutex_lock_interruptible(&mp3_lock)) {
 			ret = -ERESTARTSYS;
@@ -909,21 +938,10 @@ static ssize_t mp3_read(struct file *file, char __user *ubuf, size_t count,
 		n = mp3_read_chunk(&seq, buf,
 				   min_t(size_t, want - done, MP3_READ_CHUNK),
 				   !done);
-		seen = mp3_stats.samples_written;
+		*seen = mp3_stats.samples_written;
 		mutex_unlock(&mp3_lock);
-		if (!n) {
-			if (done)
-				break;
-			if (file->f_flags & O_NONBLOCK) {
-				ret = -EAGAIN;
-				break;
-			}
-			ret = wait_event_interruptible(mp3_read_wq,
-						       mp3_read_ready(seen));
-			if (ret)
-				break;
-			continue;
-		}
+		if (!n)
+			break;
 		left = copy_to_user(ubuf + done * rs, buf, n * rs);
 		n -= DIV_ROUND_UP(left, rs);	/* keep only whole records */
 		done += n;
@@ -935,34 +953,123 @@ static ssize_t mp3_read(struct file *file, char __user *ubuf, size_t count,
 	}
 	if (!done)
 		return ret;
-	*ppos = seq * rs;
-	return done * rs;
+	atomic64_set(&r->cursor, seq);
+	return done;
 }
 
 /*
- * Each open file has its own read() cursor, the file position, starting
- * at the oldest sample still in the ring.  Reads through one open file
- * shared by threads or processes take turns on the position
- * (FMODE_ATOMIC_POS), so no two of them return the same record.  pread()
- * is refused (-ESPIPE): the position is the cursor.
+ * read(): whole records from the file's cursor on, as many as fit and are
+ * there (at least one: a blocking read waits for it, O_NONBLOCK gets
+ * -EAGAIN).  A length that is not a multiple of the record size is
+ * -EINVAL, 0 returns 0.  An error changes nothing; a fault part-way
+ * returns the records copied whole before it.  The wait for a sample
+ * holds no lock: other threads may read, poll, lseek and close the same
+ * file meanwhile.
+ */
+static ssize_t mp3_read(struct file *file, char __user *ubuf, size_t count,
+			loff_t *ppos)
+{
+	struct mp3_reader *r = file->private_data;
+	const size_t rs = sizeof(struct mp3_record);
+	ssize_t got;
+	u64 seen;
+	int ret;
+
+	if (count % rs)
+		return -EINVAL;
+	if (!count)
+		return 0;
+	for (;;) {
+		if (mutex_lock_interruptible(&r->lock))
+			return -ERESTARTSYS;
+		seen = 0;
+		got = mp3_read_pass(r, ubuf, count / rs, &seen);
+		mutex_unlock(&r->lock);
+		if (got > 0)
+			break;
+		if (got < 0)
+			return got;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		ret = wait_event_interruptible(mp3_read_wq,
+					       mp3_read_ready(seen));
+		if (ret)
+			return ret;
+	}
+	/* The file position mirrors the cursor, for /proc/PID/fdinfo only. */
+	if (ppos)
+		*ppos = atomic64_read(&r->cursor) * rs;
+	return got * rs;
+}
+
+/*
+ * lseek(): the cursor, whatever the arguments; it never moves.  It reads
+ * the cursor without the reader's mutex, so it never waits for a read.
+ */
+static loff_t mp3_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct mp3_reader *r = file->private_data;
+
+	return atomic64_read(&r->cursor) * sizeof(struct mp3_record);
+}
+
+/*
+ * poll(): readable once a sample has been written after the cursor (a
+ * read may still find it consumed by a -1-protocol reader, and then
+ * waits, or gets -EAGAIN).  mp3_ring_append() wakes mp3_read_wq.
+ */
+static __poll_t mp3_poll(struct file *file, poll_table *wait)
+{
+	struct mp3_reader *r = file->private_data;
+
+	poll_wait(file, &mp3_read_wq, wait);
+	if (READ_ONCE(mp3_stats.samples_written) >
+	    (u64)atomic64_read(&r->cursor))
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+/*
+ * Each open file has its own read() cursor, starting at the oldest sample
+ * still in the ring.  pread() and pwrite() are refused (-ESPIPE): the
+ * cursor is the only position.
  */
 static int mp3_open(struct inode *inode, struct file *file)
 {
-	if (mutex_lock_interruptible(&mp3_lock))
+	struct mp3_reader *r = kzalloc(sizeof(*r), GFP_KERNEL);
+
+	if (!r)
+		return -ENOMEM;
+	mutex_init(&r->lock);
+	if (mutex_lock_interruptible(&mp3_lock)) {
+		kfree(r);
 		return -ERESTARTSYS;
-	file->f_pos = mp3_oldest_sample() * sizeof(struct mp3_record);
+	}
+	atomic64_set(&r->cursor, mp3_oldest_sample());
 	mutex_unlock(&mp3_lock);
-	file->f_mode |= FMODE_ATOMIC_POS;
+	file->f_pos = atomic64_read(&r->cursor) * sizeof(struct mp3_record);
+	file->private_data = r;
 	file->f_mode &= ~(FMODE_PREAD | FMODE_PWRITE);
+	return 0;
+}
+
+static int mp3_release(struct inode *inode, struct file *file)
+{
+	struct mp3_reader *r = file->private_data;
+
+	mutex_destroy(&r->lock);
+	kfree(r);
 	return 0;
 }
 
 static const struct file_operations mp3_fops = {
 	.owner		= THIS_MODULE,
 	.open		= mp3_open,
+	.release	= mp3_release,
 	.read		= mp3_read,
+	.poll		= mp3_poll,
 	.mmap		= mp3_mmap,
-	.llseek		= noop_llseek,
+	.llseek		= mp3_llseek,
 };
 
 static void mp3_buf_init(void)
