@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "bench.h"
+#include "cmdrun.h"
 #include "collect.h"
 #include "record.h"
 
@@ -63,6 +64,34 @@ static const char *environment(void)
 	return tcg ? "tcg" : "native";
 }
 
+/* One run of config @cf: the scenario's plan @pl, or the command. */
+static int one_run(const struct bench_opts *o, const struct plan *pl, const struct cfg *cf,
+		   struct record *r)
+{
+	struct collect_opts co = { cf->module, cf->witness, false, o->witness_prog, 0.05, true };
+	struct cmd_opts cm = { cf->module, cf->witness, false, true, o->witness_prog, 0.05 };
+
+	if (!o->argv)
+		return collect_run(pl, &co, r);
+	return cmd_collect(o->argv, &cm, cf->module, r);
+}
+
+/* Wall time of a run: release (the command's exec) to the last reap. */
+static double wall_ns(const struct record *r)
+{
+	return (double)(r->end_mono_ns - r->release_mono_ns);
+}
+
+static void print_command(const struct bench_opts *o)
+{
+	int i;
+
+	printf("  command:");
+	for (i = 0; o->argv[i]; i++)
+		printf(" %s", o->argv[i]);
+	printf("\n");
+}
+
 int bench_main(const struct bench_opts *o)
 {
 	struct cfg cf[4] = {
@@ -71,20 +100,20 @@ int bench_main(const struct bench_opts *o)
 		{ .id = 'C', .name = "witness", .module = false, .witness = true },
 		{ .id = 'D', .name = "module+witness", .module = true, .witness = true },
 	};
-	const struct scenario *sc = scenario_find(o->scenario);
-	struct plan pl;
+	const struct scenario *sc = o->argv ? NULL : scenario_find(o->scenario);
+	struct plan pl = {};
 	FILE *csv = NULL;
 	int rep, i, k, first = 1;
 	double base_wall, base_cpu;
 	const char *env = environment();
 
-	if (!sc) {
+	if (!sc && !o->argv) {
 		fprintf(stderr, "pfcompare: unknown scenario '%s'\n", o->scenario);
 		return 2;
 	}
-	memset(&pl, 0, sizeof(pl));
-	sc->build(&pl, o->scale);
-	if (pl.self_registers) {
+	if (sc)
+		sc->build(&pl, o->scale);
+	if (sc && pl.self_registers) {
 		fprintf(stderr, "pfcompare: bench needs a workload that does not register itself (not %s)\n",
 			sc->name);
 		return 2;
@@ -97,23 +126,21 @@ int bench_main(const struct bench_opts *o)
 		fprintf(csv, "rep,config,wall_ns,cpu_ns\n");
 	for (rep = 0; rep < o->reps; rep++) {
 		for (i = 0; i < 4; i++) {
-			struct collect_opts co = { cf[i].module, cf[i].witness, false,
-						   o->witness_prog, 0.05, true };
 			struct record r;
 			double cpu = 0;
 
-			if (!strchr(o->configs, cf[i].id))
+			if (!strchr(o->configs, cf[i].id) || (o->no_module && cf[i].module))
 				continue;
 			fprintf(stderr, "pfcompare: bench %d/%d %c (%s)\n", rep + 1, o->reps,
 				cf[i].id, cf[i].name);
 			rec_init(&r);
-			if (collect_run(&pl, &co, &r)) {
+			if (one_run(o, &pl, &cf[i], &r)) {
 				rec_free(&r);
 				return 1;
 			}
 			for (k = 0; k < r.nprocs; k++)
 				cpu += r.procs[k].ru_cpu_ns;
-			cf[i].wall[cf[i].n] = (double)(r.end_mono_ns - r.release_mono_ns);
+			cf[i].wall[cf[i].n] = wall_ns(&r);
 			cf[i].cpu[cf[i].n] = cpu;
 			if (csv)
 				fprintf(csv, "%d,%c,%.0f,%.0f\n", rep, cf[i].id, cf[i].wall[cf[i].n], cpu);
@@ -144,8 +171,12 @@ int bench_main(const struct bench_opts *o)
 		fclose(csv);
 	base_wall = pct(cf[0].wall, cf[0].n, 0.5);
 	base_cpu = pct(cf[0].cpu, cf[0].n, 0.5);
-	printf("\n== bench: %s, %d interleaved repetitions, %s\n", sc->title, o->reps,
-	       !strcmp(env, "tcg") ? "in the TCG VM (emulated times: read the ratios)" : "native");
+	printf("\n== bench: %s, %d interleaved repetitions, %s\n", sc ? sc->title : "your command",
+	       o->reps, !strcmp(env, "tcg") ? "in the TCG VM (emulated times: read the ratios)" : "native");
+	if (o->argv)
+		print_command(o);
+	if (o->no_module)
+		printf("  module not loaded: configs A and C only\n");
 	if (!cf[0].n)
 		printf("  (no untraced runs, config A: no slowdown to show)\n");
 	printf("  %-16s %4s %11s %11s %9s %11s %11s %9s\n", "config", "n", "wall-med-ms",
@@ -184,7 +215,7 @@ int bench_main(const struct bench_opts *o)
 	if (o->json) {
 		fprintf(o->json, "{\"bench\":");
 		fprintf(o->json, "{\"scenario\":\"%s\",\"scale\":\"%s\",\"reps\":%d,"
-			"\"environment\":\"%s\",\"configs\":[", sc->name,
+			"\"environment\":\"%s\",\"configs\":[", sc ? sc->name : "command",
 			o->scale == SCALE_FULL ? "full" : "test", o->reps, env);
 		for (i = 0; i < 4; i++) {
 			if (!cf[i].n)

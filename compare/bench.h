@@ -3,6 +3,7 @@
 #ifndef PFCOMPARE_BENCH_H
 #define PFCOMPARE_BENCH_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "scenarios.h"
@@ -15,6 +16,8 @@ struct bench_opts {
 	const char *witness_prog;
 	FILE *json;		/* or NULL */
 	const char *csv;	/* raw per-run rows, or NULL */
+	char **argv;		/* -- CMD: the user's command instead of a scenario */
+	bool no_module;		/* drop configs B and D (module not loaded) */
 };
 
 int bench_main(const struct bench_opts *o);

@@ -194,9 +194,105 @@ static void check_fexit_count(const struct record *r, struct checked *c, const c
 		    got - want);
 }
 
+/*
+ * Without fexit nothing counts the get_user_pages faults (accounted, with
+ * no #PF and no perf event).  @g accounted faults that perf_event and the
+ * tracepoints both lack are those when either (a) the thread counters (ru)
+ * equal the ground truth, so the witness saw every thread, and perf_event
+ * (with the faults of untraced switch stretches) equals the #PF entries,
+ * two independent sources agreeing on the faults taken through an
+ * exception; or (b) they are within what the run's execs copy with
+ * get_user_pages (at least 1 each, at most a page each of their argument
+ * and environment bytes, +2).  Returns why, or NULL.
+ */
+static const char *gup_without_fexit(const struct record *r, const struct checked *c,
+				     long long g)
+{
+	static char why[256];
+	long long tp = c->wit.tp_user + c->wit.tp_kernel, pe = c->wit.pe_min + c->wit.pe_maj;
+	long long ru = c->wit.ru_min + c->wit.ru_maj, truth = c->truth_min + c->truth_maj;
+
+	if (g <= 0)
+		return NULL;
+	if (r->wit_ru && r->wit_tp && r->wit_pe && ru == truth &&
+	    tp == pe + c->wit.pe_miss_min + c->wit.pe_miss_maj && truth - tp == g) {
+		snprintf(why, sizeof(why), "get_user_pages faults (no #PF, no perf event; fexit "
+			 "not attached to count them): the thread counters equal the ground truth "
+			 "and perf_event equals the #PF entries (%lld), %lld short of both", tp, g);
+		return why;
+	}
+	if (r->execs && g >= r->execs && g <= r->exec_gup_max) {
+		snprintf(why, sizeof(why), "get_user_pages faults (fexit not attached to count "
+			 "them): within what %lld exec(s) copy with get_user_pages (%lld..%lld)",
+			 r->execs, r->execs, r->exec_gup_max);
+		return why;
+	}
+	return NULL;
+}
+
+/*
+ * perf_event against the ground truth.  Short by exactly the faults in
+ * stretches the pe source could not read (the kernel did not trace a
+ * switch; pe_miss_*): classed.  Then the get_user_pages faults, counted by
+ * fexit (@gup; @fxm runs it skipped) or, without it, gup_without_fexit().
+ */
+static void check_pe(const struct record *r, struct checked *c, long long gup, long long fxm)
+{
+	long long truth = c->truth_min + c->truth_maj, pe = c->wit.pe_min + c->wit.pe_maj;
+	long long miss = c->wit.pe_miss_min + c->wit.pe_miss_maj, pm = misses(r, "_switch");
+	long long d = truth - pe, g = d - miss;
+	bool is_gup = r->wit_fx && g >= gup && g <= gup + fxm;
+	const char *nofx = r->wit_fx ? NULL : gup_without_fexit(r, c, g);
+	char m[96] = "";
+
+	if (miss)
+		snprintf(m, sizeof(m), " (after %lld faults of stretches whose switch the kernel "
+			 "did not trace)", miss);
+	if (d == 0)
+		add(c, "minor+major faults", "perf_event", pe, truth, V_PASS, "", -1,
+		    "equals the ground truth");
+	else if (miss && g == 0)
+		add(c, "minor+major faults", "perf_event", pe, truth, V_EXPLAINED,
+		    "switches the kernel did not trace", miss,
+		    "%lld fewer: exactly the faults of stretches whose switch-in or switch-out the "
+		    "kernel did not trace (%lld, %lld); the threads' own counters hold those faults",
+		    d, c->wit.miss_in, c->wit.miss_out);
+	else if (nofx)
+		add(c, "minor+major faults", "perf_event", pe, truth, V_EXPLAINED,
+		    "gup faults (no perf event; fexit not attached)", g, "%lld fewer%s: %s", g, m, nofx);
+	else if (is_gup || (r->wit_fx && g > gup && g - gup <= pm))
+		add(c, "minor+major faults", "perf_event", pe, truth, V_EXPLAINED,
+		    "gup faults (no perf event)", gup,
+		    g == gup ? "%lld fewer%s: exactly the get_user_pages faults (mm_account_fault "
+		    "fires no event without regs)" : is_gup ? "%lld fewer%s: the get_user_pages "
+		    "faults, of which fexit saw all but runs it skipped (its recursion_misses)" :
+		    "%lld fewer%s: the gup faults plus events the BPF program missed", g, m);
+	else
+		add(c, "minor+major faults", "perf_event", pe, truth, V_FAIL, "", -1,
+		    "%lld fewer than the ground truth%s, not the gup count: unexplained", g, m);
+	add(c, "major faults", "perf_event", c->wit.pe_maj, c->truth_maj,
+	    c->wit.pe_maj == c->truth_maj ? V_PASS :
+	    (c->truth_maj - c->wit.pe_maj <= gup + c->wit.pe_miss_maj &&
+	     c->truth_maj > c->wit.pe_maj) ? V_EXPLAINED : V_FAIL,
+	    "gup faults (no perf event)", gup, "differs by %+lld", c->wit.pe_maj - c->truth_maj);
+}
+
+/* The thread counters (ru): what getrusage sums, so exactly the truth. */
+static void check_ru(struct checked *c)
+{
+	add(c, "minor faults", "ru", c->wit.ru_min, c->truth_min,
+	    c->wit.ru_min == c->truth_min ? V_PASS : V_FAIL, "", -1,
+	    c->wit.ru_min == c->truth_min ? "equals the ground truth exactly" :
+	    "differs from the ground truth by %+lld: unexplained", c->wit.ru_min - c->truth_min);
+	add(c, "major faults", "ru", c->wit.ru_maj, c->truth_maj,
+	    c->wit.ru_maj == c->truth_maj ? V_PASS : V_FAIL, "", -1,
+	    c->wit.ru_maj == c->truth_maj ? "equals the ground truth exactly" :
+	    "differs from the ground truth by %+lld: unexplained", c->wit.ru_maj - c->truth_maj);
+}
+
 static void check_witness(const struct record *r, struct checked *c)
 {
-	long long truth = c->truth_min + c->truth_maj, gup = c->wit.fx_gup, d, tp, pe;
+	long long truth = c->truth_min + c->truth_maj, gup = c->wit.fx_gup, d, tp;
 	long long kread = 0, gself = 0, fxm = r->wit_fx ? fexit_missed(r, c) : 0;
 	int i, hk = 0, hg = 0;
 
@@ -223,35 +319,8 @@ static void check_witness(const struct record *r, struct checked *c)
 	} else {
 		add(c, "faults", "fexit", 0, truth, V_INFO, "", -1, "fexit not attached");
 	}
-	if (r->wit_pe) {
-		long long pm = misses(r, "_switch");
-
-		pe = c->wit.pe_min + c->wit.pe_maj;
-		d = truth - pe;
-		/*
-		 * fexit counts the gup faults; runs it skipped (fxm) may
-		 * have been gup faults, so the count may be short by that.
-		 */
-		bool is_gup = r->wit_fx && d >= gup && d <= gup + fxm;
-
-		add(c, "minor+major faults", "perf_event", pe, truth,
-		    d == 0 ? V_PASS : is_gup ? V_EXPLAINED :
-		    (r->wit_fx && d > gup && d - gup <= pm) ? V_EXPLAINED : V_FAIL,
-		    d ? "gup faults (no perf event)" : "", d ? gup : -1,
-		    d == 0 ? "equals the ground truth" : (is_gup && d == gup) ?
-		    "%lld fewer: exactly the get_user_pages faults (mm_account_fault fires no event without regs)" :
-		    is_gup ?
-		    "%lld fewer: the get_user_pages faults, of which fexit saw all but runs it skipped "
-		    "(its recursion_misses)" :
-		    (r->wit_fx && d > gup && d - gup <= pm) ?
-		    "%lld fewer: the gup faults plus events the BPF program missed (recursion_misses %lld)" :
-		    "%lld fewer than the ground truth, not the gup count: unexplained", d, pm);
-		add(c, "major faults", "perf_event", c->wit.pe_maj, c->truth_maj,
-		    c->wit.pe_maj == c->truth_maj ? V_PASS :
-		    (c->truth_maj - c->wit.pe_maj <= gup && c->truth_maj > c->wit.pe_maj) ? V_EXPLAINED : V_FAIL,
-		    "gup faults (no perf event)", gup, "differs by %+lld",
-		    c->wit.pe_maj - c->truth_maj);
-	}
+	if (r->wit_pe)
+		check_pe(r, c, gup, fxm);
 	if (r->wit_tp) {
 		long long tm = misses(r, "fault_user") + misses(r, "fault_kernel");
 
@@ -265,6 +334,12 @@ static void check_witness(const struct record *r, struct checked *c)
 			    "BPF recursion misses", tm,
 			    "%lld fewer #PF entries than accounted non-gup faults: within the "
 			    "tracepoint programs' recursion_misses (%lld)", -d, tm);
+		if (!r->wit_fx && tp != truth && gup_without_fexit(r, c, truth - tp)) {
+			add(c, "#PF entries (user+kernel)", "tracepoint", tp, truth, V_EXPLAINED,
+			    "gup faults (no #PF; fexit not attached)", truth - tp,
+			    "%lld fewer: %s", truth - tp, gup_without_fexit(r, c, truth - tp));
+			goto kernel_mode;
+		}
 		add(c, "#PF entries (user+kernel)", "tracepoint", tp, truth,
 		    tp == truth ? V_PASS : (r->wit_fx && d == 0) ? V_EXPLAINED :
 		    (r->wit_fx && d < 0 && -d <= tm) ? V_EXPLAINED :
@@ -276,6 +351,7 @@ static void check_witness(const struct record *r, struct checked *c)
 		    "%+lld vs ground truth: gup faults missing, plus %lld #PFs that failed (<= %lld skipped results)" :
 		    "%+lld vs ground truth: not explained by gup (%lld) or failed faults (%lld)",
 		    tp - truth, d > 0 ? d : gup, c->wit.fx_skip);
+kernel_mode:
 		add(c, "kernel-mode #PF on user addr", "tracepoint", c->wit.tp_kernel, hk ? kread : -1,
 		    V_INFO, "kernel-mode faults (copy_to_user ...)", c->wit.tp_kernel,
 		    hk ? "page_fault_kernel on user addresses; the workload read() into %lld fresh pages" :
@@ -336,10 +412,20 @@ static void check_witness(const struct record *r, struct checked *c)
 			    "skipped runs, %.1f us per voluntary context switch (%lld, allowance %d us): unexplained",
 			    ex / 1e6, tol / 1e6, nv > 0 ? (ex - tol) / 1e3 / nv : 0.0, nv,
 			    (int)(r->switch_allow_ns / 1000));
+		if (c->wit.miss_in || c->wit.miss_out)
+			add(c, "switches not traced", "sched_switch", c->wit.miss_in + c->wit.miss_out, -1,
+			    V_INFO, "switches the kernel did not trace", c->wit.miss_in + c->wit.miss_out,
+			    "the kernel did not trace %lld switch-in(s) and %lld switch-out(s) of the "
+			    "watched threads; %.3f ms of CPU recovered from the threads' own counters "
+			    "(included above)", c->wit.miss_in, c->wit.miss_out, c->wit.cpu_rec_ns / 1e6);
 		add(c, "CPU after the exit stop", "ground truth", c->cpu_after_stop, -1, V_INFO,
 		    "CPU after the exit stop (ns)", c->cpu_after_stop,
+		    r->user_cmd ? "wait4 minus schedstat read at the command's ptrace exit stop: "
+		    "its reaped descendants, exit_mm() and the rest of do_exit()" :
 		    "wait4 minus schedstat read at the ptrace exit stop: exit_mm() and the rest of do_exit()");
 	}
+	if (r->wit_ru)
+		check_ru(c);
 }
 
 static void stats(struct winstats *s, const char *name, const struct checked *c, int which)
@@ -474,6 +560,67 @@ static void check_windows(const struct record *r, struct checked *c)
 	    s->unexplained);
 }
 
+/*
+ * `run -- CMD` under the witness: pfcompare reaped the command as its
+ * tracer, pfwitness as its parent; both wait4s must give the same rusage.
+ */
+static void check_wait_twice(const struct record *r, struct checked *c)
+{
+	const struct proc_rec *p = &r->procs[0];
+	bool same = r->wit_wait_min == p->ru_min && r->wit_wait_maj == p->ru_maj &&
+		    r->wit_wait_cpu_ns == p->ru_cpu_ns;
+
+	if (r->wit_wait_min < 0)
+		return;
+	add(c, "wait4 by the witness", "ground truth", r->wit_wait_min + r->wit_wait_maj,
+	    p->ru_min + p->ru_maj, same ? V_PASS : V_FAIL, "", -1,
+	    "pfwitness's own wait4 of the command (its parent): minflt %lld majflt %lld cpu %.3f ms, "
+	    "pfcompare's (its tracer): %lld %lld %.3f ms%s", r->wit_wait_min, r->wit_wait_maj,
+	    r->wit_wait_cpu_ns / 1e6, p->ru_min, p->ru_maj, p->ru_cpu_ns / 1e6,
+	    same ? ": the same" : ": they differ");
+}
+
+/*
+ * `run -- CMD`: pfwitness -c follows the command from its fork, so the
+ * witness's truth (and the totals shown) is all of wait4's rusage; the
+ * module's, checked before this, starts at registration.
+ */
+static void truth_from_fork(const struct record *r, struct checked *c)
+{
+	int i;
+
+	for (i = 0; i < r->nprocs; i++) {
+		c->truth_min += r->procs[i].base_min;
+		c->truth_maj += r->procs[i].base_maj;
+		c->truth_cpu += r->procs[i].base_cpu_ns;
+	}
+}
+
+/* Verdict of one source: see check.h. */
+const char *source_verdict(const struct record *r, const struct checked *c, const char *src)
+{
+	bool att = !strcmp(src, "module") ? r->have_module :
+		   !strcmp(src, "fexit") ? r->wit_fx : !strcmp(src, "perf_event") ? r->wit_pe :
+		   !strcmp(src, "tracepoint") ? r->wit_tp : !strcmp(src, "sched_switch") ? r->wit_sw :
+		   !strcmp(src, "ru") ? r->wit_ru : false;
+	int i;
+
+	if (!strcmp(src, "module") && !r->have_module)
+		return "NOT LOADED";
+	if (strcmp(src, "module") && !r->have_witness)
+		return "NOT RUN";
+	if (!att)
+		return "NOT ATTACHED";
+	for (i = 0; i < c->nf; i++)
+		if (c->f[i].v == V_FAIL && !strcmp(c->f[i].source, src))
+			return "FAIL";
+	return "PASS";
+}
+
+const char *const verdict_sources[NVSRC] = {
+	"module", "fexit", "perf_event", "tracepoint", "sched_switch", "ru",
+};
+
 void check_record(const struct record *r, struct checked *c)
 {
 	int i;
@@ -490,8 +637,11 @@ void check_record(const struct record *r, struct checked *c)
 		c->sched_ns += p->sched_ns;
 		wcounts_add(&c->wit, &p->wit);
 		if (p->exit_status)
-			add(c, "exit status", "workload", p->exit_status, 0, V_FAIL, "", -1,
-			    "pid %d (%s) exited with status %d", p->pid, p->comm, p->exit_status);
+			add(c, "exit status", "workload", p->exit_status, 0,
+			    r->user_cmd ? V_INFO : V_FAIL, "", -1, r->user_cmd ?
+			    "pid %d (%s) exited with status %d (the command's own result: reported, "
+			    "not judged)" : "pid %d (%s) exited with status %d", p->pid, p->comm,
+			    p->exit_status);
 	}
 	for (i = 0; i < r->nsamples; i++) {
 		c->mod_min += r->samples[i].min;
@@ -499,15 +649,25 @@ void check_record(const struct record *r, struct checked *c)
 		c->mod_cpu += r->samples[i].cpu_ns;
 	}
 	add(c, "before registration", "ground truth", c->pre_reg, -1, V_INFO,
-	    "faults before registration", c->pre_reg,
+	    "faults before registration", c->pre_reg, r->user_cmd ?
+	    "faults of the command between its fork and its first ptrace stop (e.g. the kernel "
+	    "writing its tid): in wait4's rusage and the witness's (which follows it from the "
+	    "fork), not the module's (registered at the stop): subtracted for the module only" :
 	    "faults of the held child between fork and release: in wait4's rusage, "
 	    "seen by neither module nor witness, subtracted from the truth");
-	if (r->nsamples)
+	if (r->user_cmd)
+		check_wait_twice(r, c);
+	if (!r->have_module)
+		add(c, "module", "module", 0, -1, V_INFO, "module not loaded", -1,
+		    "the mp3 module is not loaded, its part was not run: %s", r->module_why);
+	else if (r->nsamples)
 		check_sequence(r, c);
 	else
 		add(c, "samples", "module", 0, 1, V_FAIL, "", -1, "no module samples recorded");
-	if (r->nsamples)
+	if (r->have_module && r->nsamples)
 		check_module(r, c);
+	if (r->user_cmd)
+		truth_from_fork(r, c);
 	if (r->have_witness)
 		check_witness(r, c);
 	windows(r, c);

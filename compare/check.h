@@ -53,6 +53,17 @@ struct checked {
 	struct wcounts wit;
 };
 
+/* The sources that get a verdict line, in order. */
+#define NVSRC 6
+extern const char *const verdict_sources[NVSRC];
+
+/*
+ * One source's verdict: "PASS" (every finding PASS, EXPLAINED or INFO),
+ * "FAIL", "NOT ATTACHED" (a witness source that did not attach),
+ * "NOT LOADED" (module), "NOT RUN" (the witness did not run).
+ */
+const char *source_verdict(const struct record *r, const struct checked *c, const char *src);
+
 void check_record(const struct record *r, struct checked *c);
 void check_free(struct checked *c);
 const char *verdict_name(enum verdict v);

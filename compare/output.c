@@ -22,7 +22,13 @@ void out_table(FILE *f, const struct record *r, const struct checked *c, const c
 	const struct wcounts *w = &c->wit;
 	int i;
 
-	fprintf(f, "\n== scenario %s: %s\n", r->scenario, title ? title : "");
+	if (r->user_cmd)
+		fprintf(f, "\n== command: %s\n", r->command);
+	else
+		fprintf(f, "\n== scenario %s: %s\n", r->scenario, title ? title : "");
+	if (!r->have_module)
+		fprintf(f, "  module: NOT LOADED (%s): judging the witness's sources only\n",
+			r->module_why);
 	fprintf(f, "  %d process(es), %d module windows, %d witness buckets\n", r->nprocs,
 		r->nsamples, r->nbuckets);
 	fprintf(f, "  %-6s %-12s %9s %7s %9s %7s %11s %9s %9s\n", "pid", "comm", "truth-min",
@@ -40,22 +46,30 @@ void out_table(FILE *f, const struct record *r, const struct checked *c, const c
 		"cpu-ms", "diff", "rel");
 	row(f, "ground truth (wait4)", c->truth_min, c->truth_maj, c->truth_cpu / 1e6,
 	    c->truth_min, c->truth_maj, true);
-	row(f, "module (ring)", c->mod_min, c->mod_maj, c->mod_cpu / 1e6, c->truth_min,
-	    c->truth_maj, r->nsamples > 0);
+	if (r->have_module)
+		row(f, "module (ring)", c->mod_min, c->mod_maj, c->mod_cpu / 1e6, c->truth_min,
+		    c->truth_maj, r->nsamples > 0);
+	else
+		fprintf(f, "  %-22s %10s\n", "module (ring)", "not loaded");
 	row(f, "fexit", w->fx_min, w->fx_maj, 0, c->truth_min, c->truth_maj, r->wit_fx);
 	row(f, "perf_event", w->pe_min, w->pe_maj, 0, c->truth_min, c->truth_maj, r->wit_pe);
 	row(f, "tracepoint user+kern", w->tp_user + w->tp_kernel, 0, 0, c->truth_min,
 	    c->truth_maj, r->wit_tp);
 	row(f, "sched_switch", 0, 0, w->cpu_ns / 1e6, 0, 0, r->wit_sw);
+	row(f, "ru (thread counters)", w->ru_min, w->ru_maj, 0, c->truth_min, c->truth_maj,
+	    r->wit_ru);
 	row(f, "schedstat (exit stop)", 0, 0, c->sched_ns / 1e6, 0, 0, true);
 	fprintf(f, "\n  per-window agreement (module windows vs witness re-binned):\n");
-	fprintf(f, "  %-20s %6s %9s %9s %8s %8s\n", "source", "n", "MAE", "max", "exact", "corr");
-	for (i = 0; i < WSRC_N; i++)
+	if (!c->nwin)
+		fprintf(f, "  (no module windows)\n");
+	else
+		fprintf(f, "  %-20s %6s %9s %9s %8s %8s\n", "source", "n", "MAE", "max", "exact", "corr");
+	for (i = 0; i < WSRC_N && c->nwin; i++)
 		fprintf(f, "  %-20s %6d %9.2f %9.0f %7.1f%% %8.4f\n", c->ws[i].name, c->ws[i].n,
 			i == 3 ? c->ws[i].mae / 1e6 : c->ws[i].mae,
 			i == 3 ? c->ws[i].max / 1e6 : c->ws[i].max,
 			100 * c->ws[i].exact_share, c->ws[i].corr);
-	fprintf(f, "  (cpu MAE/max in ms)\n\n  findings:\n");
+	fprintf(f, "%s\n  findings:\n", c->nwin ? "  (cpu MAE/max in ms)\n" : "");
 	for (i = 0; i < c->nf; i++) {
 		const struct finding *x = &c->f[i];
 
@@ -64,8 +78,18 @@ void out_table(FILE *f, const struct record *r, const struct checked *c, const c
 			fprintf(f, " [class: %s = %lld]", x->cls, x->cls_count);
 		fprintf(f, "\n");
 	}
-	fprintf(f, "  RESULT %s: %s (%d failure%s)\n", r->scenario, c->fails ? "FAIL" : "PASS",
-		c->fails, c->fails == 1 ? "" : "s");
+	fprintf(f, "\n");
+	for (i = 0; i < NVSRC; i++) {
+		const char *v = source_verdict(r, c, verdict_sources[i]);
+
+		fprintf(f, "  VERDICT %-12s %s", verdict_sources[i], v);
+		if (!strcmp(v, "NOT LOADED"))
+			fprintf(f, " (%s)", r->module_why);
+		fprintf(f, "\n");
+	}
+	fprintf(f, "  RESULT %s: %s (%d failure%s)%s\n", r->scenario, c->fails ? "FAIL" : "PASS",
+		c->fails, c->fails == 1 ? "" : "s",
+		r->have_module ? "" : "; module not loaded: witness sources only");
 }
 
 static void jstr(FILE *f, const char *s)
@@ -83,9 +107,42 @@ static void jstr(FILE *f, const char *s)
 static void jcounts(FILE *f, const struct wcounts *w)
 {
 	fprintf(f, "{\"tp_user\":%lld,\"tp_kernel\":%lld,\"pe_min\":%lld,\"pe_maj\":%lld,"
-		"\"fx_min\":%lld,\"fx_maj\":%lld,\"fx_gup\":%lld,\"fx_skip\":%lld,\"cpu_ns\":%lld}",
+		"\"fx_min\":%lld,\"fx_maj\":%lld,\"fx_gup\":%lld,\"fx_skip\":%lld,\"cpu_ns\":%lld,"
+		"\"sclk_ns\":%lld,\"ru_min\":%lld,\"ru_maj\":%lld,\"miss_in\":%lld,\"miss_out\":%lld,"
+		"\"cpu_rec_ns\":%lld,\"pe_miss_min\":%lld,\"pe_miss_maj\":%lld}",
 		w->tp_user, w->tp_kernel, w->pe_min, w->pe_maj, w->fx_min, w->fx_maj, w->fx_gup,
-		w->fx_skip, w->cpu_ns);
+		w->fx_skip, w->cpu_ns, w->sclk_ns, w->ru_min, w->ru_maj, w->miss_in, w->miss_out,
+		w->cpu_rec_ns, w->pe_miss_min, w->pe_miss_maj);
+}
+
+/* `run -- CMD`: the command, its wait4, and the module's state. */
+static void jcommand(FILE *f, const struct record *r)
+{
+	const struct proc_rec *p = &r->procs[0];
+
+	fprintf(f, "\"module_loaded\":%s,\"module_why\":", r->have_module ? "true" : "false");
+	jstr(f, r->module_why);
+	fprintf(f, ",");
+	if (!r->user_cmd)
+		return;
+	fprintf(f, "\"command\":{\"argv\":");
+	jstr(f, r->command);
+	fprintf(f, ",\"pid\":%d,\"exit_status\":%d,\"wait4\":{\"minflt\":%lld,\"majflt\":%lld,"
+		"\"cpu_ns\":%lld},\"witness_wait4\":{\"minflt\":%lld,\"majflt\":%lld,\"cpu_ns\":%lld},"
+		"\"execs\":%lld,\"exec_gup_max\":%lld,\"wall_ns\":%llu},", p->pid, p->exit_status,
+		p->ru_min, p->ru_maj, p->ru_cpu_ns, r->wit_wait_min, r->wit_wait_maj,
+		r->wit_wait_cpu_ns, r->execs, r->exec_gup_max, r->end_mono_ns - r->release_mono_ns);
+}
+
+static void jverdicts(FILE *f, const struct record *r, const struct checked *c)
+{
+	int i;
+
+	fprintf(f, "\"verdicts\":{");
+	for (i = 0; i < NVSRC; i++)
+		fprintf(f, "%s\"%s\":\"%s\"", i ? "," : "", verdict_sources[i],
+			source_verdict(r, c, verdict_sources[i]));
+	fprintf(f, "},");
 }
 
 void out_json(FILE *f, const struct record *r, const struct checked *c, const char *title)
@@ -100,8 +157,10 @@ void out_json(FILE *f, const struct record *r, const struct checked *c, const ch
 		"\"period_ns\":%lld,\"windows\":%d,\"buckets\":%d,",
 		c->fails ? "false" : "true", c->fails, r->self_registers ? "true" : "false",
 		r->hz, r->period_ns, r->nsamples, r->nbuckets);
-	fprintf(f, "\"sources\":{\"tracepoint\":%d,\"perf_event\":%d,\"fexit\":%d,\"sched_switch\":%d},",
-		r->wit_tp, r->wit_pe, r->wit_fx, r->wit_sw);
+	fprintf(f, "\"sources\":{\"tracepoint\":%d,\"perf_event\":%d,\"fexit\":%d,\"sched_switch\":%d,"
+		"\"ru\":%d},", r->wit_tp, r->wit_pe, r->wit_fx, r->wit_sw, r->wit_ru);
+	jcommand(f, r);
+	jverdicts(f, r, c);
 	fprintf(f, "\"totals\":{\"truth_min\":%lld,\"truth_maj\":%lld,\"truth_cpu_ns\":%lld,"
 		"\"schedstat_ns\":%lld,\"before_registration\":%lld,\"module_min\":%lld,"
 		"\"module_maj\":%lld,\"module_cpu_ns\":%lld,\"witness\":",

@@ -12,6 +12,7 @@
 
 #include "bench.h"
 #include "check.h"
+#include "cmdrun.h"
 #include "collect.h"
 #include "output.h"
 #include "record.h"
@@ -26,9 +27,12 @@ static void usage(int rc)
 		"USAGE: pfcompare run <SCENARIO|all> [--scale test|full] [--out DIR] [--json]\n"
 		"                     [--no-witness] [--witness PROG] [--interval SECS]\n"
 		"                     [--switch-allowance-us US]\n"
+		"       pfcompare run [--out DIR] [--json] [--no-witness] [--no-module] [--witness PROG]\n"
+		"                     [--interval SECS] [--switch-allowance-us US] -- CMD [ARGS...]\n"
 		"       pfcompare check <RECORDING> [--json] [--out DIR] [--switch-allowance-us US]\n"
 		"       pfcompare bench [--scenario NAME] [--reps N] [--configs ABCD]\n"
 		"                       [--scale test|full] [--out DIR] [--witness PROG]\n"
+		"       pfcompare bench [--reps N] [--configs ABCD] [--out DIR] [--witness PROG] -- CMD [ARGS...]\n"
 		"       pfcompare list\n"
 		"\n"
 		"run     launch the scenario's processes held before exec, register them with\n"
@@ -42,9 +46,17 @@ static void usage(int rc)
 		"        by this much per voluntary context switch (default 100; the\n"
 		"        recording keeps it).  Used only when the recording has no\n"
 		"        scheduler-clock figure (sclk_ns) to explain the excess with.\n"
+		"run -- CMD  the same for your own command (a script too): held before exec,\n"
+		"        registered with mp3.ko (and each process it forks) when the module is\n"
+		"        loaded, run under pfwitness -c (descendants followed), reaped with wait4\n"
+		"        (its rusage holds the reaped descendants).  Its output goes to stderr.\n"
+		"        Without the module only the witness's sources are judged and it says so.\n"
+		"        Exit 0 all passed, 1 a check failed, 3 none failed but the module is not\n"
+		"        loaded, 127 CMD not found, 126 not executable, 2 usage.\n"
 		"check   judge a recording again (e.g. a doctored one: the self-test).\n"
 		"bench   interleaved runs: A untraced, B module, C witness, D both.\n"
-		"        --configs AC on a host without the module.\n"
+		"        --configs AC on a host without the module.  With -- CMD: your command\n"
+		"        (ABCD with the module, AC without).\n"
 		"\n"
 		"Scenarios:\n");
 	for (i = 0; i < nscenarios; i++)
@@ -56,7 +68,10 @@ static void usage(int rc)
 		"    pfcompare run churn --scale test       # the VM test's size\n"
 		"    pfcompare check compare/testdata/threads.rec\n"
 		"    pfcompare check old.rec --switch-allowance-us 500  # recording without sclk_ns\n"
-		"    pfcompare bench --reps 5 --out /tmp/cmp\n");
+		"    pfcompare bench --reps 5 --out /tmp/cmp\n"
+		"    pfcompare run -- ./myscript.sh         # your own program, every source judged\n"
+		"    pfcompare run --json -- xz -T2 -6 -k big.txt\n"
+		"    pfcompare bench --reps 11 -- sort --parallel=2 -o /dev/null words.txt\n");
 	exit(rc);
 }
 
@@ -111,13 +126,15 @@ static enum scale parse_scale(const char *s)
 	return SCALE_FULL;
 }
 
-enum { O_SCALE = 1000, O_OUT, O_JSON, O_NOWIT, O_WIT, O_IVAL, O_SCEN, O_REPS, O_CONF, O_SWALLOW };
+enum { O_SCALE = 1000, O_OUT, O_JSON, O_NOWIT, O_WIT, O_IVAL, O_SCEN, O_REPS, O_CONF, O_SWALLOW,
+       O_NOMOD };
 
 static const struct option longopts[] = {
 	{ "scale", required_argument, NULL, O_SCALE },
 	{ "out", required_argument, NULL, O_OUT },
 	{ "json", no_argument, NULL, O_JSON },
 	{ "no-witness", no_argument, NULL, O_NOWIT },
+	{ "no-module", no_argument, NULL, O_NOMOD },
 	{ "witness", required_argument, NULL, O_WIT },
 	{ "interval", required_argument, NULL, O_IVAL },
 	{ "scenario", required_argument, NULL, O_SCEN },
@@ -128,16 +145,288 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Everything the options set. */
+struct opts {
+	struct collect_opts co;
+	struct bench_opts bo;
+	enum scale scale;
+	const char *dir;
+	bool json, no_module;
+	long long swallow;	/* --switch-allowance-us, in ns; -1: not given */
+	char **cmd;		/* after --, or NULL */
+};
+
+/* A number option in [lo, hi], else usage (exit 2) naming @what. */
+static double num_opt(const char *s, double lo, double hi, const char *what)
+{
+	char *end;
+	double v = strtod(s, &end);
+
+	if (!*s || *end || v < lo || v > hi) {
+		fprintf(stderr, "pfcompare: %s\n", what);
+		usage(2);
+	}
+	return v;
+}
+
+static void parse_one(struct opts *o, int c)
+{
+	switch (c) {
+	case O_SCALE: o->scale = o->bo.scale = parse_scale(optarg); break;
+	case O_OUT: o->dir = optarg; break;
+	case O_JSON: o->json = true; break;
+	case O_NOWIT: o->co.witness = false; break;
+	case O_NOMOD: o->no_module = true; break;
+	case O_WIT: o->co.witness_prog = o->bo.witness_prog = optarg; break;
+	case O_IVAL:
+		o->co.witness_interval = num_opt(optarg, 0.01, 1, "--interval must be 0.01..1 s");
+		break;
+	case O_SCEN: o->bo.scenario = optarg; break;
+	case O_REPS:
+		o->bo.reps = num_opt(optarg, 1, 255, "--reps must be 1..255");
+		if (o->bo.reps != atof(optarg))
+			num_opt("x", 0, 0, "--reps must be 1..255");
+		break;
+	case O_CONF:
+		if (!*optarg || strspn(optarg, "ABCD") != strlen(optarg)) {
+			fprintf(stderr, "pfcompare: --configs takes letters of ABCD\n");
+			usage(2);
+		}
+		o->bo.configs = optarg;
+		break;
+	case O_SWALLOW:
+		o->swallow = 1000 * (long long)num_opt(optarg, 0, 100000,
+						       "--switch-allowance-us must be 0..100000");
+		break;
+	case 'h': usage(0); break;
+	default: usage(2);
+	}
+}
+
+/* Options up to `--`; what follows it is the command (o->cmd). */
+static void parse_opts(struct opts *o, int argc, char **argv)
+{
+	int c, k;
+
+	for (k = 2; k < argc && strcmp(argv[k], "--"); k++)
+		;
+	if (k < argc) {
+		if (k + 1 == argc) {
+			fprintf(stderr, "pfcompare: no command after --\n");
+			usage(2);
+		}
+		o->cmd = argv + k + 1;
+	}
+	optind = 2;
+	while ((c = getopt_long(k, argv, "h", longopts, NULL)) != -1)
+		parse_one(o, c);
+	argv[k] = NULL;
+}
+
+static int do_list(int nargs)
+{
+	int i;
+
+	if (nargs)
+		usage(2);
+	for (i = 0; i < nscenarios; i++)
+		printf("%-9s %s; expected differences: %s\n", scenarios[i].name,
+		       scenarios[i].title, scenarios[i].expect);
+	return 0;
+}
+
+static int do_check(const struct opts *o, char **args, int nargs)
+{
+	struct record r;
+	FILE *f;
+	int fails;
+
+	if (nargs != 1)
+		usage(2);
+	f = fopen(args[0], "r");
+	if (!f) {
+		fprintf(stderr, "pfcompare: %s: %s\n", args[0], strerror(errno));
+		return 2;
+	}
+	if (rec_load(&r, f, args[0])) {
+		fclose(f);
+		return 2;
+	}
+	fclose(f);
+	if (o->swallow >= 0)
+		r.switch_allow_ns = o->swallow;
+	fails = judge(&r, "recording", o->dir, o->json);
+	rec_free(&r);
+	return fails ? 1 : r.have_module ? 0 : 3;
+}
+
+/* 0, or the exit status for a command that cannot run (cmd_findable). */
+static int command_usable(char **cmd, bool witness)
+{
+	char why[512];
+	int rc = cmd_findable(cmd[0], why, sizeof(why));
+
+	if (rc) {
+		fprintf(stderr, "pfcompare: cannot run %s\n", why);
+		return rc;
+	}
+	if (witness && cmd_words_ok(cmd, why, sizeof(why))) {
+		fprintf(stderr, "pfcompare: %s\n", why);
+		usage(2);
+	}
+	return 0;
+}
+
+static int do_bench(struct opts *o, int nargs)
+{
+	FILE *jf = NULL;
+	char csv[512], why[256];
+	int rc;
+
+	if (nargs || (!o->cmd && !scenario_find(o->bo.scenario))) {
+		if (!nargs)
+			fprintf(stderr, "pfcompare: unknown scenario '%s'\n", o->bo.scenario);
+		usage(2);
+	}
+	if (o->cmd && (rc = command_usable(o->cmd, true)))
+		return rc;
+	if (o->cmd && !o->no_module && !cmd_module_ready(why, sizeof(why))) {
+		fprintf(stderr, "pfcompare: module not loaded (%s): configs A and C only\n", why);
+		o->bo.no_module = true;
+	}
+	o->bo.no_module |= o->no_module;
+	o->bo.argv = o->cmd;
+	if (o->dir) {
+		jf = open_out(o->dir, "bench", ".json");
+		snprintf(csv, sizeof(csv), "%s/bench.csv", o->dir);
+		o->bo.csv = csv;
+	}
+	o->bo.json = jf;
+	rc = bench_main(&o->bo);
+	if (jf)
+		fclose(jf);
+	return rc;
+}
+
+/* Save the recording, judge it, print; returns the number of failures. */
+static int save_and_judge(struct record *r, const char *title, const char *dir, bool json)
+{
+	FILE *f;
+
+	if (dir && (f = open_out(dir, r->scenario, ".rec"))) {
+		rec_save(r, f);
+		fclose(f);
+	}
+	return judge(r, title, dir, json);
+}
+
+/* `run -- CMD`: exit 0, 1, 3 (module not loaded), 126/127, 2. */
+static int do_run_command(const struct opts *o)
+{
+	struct cmd_opts co = { !o->no_module, o->co.witness, true, false, o->co.witness_prog,
+			       o->co.witness_interval };
+	char why[256] = "--no-module";
+	bool mod = !o->no_module && cmd_module_ready(why, sizeof(why));
+	struct record r;
+	int rc = command_usable(o->cmd, o->co.witness), nf;
+
+	if (rc)
+		return rc;
+	if (!mod)
+		fprintf(stderr, "pfcompare: the mp3 module is not loaded (%s): judging the "
+			"witness's sources only\n", why);
+	fprintf(stderr, "pfcompare: running %s ...\n", o->cmd[0]);
+	rec_init(&r);
+	if (o->swallow >= 0)
+		r.switch_allow_ns = o->swallow;
+	if (cmd_collect(o->cmd, &co, mod, &r)) {
+		printf("RESULT command: FAIL (could not run the command)\n");
+		rec_free(&r);
+		return 1;
+	}
+	if (!mod)
+		snprintf(r.module_why, sizeof(r.module_why), "%s", why);
+	fprintf(stderr, "pfcompare: %s exited with status %d; wait4 rusage minflt=%lld majflt=%lld "
+		"cpu_ns=%lld\n", o->cmd[0], r.procs[0].exit_status, r.procs[0].ru_min,
+		r.procs[0].ru_maj, r.procs[0].ru_cpu_ns);
+	nf = save_and_judge(&r, r.command, o->dir, o->json);
+	rec_free(&r);
+	return nf ? 1 : mod ? 0 : 3;
+}
+
+/* One scenario: 0 pass, 1 fail, 3 skipped. */
+static int run_scenario(const struct opts *o, int i)
+{
+	const struct scenario *s = &scenarios[i];
+	struct record r;
+	struct plan pl;
+	char why[256];
+	int nf;
+
+	fprintf(stderr, "pfcompare: [%d/%d] %s: %s ...\n", i + 1, nscenarios, s->name, s->title);
+	memset(&pl, 0, sizeof(pl));
+	s->build(&pl, o->scale);
+	rec_init(&r);
+	snprintf(r.scenario, sizeof(r.scenario), "%s", s->name);
+	if (o->swallow >= 0)
+		r.switch_allow_ns = o->swallow;
+	if (!plan_runnable(&pl, why, sizeof(why))) {
+		if (o->json)
+			printf("{\"scenario\":\"%s\",\"skip\":true,\"reason\":\"%s\"}\n", s->name, why);
+		else
+			printf("  RESULT %s: SKIP (cannot run here: %s)\n", s->name, why);
+		fprintf(stderr, "pfcompare: [%d/%d] %s: SKIP: cannot run here: %s\n", i + 1,
+			nscenarios, s->name, why);
+		rec_free(&r);
+		return 3;
+	}
+	if (collect_run(&pl, &o->co, &r)) {
+		printf("RESULT %s: FAIL (could not run the scenario)\n", s->name);
+		rec_free(&r);
+		return 1;
+	}
+	nf = save_and_judge(&r, s->title, o->dir, o->json);
+	fprintf(stderr, "pfcompare: [%d/%d] %s: %s\n", i + 1, nscenarios, s->name,
+		nf ? "FAIL" : "pass");
+	rec_free(&r);
+	return nf ? 1 : 0;
+}
+
+static int do_run(const struct opts *o, char **args, int nargs)
+{
+	int i, rc, fails = 0, skipped = 0;
+
+	if (o->cmd) {
+		if (nargs)
+			usage(2);
+		return do_run_command(o);
+	}
+	if (nargs != 1)
+		usage(2);
+	if (strcmp(args[0], "all") && !scenario_find(args[0])) {
+		fprintf(stderr, "pfcompare: unknown scenario '%s'\n", args[0]);
+		usage(2);
+	}
+	for (i = 0; i < nscenarios; i++) {
+		if (strcmp(args[0], "all") && strcmp(args[0], scenarios[i].name))
+			continue;
+		rc = run_scenario(o, i);
+		fails += rc == 1;
+		skipped += rc == 3;
+	}
+	return fails ? 1 : skipped ? 3 : 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct collect_opts co = { true, true, true, "pfwitness", 0.01, false };
-	struct bench_opts bo = { "threads", SCALE_FULL, 5, "ABCD", "pfwitness", NULL, NULL };
-	const char *cmd, *dir = NULL;
-	enum scale scale = SCALE_FULL;
-	bool json = false;
-	long long swallow = -1;	/* --switch-allowance-us, in ns */
-	char *end, why[256];
-	int c, i, fails = 0, ran = 0, skipped = 0;
+	struct opts o = {
+		.co = { true, true, true, "pfwitness", 0.01, false },
+		.bo = { "threads", SCALE_FULL, 5, "ABCD", "pfwitness", NULL, NULL, NULL, false },
+		.scale = SCALE_FULL, .swallow = -1,
+	};
+	const char *cmd;
+	char **args;
+	int nargs;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2)
@@ -145,176 +434,27 @@ int main(int argc, char **argv)
 	cmd = argv[1];
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
 		usage(0);
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (c) {
-		case O_SCALE:
-			scale = bo.scale = parse_scale(optarg);
-			break;
-		case O_OUT:
-			dir = optarg;
-			break;
-		case O_JSON:
-			json = true;
-			break;
-		case O_NOWIT:
-			co.witness = false;
-			break;
-		case O_WIT:
-			co.witness_prog = bo.witness_prog = optarg;
-			break;
-		case O_IVAL:
-			co.witness_interval = strtod(optarg, &end);
-			if (*end || co.witness_interval < 0.01 || co.witness_interval > 1) {
-				fprintf(stderr, "pfcompare: --interval must be 0.01..1 s\n");
-				usage(2);
-			}
-			break;
-		case O_SCEN:
-			bo.scenario = optarg;
-			break;
-		case O_REPS:
-			bo.reps = strtol(optarg, &end, 10);
-			if (*end || bo.reps < 1 || bo.reps > 255) {
-				fprintf(stderr, "pfcompare: --reps must be 1..255\n");
-				usage(2);
-			}
-			break;
-		case O_CONF:
-			if (!*optarg || strspn(optarg, "ABCD") != strlen(optarg)) {
-				fprintf(stderr, "pfcompare: --configs takes letters of ABCD\n");
-				usage(2);
-			}
-			bo.configs = optarg;
-			break;
-		case O_SWALLOW:
-			swallow = strtoll(optarg, &end, 10);
-			if (!*optarg || *end || swallow < 0 || swallow > 100000) {
-				fprintf(stderr, "pfcompare: --switch-allowance-us must be 0..100000\n");
-				usage(2);
-			}
-			swallow *= 1000;
-			break;
-		case 'h':
-			usage(0);
-			break;
-		default:
-			usage(2);
-		}
-	}
-	if (dir && mkdir(dir, 0755) && errno != EEXIST) {
-		fprintf(stderr, "pfcompare: mkdir %s: %s\n", dir, strerror(errno));
+	parse_opts(&o, argc, argv);
+	args = argv + optind;
+	for (nargs = 0; args[nargs]; nargs++)
+		;
+	if (o.dir && mkdir(o.dir, 0755) && errno != EEXIST) {
+		fprintf(stderr, "pfcompare: mkdir %s: %s\n", o.dir, strerror(errno));
 		return 1;
 	}
-	if (!strcmp(cmd, "list")) {
-		if (optind != argc)
-			usage(2);
-		for (i = 0; i < nscenarios; i++)
-			printf("%-9s %s; expected differences: %s\n", scenarios[i].name,
-			       scenarios[i].title, scenarios[i].expect);
-		return 0;
-	}
-	if (!strcmp(cmd, "check")) {
-		struct record r;
-		FILE *f;
-
-		if (optind != argc - 1)
-			usage(2);
-		f = fopen(argv[optind], "r");
-		if (!f) {
-			fprintf(stderr, "pfcompare: %s: %s\n", argv[optind], strerror(errno));
-			return 2;
-		}
-		if (rec_load(&r, f, argv[optind])) {
-			fclose(f);
-			return 2;
-		}
-		fclose(f);
-		if (swallow >= 0)
-			r.switch_allow_ns = swallow;
-		fails = judge(&r, "recording", dir, json);
-		rec_free(&r);
-		return fails ? 1 : 0;
-	}
-	if (!strcmp(cmd, "bench")) {
-		FILE *jf = NULL;
-		char csv[512];
-		int rc;
-
-		if (optind != argc)
-			usage(2);
-		if (!scenario_find(bo.scenario)) {
-			fprintf(stderr, "pfcompare: unknown scenario '%s'\n", bo.scenario);
-			usage(2);
-		}
-		if (dir) {
-			jf = open_out(dir, "bench", ".json");
-			snprintf(csv, sizeof(csv), "%s/bench.csv", dir);
-			bo.csv = csv;
-		}
-		bo.json = jf;
-		rc = bench_main(&bo);
-		if (jf)
-			fclose(jf);
-		return rc;
-	}
-	if (strcmp(cmd, "run")) {
-		fprintf(stderr, "pfcompare: unknown command '%s'\n", cmd);
+	if (o.cmd && strcmp(cmd, "run") && strcmp(cmd, "bench")) {
+		fprintf(stderr, "pfcompare: only run and bench take -- CMD\n");
 		usage(2);
 	}
-	if (optind != argc - 1)
-		usage(2);
-	if (strcmp(argv[optind], "all") && !scenario_find(argv[optind])) {
-		fprintf(stderr, "pfcompare: unknown scenario '%s'\n", argv[optind]);
-		usage(2);
-	}
-	for (i = 0; i < nscenarios; i++) {
-		const struct scenario *s = &scenarios[i];
-		struct record r;
-		struct plan pl;
-		int nf;
-
-		if (strcmp(argv[optind], "all") && strcmp(argv[optind], s->name))
-			continue;
-		fprintf(stderr, "pfcompare: [%d/%d] %s: %s ...\n", i + 1, nscenarios, s->name, s->title);
-		memset(&pl, 0, sizeof(pl));
-		s->build(&pl, scale);
-		rec_init(&r);
-		snprintf(r.scenario, sizeof(r.scenario), "%s", s->name);
-		if (swallow >= 0)
-			r.switch_allow_ns = swallow;
-		ran++;
-		if (!plan_runnable(&pl, why, sizeof(why))) {
-			if (json)
-				printf("{\"scenario\":\"%s\",\"skip\":true,\"reason\":\"%s\"}\n",
-				       s->name, why);
-			else
-				printf("  RESULT %s: SKIP (cannot run here: %s)\n", s->name, why);
-			fprintf(stderr, "pfcompare: [%d/%d] %s: SKIP: cannot run here: %s\n",
-				i + 1, nscenarios, s->name, why);
-			skipped++;
-			rec_free(&r);
-			continue;
-		}
-		if (collect_run(&pl, &co, &r)) {
-			printf("RESULT %s: FAIL (could not run the scenario)\n", s->name);
-			fails++;
-			rec_free(&r);
-			continue;
-		}
-		if (dir) {
-			FILE *f = open_out(dir, s->name, ".rec");
-
-			if (f) {
-				rec_save(&r, f);
-				fclose(f);
-			}
-		}
-		nf = judge(&r, s->title, dir, json);
-		fprintf(stderr, "pfcompare: [%d/%d] %s: %s\n", i + 1, nscenarios, s->name,
-			nf ? "FAIL" : "pass");
-		fails += nf != 0;
-		rec_free(&r);
-	}
-	return fails ? 1 : skipped ? 3 : 0;
+	if (!strcmp(cmd, "list"))
+		return do_list(nargs);
+	if (!strcmp(cmd, "check"))
+		return do_check(&o, args, nargs);
+	if (!strcmp(cmd, "bench"))
+		return do_bench(&o, nargs);
+	if (!strcmp(cmd, "run"))
+		return do_run(&o, args, nargs);
+	fprintf(stderr, "pfcompare: unknown command '%s'\n", cmd);
+	usage(2);
+	return 2;
 }
