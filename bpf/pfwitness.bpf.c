@@ -291,6 +291,39 @@ static __always_inline __u64 sched_clock_of(struct task_struct *t, bool btf)
 	return cfs && cfs->rq ? cfs->rq->clock_task : 0;
 }
 
+/* Where the kernel has them (CONFIG_PARAVIRT_TIME_ACCOUNTING, _IRQ_TIME_). */
+struct rq___steal {
+	u64 prev_steal_time_rq;
+} __attribute__((preserve_access_index));
+
+struct rq___irqtime {
+	u64 prev_irq_time;
+} __attribute__((preserve_access_index));
+
+/*
+ * Time this CPU's clock_task has left out so far: what the hypervisor
+ * stole from the vCPU, and IRQ time where it is accounted apart.  The
+ * scheduler charges neither to the task that was running, so rusage has
+ * neither; bpf_ktime_get_ns() runs through both.  0 where not accounted.
+ */
+static __always_inline __u64 skipped_of(struct task_struct *t)
+{
+	struct rq *rq;
+	__u64 v = 0;
+
+	if (!bpf_core_field_exists(t->se.cfs_rq) ||
+	    !bpf_core_field_exists(((struct cfs_rq *)0)->rq))
+		return 0;
+	rq = BPF_CORE_READ(t, se.cfs_rq, rq);
+	if (!rq)
+		return 0;
+	if (bpf_core_field_exists(((struct rq___steal *)0)->prev_steal_time_rq))
+		v += BPF_CORE_READ((struct rq___steal *)rq, prev_steal_time_rq);
+	if (bpf_core_field_exists(((struct rq___irqtime *)0)->prev_irq_time))
+		v += BPF_CORE_READ((struct rq___irqtime *)rq, prev_irq_time);
+	return v;
+}
+
 static __always_inline __u64 pe_now(void *map)
 {
 	struct bpf_perf_event_value v = {};
@@ -304,6 +337,7 @@ static __always_inline __u64 pe_now(void *map)
 struct pfw_now {
 	__u64 ns;		/* bpf_ktime_get_ns() */
 	__u64 clk;		/* the runqueue's clock_task */
+	__u64 skip;		/* what clock_task has left out (skipped_of) */
 	__u64 pe_min, pe_maj;	/* this CPU's counting events */
 };
 
@@ -407,7 +441,13 @@ static __always_inline void charge(struct pfw_task *k, struct task_struct *t, bo
 	c = bpf_map_lookup_elem(&counts, &k->slot);
 	if (c && whole) {
 		if (count_cpu) {
-			c->cpu_ns += n->ns - k->since;
+			__u64 len = n->ns - k->since;
+			__u64 stolen = n->skip > k->skip0 ? n->skip - k->skip0 : 0;
+
+			if (stolen > len)
+				stolen = len;
+			c->cpu_ns += len - stolen;
+			c->stolen_ns += stolen;
 			if (k->sclk && n->clk > k->sclk)
 				c->sclk_ns += n->clk - k->sclk;
 		}
@@ -443,6 +483,7 @@ static __always_inline void start(struct pfw_task *k, struct task_struct *t, boo
 	if (!btf)
 		k->task = (__u64)t;	/* the hash: binds an entry seeded from /proc */
 	k->sclk = n->clk;
+	k->skip0 = n->skip;
 	k->pe_min0 = n->pe_min;
 	k->pe_maj0 = n->pe_maj;
 	took_reading(k, rt, sw);
@@ -469,8 +510,10 @@ static __always_inline void switch_targets(struct task_struct *prev,
 {
 	struct pfw_now n = { .ns = bpf_ktime_get_ns() };
 
-	if (count_cpu)
+	if (count_cpu) {
 		n.clk = sched_clock_of(prev, btf);
+		n.skip = skipped_of(prev);
+	}
 	if (count_pe) {
 		n.pe_min = pe_now(&pe_min_ev);
 		n.pe_maj = pe_now(&pe_maj_ev);

@@ -36,6 +36,10 @@ struct pfw_counts {
 				 * own counters: pe could not read them
 				 */
 	__u64 pe_miss_maj;
+	__u64 stolen_ns;	/* in the stretches, time the CPU's clock_task
+				 * left out (hypervisor steal, accounted IRQ
+				 * time): not the task's, so not in cpu_ns
+				 */
 };
 
 /*
@@ -46,6 +50,7 @@ struct pfw_counts {
 struct pfw_task {
 	__u64 since;		/* bpf_ktime_get_ns() at switch-in; 0: not on CPU */
 	__u64 sclk;		/* rq->clock_task at switch-in */
+	__u64 skip0;		/* the CPU's skipped_of() at switch-in */
 	__u64 pe_min0;		/* this CPU's PAGE_FAULTS_MIN count at switch-in */
 	__u64 pe_maj0;		/* this CPU's PAGE_FAULTS_MAJ count at switch-in */
 	__u64 ru_min0;		/* the thread's min_flt when last read */

@@ -123,16 +123,16 @@ static bool quiet(const struct pfw_counts *d)
 /* New fields go at the end: readers take the fields by position. */
 #define CSV_FIELDS "tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip," \
 		   "cpu_ns,sclk_ns,ru_min,ru_maj,miss_in,miss_out,cpu_rec_ns," \
-		   "pe_miss_min,pe_miss_maj"
+		   "pe_miss_min,pe_miss_maj,stolen_ns"
 
 static void csv_counts(FILE *f, const struct pfw_counts *d)
 {
 	fprintf(f, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
-		"%llu,%llu,%llu,%llu,%llu\n",
+		"%llu,%llu,%llu,%llu,%llu,%llu\n",
 		d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj, d->fx_min,
 		d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns,
 		d->ru_min, d->ru_maj, d->miss_in, d->miss_out, d->cpu_rec_ns,
-		d->pe_miss_min, d->pe_miss_maj);
+		d->pe_miss_min, d->pe_miss_maj, d->stolen_ns);
 }
 
 static void json_counts(FILE *f, __u32 id, const char *comm, const struct pfw_counts *d)
@@ -141,11 +141,12 @@ static void json_counts(FILE *f, __u32 id, const char *comm, const struct pfw_co
 		"\"pe_min\":%llu,\"pe_maj\":%llu,\"fx_min\":%llu,\"fx_maj\":%llu,"
 		"\"fx_gup\":%llu,\"fx_skip\":%llu,\"cpu_ns\":%llu,\"sclk_ns\":%llu,"
 		"\"ru_min\":%llu,\"ru_maj\":%llu,\"miss_in\":%llu,\"miss_out\":%llu,"
-		"\"cpu_rec_ns\":%llu,\"pe_miss_min\":%llu,\"pe_miss_maj\":%llu}",
+		"\"cpu_rec_ns\":%llu,\"pe_miss_min\":%llu,\"pe_miss_maj\":%llu,"
+		"\"stolen_ns\":%llu}",
 		id, pfw_clean(comm), d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj,
 		d->fx_min, d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns,
 		d->ru_min, d->ru_maj, d->miss_in, d->miss_out, d->cpu_rec_ns,
-		d->pe_miss_min, d->pe_miss_maj);
+		d->pe_miss_min, d->pe_miss_maj, d->stolen_ns);
 }
 
 static void json_source(FILE *f, const char *name, bool ok, const char *why,
