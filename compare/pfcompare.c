@@ -240,6 +240,7 @@ static int do_check(const struct opts *o, char **args, int nargs)
 	struct record r;
 	FILE *f;
 	int fails;
+	bool mod;
 
 	if (nargs != 1)
 		usage(2);
@@ -256,8 +257,9 @@ static int do_check(const struct opts *o, char **args, int nargs)
 	if (o->swallow >= 0)
 		r.switch_allow_ns = o->swallow;
 	fails = judge(&r, "recording", o->dir, o->json);
+	mod = r.have_module;
 	rec_free(&r);
-	return fails ? 1 : r.have_module ? 0 : 3;
+	return fails ? 1 : mod ? 0 : 3;
 }
 
 /* 0, or the exit status for a command that cannot run (cmd_findable). */
