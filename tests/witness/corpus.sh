@@ -4,7 +4,12 @@
 # runs beside a CPU-bound load, alternating the default sources (ru,sw)
 # and -s all.  Every run must hold:
 #   ru    == wait4's minflt and majflt, exactly;
-#   sw    within 1% or 2 ms of wait4's utime + stime;
+#   sw    within 1% or 2 ms of wait4's utime + stime, on the scheduler's
+#         clock over the witness's own stretches (sclk_ns, where the
+#         kernel lets it be read; else cpu_ns), and cpu_ns (the same
+#         stretches on bpf_ktime_get_ns()) within 5% or 2 ms: on a guest of
+#         a busy hypervisor the wall clock runs on while the vCPU waits,
+#         which rusage does not charge (docs/witness.md);
 #   pe    + the faults it could not read (pe_miss, untraced switches) ==
 #         ru minus the faults perf never sees (get_user_pages: exec's
 #         argument copy), which are 0..8 per process row;
@@ -82,7 +87,10 @@ cpu = (ut + st) * 1000
 bad = []
 if (s("ru_min"), s("ru_maj")) != (mn, mj):
     bad.append("ru %d/%d != wait4 %d/%d" % (s("ru_min"), s("ru_maj"), mn, mj))
-if abs(s("cpu_ns") - cpu) > max(cpu // 100, 2000000):
+sched = s("sclk_ns") or s("cpu_ns")
+if abs(sched - cpu) > max(cpu // 100, 2000000):
+    bad.append("sclk %.1f ms vs wait4 %.1f ms" % (sched / 1e6, cpu / 1e6))
+if abs(s("cpu_ns") - cpu) > max(cpu // 20, 2000000):
     bad.append("cpu %.1f ms vs wait4 %.1f ms" % (s("cpu_ns") / 1e6, cpu / 1e6))
 pe_on = "PE-MIN" in open(err, errors="replace").read() or s("pe_min") > 0
 seen = s("pe_min") + s("pe_miss_min")
@@ -93,9 +101,9 @@ if pe_on:
                    (s("pe_min"), s("pe_miss_min"), gup, mn))
 if lost_n != 0:
     bad.append("lost map_full %d" % lost_n)
-print("%s ru %d/%d wait4 %d/%d; cpu %.1f/%.1f ms; pe %d+%d; rows %d; untraced in %d out %d (cpu %.1f ms from the scheduler)%s" % (
+print("%s ru %d/%d wait4 %d/%d; cpu %.1f sclk %.1f wait4 %.1f ms; pe %d+%d; rows %d; untraced in %d out %d (cpu %.1f ms from the scheduler)%s" % (
     "BAD" if bad else "OK", s("ru_min"), s("ru_maj"), mn, mj, s("cpu_ns") / 1e6,
-    cpu / 1e6, s("pe_min"), s("pe_miss_min"), len(rows), s("miss_in"), s("miss_out"),
+    sched / 1e6, cpu / 1e6, s("pe_min"), s("pe_miss_min"), len(rows), s("miss_in"), s("miss_out"),
     s("cpu_rec_ns") / 1e6, ": " + "; ".join(bad) if bad else ""))
 EOF
 }
