@@ -14,11 +14,13 @@
  *    blocked read, so lseek() and read() waited in D state;
  *  - poll() reports the device readable only once a sample is there, and
  *    epoll accepts it;
+ *  - the mapping's VmFlags (/proc/self/smaps): io dc de dd, no ex or me;
  *  - madvise(MADV_DOFORK) on the mapping is refused (EINVAL), so a child
  *    forked after it has no mapping; get_user_pages() users
  *    (process_vm_readv(), /proc/PID/mem) cannot reach the buffer (VM_IO);
  *  - mremap() cannot grow a mapping, may shrink or move it; a partly
  *    unmapped buffer keeps the rest, and is not inherited either;
+ *    MADV_DONTNEED drops the caller's pages for good (SIGBUS on access);
  *  - a process its registrar could read when it registered it, that then
  *    execs a setuid-root program, is no longer shown to that registrar in
  *    /proc/mp3/tasks (root still sees it, and the registrar can still
@@ -452,9 +454,70 @@ static void poll_checks(void)
 	close(fd);
 }
 
+/* The VmFlags of the mapping that holds @addr (/proc/self/smaps). */
+static const char *vm_flags_of(const void *addr)
+{
+	static char flags[512];
+	char line[512];
+	unsigned long lo, hi, a = (unsigned long)addr;
+	int in = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	flags[0] = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)	/* a mapping's first line */
+			in = a >= lo && a < hi;
+		else if (in && !strncmp(line, "VmFlags:", 8)) {
+			snprintf(flags, sizeof(flags), "%s", line + 8);
+			flags[strcspn(flags, "\n")] = 0;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return flags;
+}
+
+/* Is the two-letter @flag among @flags? */
+static int has_flag(const char *flags, const char *flag)
+{
+	char pat[8];
+
+	snprintf(pat, sizeof(pat), " %s", flag);
+	for (; (flags = strstr(flags, pat)); flags += 3)
+		if (flags[3] == ' ' || flags[3] == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A child that maps the buffer, drops one page with MADV_DONTNEED and
+ * reads it: its exit status, *@sig the signal that killed it.
+ */
+static int dontneed_child(int fd, int *sig)
+{
+	int status;
+	pid_t p = fork();
+
+	if (p == 0) {
+		volatile uint64_t *m = mmap(NULL, MP3_BUF_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+
+		if (m == MAP_FAILED)
+			_exit(2);
+		if (madvise((void *)m, PG, MADV_DONTNEED))
+			_exit(3);
+		(void)m[0];
+		_exit(0);
+	}
+	waitpid(p, &status, 0);
+	*sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 static void mapping_checks(void)
 {
 	int fd = open("/dev/mp3", O_RDWR), memfd, sig, ret;
+	const char *flags;
 	volatile struct mp3_stream_hdr *h;
 	struct iovec local, remote;
 	uint64_t word;
@@ -464,6 +527,11 @@ static void mapping_checks(void)
 	p = mmap(NULL, MP3_BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		tap_bail("cannot map /dev/mp3");
+	flags = vm_flags_of(p);
+	tap_ok(has_flag(flags, "io") && has_flag(flags, "dc") && has_flag(flags, "de") &&
+	       has_flag(flags, "dd") && !has_flag(flags, "ex") && !has_flag(flags, "me"),
+	       "the mapping is VM_IO, VM_DONTCOPY, VM_DONTEXPAND, VM_DONTDUMP, never executable (smaps VmFlags:%s)",
+	       flags);
 	ret = madvise(p, MP3_BUF_SIZE, MADV_DOFORK);
 	tap_ok(ret == -1 && errno == EINVAL, "madvise(MADV_DOFORK) on the mapping: EINVAL (%d, %s)",
 	       ret, ret ? strerror(errno) : "accepted");
@@ -514,6 +582,11 @@ static void mapping_checks(void)
 	       sig);
 	munmap(p, PG);
 	munmap(p + 2 * PG, MP3_STAMPS_OFFSET - 2 * PG);
+
+	/* MADV_DONTNEED drops the caller's own pages for good: SIGBUS. */
+	ret = dontneed_child(fd, &sig);
+	tap_ok(sig == SIGBUS, "after MADV_DONTNEED the mapping's pages are gone: SIGBUS, in the caller only (exit %d, signal %d)",
+	       ret, sig);
 	close(fd);
 }
 
@@ -575,7 +648,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
-	tap_plan(22);
+	tap_plan(24);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_usr1;	/* no SA_RESTART: read() gets EINTR */
 	sigemptyset(&sa.sa_mask);
@@ -588,8 +661,8 @@ int main(int argc, char **argv)
 
 	blocked_reader_checks();	/* 1-8 */
 	poll_checks();			/* 9-11 */
-	mapping_checks();		/* 12-18 */
-	recheck_checks();		/* 19-21 */
+	mapping_checks();		/* 12-20 */
+	recheck_checks();		/* 21-23, then 24 */
 
 	close(shared_fd);
 	tap_ok(pf_ensure_unloaded(), "the module unloads once every file and mapping is gone");
