@@ -50,6 +50,10 @@ struct run {
 	pid_t x, w;		/* the command; the witness (0: none) */
 	pid_t early[MAX_EARLY];	/* stopped new tracees seen before W's fork event */
 	int nearly;
+	/* descendants announced by a fork event (registered), and those whose
+	 * first stop came before it: held there until it is registered */
+	pid_t *seen, held[MAX_EARLY];
+	int nseen, capseen, nheld;
 	bool x_done, w_done, x_setup;
 	struct witness wit;
 	struct mp3buf m;
@@ -159,6 +163,37 @@ static int reg(const struct run *u, pid_t pid)
 }
 
 /*
+ * A descendant just registered at its parent's fork event: its counts
+ * start at 0 at the fork, so the module's base for it (/proc/mp3/tasks,
+ * read at registration) is what it took before: the kernel writing its
+ * tid (schedule_tail) as it starts, on the other CPU, before its first
+ * stop and possibly before the event reached us.  Added to the command's base (the tree's faults before registration,
+ * like wait4's rusage is the tree's) and, so that stat - base stays the
+ * command's own since registration, to its exit-stop stat.
+ */
+static void reg_child(struct run *u, pid_t pid)
+{
+	struct proc_rec *p = &u->r->procs[0];
+	FILE *f;
+	char line[512];
+	long long a, b, c, d, bm, bj, bc;
+	int q;
+
+	if (reg(u, pid) || !u->module || !u->o->trace || !(f = fopen("/proc/mp3/tasks", "r")))
+		return;	/* bench: registration only */
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%d %lld %lld %lld %lld %lld %lld %lld", &q, &a, &b, &c, &d,
+			   &bm, &bj, &bc) == 8 && q == pid) {
+			p->base_min += bm;
+			p->base_maj += bj;
+			p->base_cpu_ns += bc;
+			p->stat_min += bm;
+			p->stat_maj += bj;
+		}
+	fclose(f);
+}
+
+/*
  * The command is in its first ptrace stop (or held before exec, without
  * the witness: @stopped false, options set at PTRACE_SEIZE): options,
  * registration, base.  0 or -1 with a message.
@@ -226,8 +261,8 @@ static void on_x_exit_stop(struct run *u)
 	struct pf_procstat ps;
 
 	if (!pf_read_procstat(u->x, &ps)) {
-		p->stat_min = ps.min_flt;
-		p->stat_maj = ps.maj_flt;
+		p->stat_min += ps.min_flt;	/* + descendants' before registration */
+		p->stat_maj += ps.maj_flt;
 	}
 	p->sched_ns = pf_read_runtime_ns(u->x);
 	if (u->module) {
@@ -268,6 +303,40 @@ static int on_w_fork(struct run *u)
 	return rc;
 }
 
+static int seen_at(const struct run *u, pid_t q)
+{
+	int i;
+
+	for (i = 0; i < u->nseen; i++)
+		if (u->seen[i] == q)
+			return i;
+	return -1;
+}
+
+/*
+ * The fork event of descendant @c: register it, and release it if its
+ * first stop came before this event (wait4 may report either first).
+ */
+static void on_child(struct run *u, pid_t c)
+{
+	pid_t *n;
+	int i;
+
+	if (u->nseen == u->capseen &&
+	    (n = realloc(u->seen, (u->capseen * 2 + 16) * sizeof(*n)))) {
+		u->seen = n;
+		u->capseen = u->capseen * 2 + 16;
+	}
+	if (u->nseen < u->capseen)
+		u->seen[u->nseen++] = c;
+	reg_child(u, c);	/* at most its tid written yet */
+	for (i = 0; i < u->nheld; i++)
+		if (u->held[i] == c) {
+			u->held[i] = u->held[--u->nheld];
+			ptrace(PTRACE_CONT, c, 0, 0);
+		}
+}
+
 /* A ptrace stop of the command or a descendant. 0, or -1: give up. */
 static int on_stop(struct run *u, pid_t q, int st)
 {
@@ -282,9 +351,13 @@ static int on_stop(struct run *u, pid_t q, int st)
 		}
 		if (setup_x(u, true))
 			return -1;
+	} else if (ev == PTRACE_EVENT_STOP && q != u->x && seen_at(u, q) < 0 &&
+		   u->nheld < MAX_EARLY) {
+		u->held[u->nheld++] = q;	/* before its parent's fork event */
+		return 0;
 	} else if (ev == PTRACE_EVENT_FORK || ev == PTRACE_EVENT_VFORK) {
 		if (!ptrace(PTRACE_GETEVENTMSG, q, 0, &msg))
-			reg(u, (pid_t)msg);	/* stopped at birth: runs nothing yet */
+			on_child(u, (pid_t)msg);
 	} else if (ev == PTRACE_EVENT_EXEC) {
 		on_exec(u, q);
 	} else if (ev == PTRACE_EVENT_EXIT && q == u->x) {
@@ -316,7 +389,7 @@ static int wait_loop(struct run *u)
 {
 	while (!u->x_done || (u->w && !u->w_done)) {
 		struct rusage ru;
-		int st;
+		int st, i;
 		pid_t q = wait4(-1, &st, __WALL, &ru);
 
 		if (q < 0 && errno == EINTR)
@@ -341,6 +414,8 @@ static int wait_loop(struct run *u)
 				return -1;
 		} else if (q == u->x) {
 			on_x_reaped(u, st, &ru);
+		} else if ((i = seen_at(u, q)) >= 0) {	/* its pid may come again */
+			u->seen[i] = u->seen[--u->nseen];
 		}
 	}
 	return 0;
@@ -509,5 +584,6 @@ out:
 	}
 	if (u.module)
 		mp3buf_close(&u.m);
+	free(u.seen);
 	return rc;
 }
