@@ -77,7 +77,7 @@ int main(void)
 	long ring_min = 0;
 	char line[32], old_max[32] = "";
 	bool via_pid_max;
-	int fd, n;
+	int fd, n, i;
 
 	tap_plan(7);
 	if (!pf_ensure_unloaded() || pf_load(NULL))
@@ -116,8 +116,14 @@ int main(void)
 		write_file(PID_MAX, old_max);
 	tap_ok(b.pid == a.pid, "process B got A's PID (%d)", b.pid);
 	pf_release(&b);
-	pf_msleep(500);
-	pf_read_procstat(b.pid, &ps);
+	/* until B has touched its 2000 pages (it then pauses), at most 20 s */
+	for (i = 0; i < 400; i++) {
+		pf_read_procstat(b.pid, &ps);
+		if (ps.min_flt >= 2000)
+			break;
+		pf_msleep(50);
+	}
+	pf_msleep(150);	/* sampler passes (50 ms) that could wrongly see B */
 
 	while (mp3buf_follow(&m, &next, &lost, &s))
 		ring_min += s.min_flt;
