@@ -592,7 +592,8 @@ static void mapping_checks(void)
 
 static void recheck_checks(void)
 {
-	int go[2], before, after, roots, ret;
+	int go[2], before, after, roots, others, ret;
+	struct pf_child rc;
 	char fdarg[16];
 	pid_t t;
 	long e;
@@ -612,8 +613,16 @@ static void recheck_checks(void)
 	wait_comm(t, "96-plain");
 	ret = pf_as_user(USER, USER, do_reg, t);
 	before = pf_as_user(USER, USER, tasks_lines, t);
-	tap_ok(ret == 0 && before == 1, "the user registers its own process and sees it in tasks (%s, %d line)",
-	       strerror(ret), before);
+	pf_spawn_held(&rc, pf_sleeper, NULL);
+	pf_reg(rc.pid);
+	others = pf_as_user(USER, USER, tasks_lines, rc.pid);
+	roots = tasks_lines(rc.pid);
+	pf_unreg(rc.pid);
+	kill(rc.pid, SIGKILL);
+	waitpid(rc.pid, NULL, 0);
+	tap_ok(ret == 0 && before == 1 && others == 0 && roots == 1,
+	       "the user registers its own process and sees it in tasks (%s, %d line), not root's registration (%d; root sees it: %d)",
+	       strerror(ret), before, others, roots);
 	if (write(go[1], "g", 1) != 1)
 		tap_bail("pipe");
 	close(go[1]);
