@@ -5,7 +5,10 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -419,6 +422,42 @@ static int do_run(const struct opts *o, char **args, int nargs)
 	return fails ? 1 : skipped ? 3 : 0;
 }
 
+/*
+ * The witness to run when --witness is not given: "pfwitness" on PATH,
+ * else the one built beside pfcompare (the VM's payload keeps both in one
+ * bin/; a source tree has compare/bin/pfcompare and bpf/pfwitness).
+ * Returns a static string.
+ */
+static const char *default_witness(void)
+{
+	static char path[PATH_MAX];
+	static const char *const rel[] = { "pfwitness", "../../bpf/pfwitness" };
+	const char *p = getenv("PATH");
+	char self[PATH_MAX], *dir;
+	ssize_t n;
+	size_t i;
+
+	while (p && *p) {
+		size_t len = strcspn(p, ":");
+
+		snprintf(path, sizeof(path), "%.*s/pfwitness", (int)len, p);
+		if (len && !access(path, X_OK))
+			return "pfwitness";
+		p += len + (p[len] == ':');
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return "pfwitness";
+	self[n] = 0;
+	dir = dirname(self);
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, rel[i]);
+		if (!access(path, X_OK))
+			return path;
+	}
+	return "pfwitness";
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {
@@ -431,6 +470,7 @@ int main(int argc, char **argv)
 	int nargs;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	o.co.witness_prog = o.bo.witness_prog = default_witness();
 	if (argc < 2)
 		usage(2);
 	cmd = argv[1];
