@@ -52,6 +52,9 @@ printf 'import threading\nimport hashlib\ndef work(i):\n    b = bytearray(4 << 2
 git init -q "$tmp/repo" && cp "$tmp/src"/*.c "$tmp/repo/" &&
 	git -C "$tmp/repo" add . && git -C "$tmp/repo" -c user.name=t -c user.email=t@t commit -qm one
 
+# Debian's python3 where it is installed, else the one on PATH
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=$(command -v python3)
 # name|command (split on blanks by pfwitness -c; scripts for pipelines)
 printf '#!/bin/sh\ncd "$1" && exec make -s -j2 -B CC=gcc\n' > "$tmp/make.sh"
 printf '#!/bin/sh\ntar -C "$1" -cf - . | gzip -6 > /dev/null\n' > "$tmp/tar.sh"
@@ -60,7 +63,7 @@ progs=(
 	"xz-T2-script|$tmp/xz.sh $tmp/text"
 	"make-j2|$tmp/make.sh $tmp/src"
 	"sort-parallel2|sort --parallel=2 -S 40M -o /dev/null $tmp/text"
-	"python3-8-threads|/usr/bin/python3 $tmp/threads.py"
+	"python3-8-threads|$PY $tmp/threads.py"
 	"zstd-T2|zstd -q -T2 -3 -f -o /dev/null $tmp/text"
 	"git-log-p|git -C $tmp/repo log -p --stat"
 	"tar-gzip-script|$tmp/tar.sh $tmp/tree"
