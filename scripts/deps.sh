@@ -8,7 +8,7 @@ PKGS="make gcc libc6-dev qemu-system-x86 busybox-static cpio xz-utils kmod
  clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev gnuplot-nox jq
  python3 linux-source-6.1 bpftrace procps linux-perf
  mmdebstrap dkms dwarves zstd gcc-multilib
- libdw-dev liblzma-dev libbz2-dev libzstd-dev"
+ libdw-dev liblzma-dev libbz2-dev libzstd-dev strace git"
 # mmdebstrap: the kernel matrix's chroots (scripts/kchroot.sh); dkms: the
 # DKMS install and the matrix's dkms builds; dwarves (pahole): BTF for
 # modules built against kernels with CONFIG_DEBUG_INFO_BTF_MODULES; zstd:
