@@ -181,15 +181,19 @@ int pf_read_procstat(pid_t pid, struct pf_procstat *ps)
 		return -EPROTO;
 	p += 2;
 	/* fields 3.. : state ppid pgrp session tty tpgid flags minflt cminflt
-	 * majflt cmajflt utime stime
+	 * majflt cmajflt utime stime cutime cstime
 	 */
 	p = strchr(p, ' ');	/* skip state */
-	for (i = 0; i < 12 && p; i++)
+	for (i = 0; i < 14 && p; i++)
 		v[i] = strtoull(p, &p, 10);
 	ps->min_flt = v[6];
+	ps->cmin_flt = v[7];
 	ps->maj_flt = v[8];
+	ps->cmaj_flt = v[9];
 	ps->utime_ticks = v[10];
 	ps->stime_ticks = v[11];
+	ps->cutime_ticks = v[12];
+	ps->cstime_ticks = v[13];
 	return 0;
 }
 

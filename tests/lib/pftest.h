@@ -39,6 +39,8 @@ long long pf_stat(const char *key);
 struct pf_procstat {
 	unsigned long long min_flt, maj_flt;
 	unsigned long long utime_ticks, stime_ticks;
+	/* of its reaped children (cminflt cmajflt cutime cstime) */
+	unsigned long long cmin_flt, cmaj_flt, cutime_ticks, cstime_ticks;
 };
 int pf_read_procstat(pid_t pid, struct pf_procstat *ps);
 /* sum_exec_runtime of a thread group: sum of /proc/PID/task/ * /schedstat. */

@@ -103,44 +103,6 @@ static void load_programs(void)
 	fclose(f);
 }
 
-/* /proc/PID/stat fields 10..17: minflt cminflt majflt cmajflt utime stime cutime cstime */
-struct own {
-	unsigned long long min, cmin, maj, cmaj, ut, st, cut, cst;
-};
-
-static int read_own(pid_t pid, struct own *o)
-{
-	char path[64], buf[4096], *p;
-	unsigned long long v[15];
-	ssize_t n;
-	int fd, i;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p)
-		return -EPROTO;
-	p = strchr(p + 2, ' ');	/* past the state, at field 4 */
-	for (i = 0; i < 14 && p; i++)
-		v[i] = strtoull(p, &p, 10);	/* fields 4..17 */
-	o->min = v[6];
-	o->cmin = v[7];
-	o->maj = v[8];
-	o->cmaj = v[9];
-	o->ut = v[10];
-	o->st = v[11];
-	o->cut = v[12];
-	o->cst = v[13];
-	return 0;
-}
-
 /* The base counts of @pid's registration, from /proc/mp3/tasks. */
 static int read_base(pid_t pid, long long *min, long long *maj, long long *cpu)
 {
@@ -197,7 +159,7 @@ static void run_once(struct mp3buf *m, const struct prog *pr, struct result *r, 
 	long long smin = 0, smaj = 0, scpu = 0, bmin = 0, bmaj = 0, bcpu = 0;
 	struct mp3_sample s;
 	struct rusage ru;
-	struct own o = { 0 };
+	struct pf_procstat o = { 0 };
 	siginfo_t si;
 	int go[2], st, i;
 	double w4cpu;
@@ -247,7 +209,7 @@ static void run_once(struct mp3buf *m, const struct prog *pr, struct result *r, 
 	memset(&si, 0, sizeof(si));
 	while (waitid(P_PID, pid, &si, WEXITED | WNOWAIT) && errno == EINTR)
 		;
-	if (read_own(pid, &o))
+	if (pf_read_procstat(pid, &o))
 		snprintf(r->why, sizeof(r->why), "no /proc/%d/stat at exit", (int)pid);
 	if (wait4(pid, &st, 0, &ru) != pid) {
 		snprintf(r->why, sizeof(r->why), "wait4: %s", strerror(errno));
@@ -267,9 +229,9 @@ static void run_once(struct mp3buf *m, const struct prog *pr, struct result *r, 
 	w4cpu = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e9 +
 		(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e3;
 	if (pr->tree) {
-		r->ref_min = o.min;
-		r->ref_maj = o.maj;
-		r->ref_cpu = (o.ut + o.st) * 1e9 / clk_tck;
+		r->ref_min = o.min_flt;
+		r->ref_maj = o.maj_flt;
+		r->ref_cpu = (o.utime_ticks + o.stime_ticks) * 1e9 / clk_tck;
 		r->tol = 0.01 * r->ref_cpu + 2 * edge_ns + 2e9 / clk_tck;
 	} else {
 		r->ref_min = ru.ru_minflt;
@@ -281,16 +243,16 @@ static void run_once(struct mp3buf *m, const struct prog *pr, struct result *r, 
 	r->maj_ok = r->mod_maj == r->ref_maj;
 	r->cpu_ok = fabs(r->mod_cpu - r->ref_cpu) <= r->tol;
 	/* own + reaped children == wait4: the reading is what it claims */
-	if (o.min + o.cmin != (unsigned long long)ru.ru_minflt ||
-	    o.maj + o.cmaj != (unsigned long long)ru.ru_majflt) {
+	if (o.min_flt + o.cmin_flt != (unsigned long long)ru.ru_minflt ||
+	    o.maj_flt + o.cmaj_flt != (unsigned long long)ru.ru_majflt) {
 		r->min_ok = false;
 		snprintf(r->why, sizeof(r->why), "stat own+children %llu/%llu != wait4 %ld/%ld",
-			 o.min + o.cmin, o.maj + o.cmaj, ru.ru_minflt, ru.ru_majflt);
+			 o.min_flt + o.cmin_flt, o.maj_flt + o.cmaj_flt, ru.ru_minflt, ru.ru_majflt);
 	}
-	if (!pr->tree && (o.cmin || o.cmaj || o.cut || o.cst)) {
+	if (!pr->tree && (o.cmin_flt || o.cmaj_flt || o.cutime_ticks || o.cstime_ticks)) {
 		r->min_ok = false;
 		snprintf(r->why, sizeof(r->why), "a \"self\" program reaped children (cminflt %llu)",
-			 o.cmin);
+			 o.cmin_flt);
 	}
 	if (!r->why[0] && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
 		snprintf(r->why, sizeof(r->why), "exit status 0x%x", st);
@@ -303,7 +265,7 @@ static void run_once(struct mp3buf *m, const struct prog *pr, struct result *r, 
 		 pr->name, (int)pid, (pf_now_ns() - t0) / 1e9, r->mod_min, r->mod_maj,
 		 r->mod_cpu / 1e6, pr->tree ? "own stat" : "wait4", r->ref_min, r->ref_maj,
 		 r->ref_cpu / 1e6, r->tol / 1e6, ru.ru_minflt, ru.ru_majflt, w4cpu / 1e6,
-		 o.cmin, o.cmaj, r->why[0] ? ": " : "", r->why);
+		 o.cmin_flt, o.cmaj_flt, r->why[0] ? ": " : "", r->why);
 }
 
 int main(void)
