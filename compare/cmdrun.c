@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "cmdrun.h"
+#include "collect.h"
 #include "lib/mp3buf.h"
 #include "lib/mp3ctl.h"
 #include "lib/pftest.h"
@@ -500,12 +501,7 @@ static void read_ring(struct run *u)
 		rec_add_sample(r, &x);
 	}
 	r->lost = lost;
-	r->handler_runs = pf_stat("handler_runs");
-	r->handler_avg_ns = pf_stat("handler_avg_ns");
-	r->handler_max_ns = pf_stat("handler_max_ns");
-	r->period_mean_ns = pf_stat("period_mean_ns");
-	if (pf_stat("period_ns") > 0)
-		r->period_ns = pf_stat("period_ns");
+	collect_modstats(r);
 }
 
 /* The command's output (pfwitness -c sends it to its stderr) to ours. */

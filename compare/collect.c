@@ -195,7 +195,7 @@ static void drain_output(struct child *c, struct proc_rec *p)
 	}
 }
 
-static void read_modstats(struct record *r)
+void collect_modstats(struct record *r)
 {
 	r->handler_runs = pf_stat("handler_runs");
 	r->handler_avg_ns = pf_stat("handler_avg_ns");
@@ -368,7 +368,7 @@ int collect_run(const struct plan *pl, const struct collect_opts *o, struct reco
 			rec_add_sample(r, &x);
 		}
 		r->lost = lost;
-		read_modstats(r);
+		collect_modstats(r);
 	}
 	if (o->witness) {
 		pf_msleep(3 * o->witness_interval * 1000 + 20);

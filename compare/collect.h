@@ -32,5 +32,7 @@ int collect_run(const struct plan *pl, const struct collect_opts *o, struct reco
 
 /* Load mp3.ko from $PFPROF_ROOT if /proc/mp3 is missing. */
 int collect_ensure_module(void);
+/* The module's /proc/mp3/stats figures (handler runs and times, period) into @r. */
+void collect_modstats(struct record *r);
 
 #endif
