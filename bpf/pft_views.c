@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * pft_views.c - pftrace's where, lat, code and heat views: read the BPF
+ * pft_views.c - pftrace's where and lat views: read the BPF
  * maps, print a table, CSV or JSON (see docs/pftrace.md).
  */
 #include <errno.h>
@@ -10,13 +10,11 @@
 #include <bpf/libbpf.h>
 #include "pftrace_int.h"
 #include "pftrace.skel.h"
-#include "heat.h"
-#include "syms.h"
 
 /* ---- helpers ---- */
 
 /* Every key of hash map @fd (at most @max), each @ksz bytes, into @keys. */
-static int map_keys(int fd, void *keys, size_t ksz, int max)
+int pft_map_keys(int fd, void *keys, size_t ksz, int max)
 {
 	char prev[64], *k = keys;
 	int n = 0;
@@ -66,7 +64,7 @@ static bool proc_map_name(__u32 pid, __u64 start, char *buf, size_t len)
 	return found;
 }
 
-static void map_label(__u32 pid, const struct pft_map *m,
+void pft_map_label(__u32 pid, const struct pft_map *m,
 		      char *buf, size_t len)
 {
 	switch (m->kind) {
@@ -115,14 +113,14 @@ void pft_where(struct pft_run *r, bool last)
 
 	if (!keys || !rows)
 		goto free_all;
-	n = map_keys(fd, keys, sizeof(*keys), max);
+	n = pft_map_keys(fd, keys, sizeof(*keys), max);
 	for (i = 0; i < n; i++) {
 		struct where_row *w = &rows[nr];
 
 		w->k = keys[i];
 		if (take(fd, &keys[i], &w->m) || !pft_who(r, w->k.slot, &w->pid, w->comm))
 			continue;
-		map_label(w->pid, &w->m, w->label, sizeof(w->label));
+		pft_map_label(w->pid, &w->m, w->label, sizeof(w->label));
 		total += w->m.minor + w->m.major;
 		nr++;
 	}
@@ -285,7 +283,7 @@ void pft_lat(struct pft_run *r, bool last)
 
 	if (!keys || !vals || !rows)
 		goto free_all;
-	n = map_keys(fd, keys, sizeof(*keys), max);
+	n = pft_map_keys(fd, keys, sizeof(*keys), max);
 	for (i = 0; i < n; i++) {
 		struct pft_hist sum = {};
 		struct lat_row *row = NULL;
@@ -337,289 +335,4 @@ free_all:
 	free(keys);
 	free(vals);
 	free(rows);
-}
-
-/* ---- code ---- */
-
-#define MAX_PROCS 256
-#define MAX_FRAMES 127
-
-/*
- * Address spaces, opened while each process lives, for after it exits;
- * by row, so that a reused PID is another process.
- */
-static struct {
-	__u32 slot;
-	struct pfw_syms *syms;
-	int polls;	/* looks so far */
-} procs[MAX_PROCS];
-static int nprocs;
-
-/*
- * @pid's address space; a look with @refresh re-reads its maps, each time
- * for the first half second (ld.so maps the libraries early), then every
- * 20th look.
- */
-static struct pfw_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
-{
-	int i;
-
-	for (i = 0; i < nprocs; i++)
-		if (procs[i].slot == slot) {
-			if (refresh && (++procs[i].polls < 50 || procs[i].polls % 20 == 0))
-				pfw_syms_refresh(procs[i].syms);
-			return procs[i].syms;
-		}
-	if (nprocs == MAX_PROCS)
-		return NULL;
-	procs[nprocs].syms = pfw_syms_open(pid);
-	if (!procs[nprocs].syms)
-		return NULL;
-	procs[nprocs].slot = slot;
-	return procs[nprocs++].syms;
-}
-
-/*
- * Open the address space of every row as soon as it is seen (pftrace
- * polls this every 10 ms in the code view), so that a process that exits
- * soon can still be symbolized; and refresh it now and then (dlopen).
- */
-void pft_code_poll(struct pft_run *r)
-{
-	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s, pid;
-	char comm[16];
-
-	for (s = 1; s < n && s < PFW_MAX_SLOTS; s++)
-		if (pft_who(r, s, &pid, comm))
-			syms_of(s, pid, true);
-}
-
-struct site {
-	char name[300];
-	__u64 minor, major;
-};
-
-static int cmp_site(const void *a, const void *b)
-{
-	const struct site *x = a, *y = b;
-	__u64 fx = x->minor + x->major, fy = y->minor + y->major;
-
-	return fx < fy ? 1 : fx > fy ? -1 : 0;
-}
-
-static struct site *site_find(struct site *sites, int *n, int max, const char *name)
-{
-	int i;
-
-	for (i = 0; i < *n; i++)
-		if (!strcmp(sites[i].name, name))
-			return &sites[i];
-	if (*n == max)
-		return NULL;
-	snprintf(sites[*n].name, sizeof(sites[*n].name), "%s", name);
-	return &sites[(*n)++];
-}
-
-static void frame_name(struct pfw_syms *sy, __u64 ip, char *buf, size_t len)
-{
-	struct pfw_sym sym;
-
-	if (sy && !pfw_syms_lookup(sy, ip, &sym))
-		pfw_sym_format(&sym, buf, len);
-	else
-		snprintf(buf, len, "[unknown] 0x%llx", (unsigned long long)ip);
-}
-
-/* One stack: its leaf site, and with --folded its collapsed line. */
-static void code_stack(struct pft_run *r, const struct pft_stack_key *k,
-		       const struct pft_stack_val *v, struct site *sites, int *nsites,
-		       int maxsites)
-{
-	__u64 ips[MAX_FRAMES] = {};
-	char comm[16], name[300], line[8192];
-	struct pfw_syms *sy;
-	struct site *s;
-	size_t off;
-	__u32 pid;
-	int i, depth;
-
-	if (!pft_who(r, k->slot, &pid, comm) ||
-	    bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.stacks), &k->stackid, ips))
-		return;
-	sy = syms_of(k->slot, pid, false);
-	for (depth = 0; depth < MAX_FRAMES && ips[depth]; depth++)
-		;
-	if (!depth)
-		return;
-	frame_name(sy, ips[0], name, sizeof(name));	/* the faulting instruction */
-	s = site_find(sites, nsites, maxsites, name);
-	if (s) {
-		s->minor += v->minor;
-		s->major += v->major;
-	}
-	if (!env.folded)
-		return;
-	off = snprintf(line, sizeof(line), "%s", pfw_clean(comm));
-	for (i = depth - 1; i >= 0 && off < sizeof(line) - 1; i--) {
-		/* a return address may follow a call that ends its function */
-		frame_name(sy, i ? ips[i] - 1 : ips[i], name, sizeof(name));
-		for (char *c = name; *c; c++)
-			if (*c == ';' || *c == ' ')
-				*c = '_';
-		off += snprintf(line + off, sizeof(line) - off, ";%s", name);
-	}
-	printf("%s %llu\n", line, (unsigned long long)(v->minor + v->major));
-}
-
-void pft_code(struct pft_run *r, bool last)
-{
-	int fd = bpf_map__fd(r->skel->maps.stack_counts), n, i, nsites = 0, max = 65536;
-	struct pft_stack_key *keys;
-	struct site *sites;
-	__u64 total = 0;
-
-	pft_code_poll(r);
-	if (!last)
-		return;		/* one table at the end: stacks need a long look */
-	keys = calloc(max, sizeof(*keys));
-	sites = calloc(4096, sizeof(*sites));
-	if (!keys || !sites)
-		goto free_all;
-	n = map_keys(fd, keys, sizeof(*keys), max);
-	for (i = 0; i < n; i++) {
-		struct pft_stack_val v;
-
-		if (bpf_map_lookup_elem(fd, &keys[i], &v))
-			continue;
-		total += v.minor + v.major;
-		code_stack(r, &keys[i], &v, sites, &nsites, 4096);
-	}
-	if (env.folded)
-		goto free_all;
-	qsort(sites, nsites, sizeof(*sites), cmp_site);
-	if (env.fmt == PFW_TABLE)
-		printf("\n%llu faults with a user stack over %.3f s, by code site (leaf frame)\n"
-		       "%9s %6s %9s %9s  %s\n", (unsigned long long)total, r->secs,
-		       "FAULTS", "SHARE", "MINOR", "MAJOR", "SITE");
-	else if (env.fmt == PFW_CSV)
-		printf("site,faults,minor,major\n");
-	else
-		printf("{\"view\":\"code\",\"secs\":%.6f,\"faults\":%llu,\"sites\":[", r->secs,
-		       (unsigned long long)total);
-	for (i = 0; i < nsites && i < env.top_n; i++) {
-		struct site *s = &sites[i];
-		__u64 f = s->minor + s->major;
-
-		if (env.fmt == PFW_TABLE)
-			printf("%9llu %5.1f%% %9llu %9llu  %s\n", (unsigned long long)f,
-			       total ? 100.0 * f / total : 0, (unsigned long long)s->minor,
-			       (unsigned long long)s->major, s->name);
-		else if (env.fmt == PFW_CSV)
-			printf("%s,%llu,%llu,%llu\n", pfw_clean(s->name), (unsigned long long)f,
-			       (unsigned long long)s->minor, (unsigned long long)s->major);
-		else
-			printf("%s{\"site\":\"%s\",\"faults\":%llu,\"minor\":%llu,\"major\":%llu}",
-			       i ? "," : "", pfw_clean(s->name), (unsigned long long)f,
-			       (unsigned long long)s->minor, (unsigned long long)s->major);
-	}
-	if (env.fmt == PFW_JSON)
-		printf("]}\n");
-free_all:
-	fflush(stdout);
-	free(keys);
-	free(sites);
-}
-
-/* ---- heat ---- */
-
-/*
- * The events, kept until the end: the bands are the mappings that
- * faulted, known only then.  At most 8M (192 MiB); more are counted.
- */
-#define MAX_EVENTS (8u << 20)
-static struct pft_event *evs;
-static size_t nevs, capevs, dropped;
-
-void pft_heat_event(struct pft_run *r, const struct pft_event *e)
-{
-	struct pft_event *grown;
-
-	(void)r;
-	if (nevs == capevs) {
-		size_t cap = capevs ? 2 * capevs : 65536;
-
-		if (cap > MAX_EVENTS) {
-			dropped++;
-			return;
-		}
-		grown = realloc(evs, cap * sizeof(*evs));
-		if (!grown) {
-			dropped++;
-			return;
-		}
-		evs = grown;
-		capevs = cap;
-	}
-	evs[nevs++] = *e;
-}
-
-/* The mappings that faulted (from the where map) are the heat map's bands. */
-int pft_heat_end(struct pft_run *r)
-{
-	int fd = bpf_map__fd(r->skel->maps.maps), n, i, nb = 0, err, max = 65536;
-	struct pft_map_key *keys = calloc(max, sizeof(*keys));
-	struct pfw_heat_band *bands = calloc(max, sizeof(*bands));
-	struct pfw_heat_opts o = {
-		.png = env.png, .width = 1200, .height = 800,
-		.log_colour = env.log_colour,
-	};
-	char title[256], comm[16];
-	struct pfw_heat *h;
-	__u32 pid = 0;
-	size_t k;
-
-	if (!keys || !bands) {
-		err = -ENOMEM;
-		goto free_all;
-	}
-	n = map_keys(fd, keys, sizeof(*keys), max);
-	for (i = 0; i < n; i++) {
-		struct pft_map m;
-		char label[256], *base;
-
-		if (bpf_map_lookup_elem(fd, &keys[i], &m) || !pft_who(r, keys[i].slot, &pid, comm))
-			continue;
-		map_label(pid, &m, label, sizeof(label));
-		bands[nb].start = m.start;
-		bands[nb].end = m.end;
-		base = strrchr(label, '/') ? strrchr(label, '/') + 1 : label;
-		snprintf(bands[nb].label, sizeof(bands[nb].label), "%.*s",
-			 (int)sizeof(bands[nb].label) - 1, base);
-		nb++;
-	}
-	snprintf(title, sizeof(title), "page faults: address x time (%zu faults, %s colour)",
-		 nevs, env.log_colour ? "log" : "linear");
-	o.title = title;
-	h = pfw_heat_new(bands, nb, 200, 200);
-	if (!h) {
-		err = -ENOMEM;
-		goto free_all;
-	}
-	for (k = 0; k < nevs; k++)
-		pfw_heat_add(h, evs[k].t_ns, evs[k].addr);
-	err = pfw_heat_write(h, &o);
-	pfw_heat_free(h);
-	if (!err)
-		fprintf(stderr, "pftrace: %zu faults in %d mappings -> %s%s\n", nevs, nb, env.png,
-			r->skel->bss->lost_events ? " (some lost: ring buffer full)" : "");
-	if (dropped)
-		fprintf(stderr, "pftrace: %zu faults beyond the first %u not drawn\n", dropped,
-			MAX_EVENTS);
-free_all:
-	free(keys);
-	free(bands);
-	free(evs);
-	evs = NULL;
-	nevs = capevs = 0;
-	return err;
 }

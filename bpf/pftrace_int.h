@@ -45,6 +45,10 @@ struct pft_run {
 	__u64 mono_ns;		/* its end, CLOCK_MONOTONIC */
 };
 
+/* Every key of hash map @fd (at most @max), each @ksz bytes, into @keys. */
+int pft_map_keys(int fd, void *keys, size_t ksz, int max);
+/* A mapping's label: [heap], [stack], ..., or its file's path. */
+void pft_map_label(__u32 pid, const struct pft_map *m, char *buf, size_t len);
 /* The row @slot's PID and comm (cached); false if it is not a row. */
 bool pft_who(struct pft_run *r, __u32 slot, __u32 *id, char comm[16]);
 const char *pft_class_name(int cls);
