@@ -1,32 +1,151 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * pft_code.c - pftrace's code view: faults per user-space code site, and
- * collapsed stacks for flame graphs (see docs/pftrace.md).
+ * collapsed stacks for flame graphs (see docs/pftrace.md, "code").
+ *
+ * Every accounted fault of a traced thread arrives as a sample in the
+ * samples ring buffer: fp, the return addresses BPF walked by frame
+ * pointers; dwarf, the user registers and a copy of the stack, unwound
+ * here with libdwfl as perf --call-graph dwarf does.  A sample is unwound
+ * when it arrives, while its process's maps are fresh; each distinct
+ * stack is symbolized once, when first seen, and counted.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/resource.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pftrace_int.h"
 #include "pftrace.skel.h"
 #include "syms.h"
 
-/* ---- code ---- */
-
-#define MAX_PROCS 256
-#define MAX_FRAMES 127
+#define MAX_PROCS 4096
 
 /*
- * Address spaces, opened while each process lives, for after it exits;
- * by row, so that a reused PID is another process.
+ * Address spaces, opened while each process lives (pft_code_poll, or its
+ * first sample), by row, so that a reused PID is another process.  Once
+ * MAX_PROCS are open, the handles of processes that have exited go first.
  */
-static struct {
+static struct proc {
 	__u32 slot;
 	struct pfw_syms *syms;
 	int polls;	/* looks so far */
 } procs[MAX_PROCS];
 static int nprocs;
+
+/* ---- a string-keyed table: folded lines and leaf sites ---- */
+
+struct entry {
+	__u64 minor, major;
+	char key[];
+};
+
+/* Open addressing over pointers: an entry stays where it is as it grows. */
+struct table {
+	struct entry **e;
+	size_t n, cap;	/* cap: 0 or a power of two */
+};
+
+static __u64 str_hash(const char *s)
+{
+	__u64 h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static int table_grow(struct table *t)
+{
+	size_t i, j, cap = t->cap ? 2 * t->cap : 1024;
+	struct entry **e = calloc(cap, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	for (i = 0; i < t->cap; i++) {
+		if (!t->e[i])
+			continue;
+		for (j = str_hash(t->e[i]->key) & (cap - 1); e[j]; j = (j + 1) & (cap - 1))
+			;
+		e[j] = t->e[i];
+	}
+	free(t->e);
+	t->e = e;
+	t->cap = cap;
+	return 0;
+}
+
+static struct entry *table_get(struct table *t, const char *key)
+{
+	size_t i, len = strlen(key);
+
+	if (4 * (t->n + 1) > 3 * t->cap && table_grow(t))
+		return NULL;
+	for (i = str_hash(key) & (t->cap - 1); t->e[i]; i = (i + 1) & (t->cap - 1))
+		if (!strcmp(t->e[i]->key, key))
+			return t->e[i];
+	t->e[i] = calloc(1, sizeof(**t->e) + len + 1);
+	if (!t->e[i])
+		return NULL;
+	memcpy(t->e[i]->key, key, len + 1);
+	t->n++;
+	return t->e[i];
+}
+
+static void table_free(struct table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->cap; i++)
+		free(t->e[i]);
+	free(t->e);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- distinct stacks, by row and program counters ---- */
+
+struct stack {
+	struct stack *next;
+	__u64 hash;
+	__u32 slot;
+	int n;
+	bool complete;
+	struct entry *line, *site;	/* where its faults are counted */
+	__u64 pcs[];
+};
+
+#define NBUCKETS 65536
+static struct stack *buckets[NBUCKETS];
+static struct table lines, sites;
+
+/* What the samples came to: docs/pftrace.md, "code". */
+static struct {
+	__u64 faults;		/* samples, each a fault with a user stack */
+	__u64 complete;		/* ... whose stack reaches its entry */
+	__u64 cut;		/* ... unwound only part of the way */
+	__u64 no_space;		/* ... whose address space could not be read */
+} got;
+
+static bool is_entry(const char *name)
+{
+	static const char *const entries[] = {
+		"_start", "__libc_start_main", "__libc_start_call_main", "main",
+		"clone", "__clone", "clone3", "__clone3", "start_thread",
+	};
+	size_t i, len = strcspn(name, "@");	/* name@@VERSION */
+
+	for (i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (strlen(entries[i]) == len && !strncmp(name, entries[i], len))
+			return true;
+	return false;
+}
+
+static bool proc_gone(struct proc *p)
+{
+	return pfw_syms_refresh(p->syms) == -ESRCH;
+}
 
 /*
  * @pid's address space; a look with @refresh re-reads its maps, each time
@@ -35,6 +154,7 @@ static int nprocs;
  */
 static struct pfw_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
 {
+	struct pfw_syms *sy;
 	int i;
 
 	for (i = 0; i < nprocs; i++)
@@ -43,19 +163,43 @@ static struct pfw_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
 				pfw_syms_refresh(procs[i].syms);
 			return procs[i].syms;
 		}
-	if (nprocs == MAX_PROCS)
+	sy = pfw_syms_open(pid);
+	if (!sy)
 		return NULL;
-	procs[nprocs].syms = pfw_syms_open(pid);
-	if (!procs[nprocs].syms)
-		return NULL;
-	procs[nprocs].slot = slot;
+	if (nprocs == MAX_PROCS) {
+		for (i = 0; i < nprocs && !proc_gone(&procs[i]); i++)
+			;
+		if (i == nprocs) {
+			pfw_syms_close(sy);
+			return NULL;
+		}
+		pfw_syms_close(procs[i].syms);
+		procs[i] = procs[--nprocs];
+	}
+	procs[nprocs] = (struct proc){ .slot = slot, .syms = sy };
 	return procs[nprocs++].syms;
+}
+
+/* Re-read @sy's maps, at most every 10 ms (a process that has gone keeps its view). */
+static void refresh_now(__u32 slot, struct pfw_syms *sy)
+{
+	static __u64 last[64];
+	struct timespec ts;
+	__u64 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	if (now - last[slot % 64] < 10000000)
+		return;
+	last[slot % 64] = now;
+	pfw_syms_refresh(sy);
 }
 
 /*
  * Open the address space of every row as soon as it is seen (pftrace
  * polls this every 10 ms in the code view), so that a process that exits
- * soon can still be symbolized; and refresh it now and then (dlopen).
+ * soon can still be unwound and symbolized; and refresh it now and then
+ * (dlopen).
  */
 void pft_code_poll(struct pft_run *r)
 {
@@ -67,138 +211,276 @@ void pft_code_poll(struct pft_run *r)
 			syms_of(s, pid, true);
 }
 
-struct site {
-	char name[300];
-	__u64 minor, major;
-};
+/* Every process a descriptor or two per object mapped: allow what we may. */
+void pft_code_init(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/*
+ * One frame's name in a folded line: the function, merged over its
+ * call sites; with --offsets, the address in it.  A frame in an object
+ * without a symbol for it is [object] (object+0xOFF with --offsets); one
+ * in no object, [unknown].
+ */
+static void fold_name(const struct pfw_sym *sym, int err, char *buf, size_t len)
+{
+	char *c, *at;
+
+	if (err)
+		snprintf(buf, len, "[unknown]");
+	else if (sym->known && env.offsets)
+		snprintf(buf, len, "%s+0x%llx", sym->name, sym->off);
+	else if (sym->known)
+		snprintf(buf, len, "%s", sym->name);
+	else if (env.offsets)
+		snprintf(buf, len, "%s+0x%llx", sym->dso, sym->dso_off);
+	else
+		snprintf(buf, len, "[%s]", sym->dso);
+	/* a versioned dynamic symbol: __libc_start_main@@GLIBC_2.34 */
+	at = sym->known && !err ? strchr(buf, '@') : NULL;
+	if (at && !env.offsets)
+		*at = 0;
+	for (c = buf; *c; c++)
+		if (*c == ';' || *c == ' ')
+			*c = '_';
+}
+
+/*
+ * A new stack: cut it at its first frame (after the innermost) in no
+ * object (an unwinder that went astray: fp on code built without frame
+ * pointers), judge it complete or not, and find its line and site.
+ */
+static void stack_name(struct stack *st, struct pfw_syms *sy, const char *comm, bool ended)
+{
+	char line[16384], name[300], leaf[300];
+	struct pfw_sym sym;
+	size_t off;
+	int i, err;
+
+	for (i = 1; i < st->n; i++)
+		if (!sy || pfw_syms_lookup(sy, st->pcs[i] - 1, &sym))
+			break;
+	if (i < st->n)
+		ended = false;
+	st->n = i;
+	off = snprintf(line, sizeof(line), "%s", comm);
+	for (i = st->n - 1; i >= 0; i--) {
+		/* a return address may follow a call that ends its function */
+		err = sy ? pfw_syms_lookup(sy, i ? st->pcs[i] - 1 : st->pcs[i], &sym) : -ENOENT;
+		if (i == st->n - 1)
+			st->complete = (!err && sym.known && is_entry(sym.name)) ||
+				       (!err && ended);
+		fold_name(&sym, err, name, sizeof(name));
+		if (off < sizeof(line) - 1)
+			off += snprintf(line + off, sizeof(line) - off, ";%s", name);
+		if (!i) {
+			if (err)
+				snprintf(leaf, sizeof(leaf), "[unknown] 0x%llx",
+					 (unsigned long long)st->pcs[0]);
+			else
+				pfw_sym_format(&sym, leaf, sizeof(leaf));
+		}
+	}
+	st->line = table_get(&lines, line);
+	st->site = table_get(&sites, leaf);
+}
+
+static __u64 pcs_hash(__u32 slot, const __u64 *pcs, int n)
+{
+	__u64 h = slot * 0x9e3779b97f4a7c15ULL;
+	int i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ pcs[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static struct stack *stack_find(__u32 slot, const __u64 *pcs, int n, bool *isnew)
+{
+	__u64 h = pcs_hash(slot, pcs, n);
+	struct stack **b = &buckets[h & (NBUCKETS - 1)], *st;
+
+	*isnew = false;
+	for (st = *b; st; st = st->next)
+		if (st->hash == h && st->slot == slot && st->n == n &&
+		    !memcmp(st->pcs, pcs, n * sizeof(*pcs)))
+			return st;
+	st = calloc(1, sizeof(*st) + n * sizeof(*pcs));
+	if (!st)
+		return NULL;
+	st->hash = h;
+	st->slot = slot;
+	st->n = n;
+	memcpy(st->pcs, pcs, n * sizeof(*pcs));
+	st->next = *b;
+	*b = st;
+	*isnew = true;
+	return st;
+}
+
+int pft_code_sample(struct pft_run *r, const void *data, size_t size)
+{
+	const struct pft_sample *s = data;
+	__u64 pcs[PFT_MAX_FRAMES];
+	struct pfw_sym sym;
+	struct pfw_syms *sy;
+	struct stack *st;
+	bool ended = false, isnew;
+	char comm[16];
+	__u32 pid;
+	int n = 0;
+
+	if (size < sizeof(*s) || !pft_who(r, s->slot, &pid, comm))
+		return 0;
+	sy = syms_of(s->slot, pid, false);
+	/* code in an object mapped since the last look (ld.so at work, dlopen) */
+	if (sy && pfw_syms_lookup(sy, s->regs[16], &sym) == -ENOENT &&
+	    s->unwind == PFT_UNWIND_DWARF)
+		refresh_now(s->slot, sy);
+	if (s->unwind == PFT_UNWIND_FP) {
+		n = s->nips < PFT_MAX_FRAMES ? s->nips : PFT_MAX_FRAMES;
+		if (size < sizeof(*s) + n * sizeof(__u64))
+			return 0;
+		memcpy(pcs, s + 1, n * sizeof(__u64));
+	} else if (size >= sizeof(*s) + s->stack_len) {
+		if (sy)
+			n = pfw_syms_unwind(sy, s->tid, s->regs, s + 1, s->stack_len,
+					    pcs, PFT_MAX_FRAMES, &ended);
+		if (n <= 0) {
+			pcs[0] = s->regs[16];	/* the faulting ip, at least */
+			n = 1;
+		}
+	}
+	if (!n)
+		return 0;
+	st = stack_find(s->slot, pcs, n, &isnew);
+	if (!st)
+		return 0;
+	if (isnew)
+		stack_name(st, sy, pfw_clean(comm), ended);
+	got.faults++;
+	if (!sy)
+		got.no_space++;
+	else if (st->complete)
+		got.complete++;
+	else
+		got.cut++;
+	if (st->line && s->major)
+		st->line->major++;
+	else if (st->line)
+		st->line->minor++;
+	if (st->site && s->major)
+		st->site->major++;
+	else if (st->site)
+		st->site->minor++;
+	return 0;
+}
 
 static int cmp_site(const void *a, const void *b)
 {
-	const struct site *x = a, *y = b;
+	const struct entry *x = *(struct entry *const *)a, *y = *(struct entry *const *)b;
 	__u64 fx = x->minor + x->major, fy = y->minor + y->major;
 
 	return fx < fy ? 1 : fx > fy ? -1 : 0;
 }
 
-static struct site *site_find(struct site *sites, int *n, int max, const char *name)
+static void print_folded(void)
 {
-	int i;
+	size_t i;
 
-	for (i = 0; i < *n; i++)
-		if (!strcmp(sites[i].name, name))
-			return &sites[i];
-	if (*n == max)
-		return NULL;
-	snprintf(sites[*n].name, sizeof(sites[*n].name), "%s", name);
-	return &sites[(*n)++];
+	for (i = 0; i < lines.cap; i++)
+		if (lines.e[i])
+			printf("%s %llu\n", lines.e[i]->key,
+			       (unsigned long long)(lines.e[i]->minor + lines.e[i]->major));
 }
 
-static void frame_name(struct pfw_syms *sy, __u64 ip, char *buf, size_t len)
+static void print_sites(struct pft_run *r)
 {
-	struct pfw_sym sym;
+	struct entry **v = calloc(sites.n + 1, sizeof(*v));
+	size_t i, n = 0;
+	double pc = got.faults ? 100.0 * got.complete / got.faults : 0;
 
-	if (sy && !pfw_syms_lookup(sy, ip, &sym))
-		pfw_sym_format(&sym, buf, len);
+	if (!v)
+		return;
+	for (i = 0; i < sites.cap; i++)
+		if (sites.e[i])
+			v[n++] = sites.e[i];
+	qsort(v, n, sizeof(*v), cmp_site);
+	if (env.fmt == PFW_TABLE)
+		printf("\n%llu fault%s with a user stack over %.3f s, by code site (leaf frame)\n"
+		       "%9s %6s %9s %9s  %s\n", (unsigned long long)got.faults,
+		       got.faults == 1 ? "" : "s", r->secs, "FAULTS", "SHARE", "MINOR",
+		       "MAJOR", "SITE");
+	else if (env.fmt == PFW_CSV)
+		printf("site,faults,minor,major\n");
 	else
-		snprintf(buf, len, "[unknown] 0x%llx", (unsigned long long)ip);
-}
+		printf("{\"view\":\"code\",\"secs\":%.6f,\"faults\":%llu,\"unwind\":\"%s\","
+		       "\"complete\":%llu,\"cut\":%llu,\"no_address_space\":%llu,\"sites\":[",
+		       r->secs, (unsigned long long)got.faults,
+		       env.unwind == PFT_UNWIND_FP ? "fp" : "dwarf",
+		       (unsigned long long)got.complete, (unsigned long long)got.cut,
+		       (unsigned long long)got.no_space);
+	for (i = 0; i < n && (int)i < env.top_n; i++) {
+		__u64 f = v[i]->minor + v[i]->major;
 
-/* One stack: its leaf site, and with --folded its collapsed line. */
-static void code_stack(struct pft_run *r, const struct pft_stack_key *k,
-		       const struct pft_stack_val *v, struct site *sites, int *nsites,
-		       int maxsites)
-{
-	__u64 ips[MAX_FRAMES] = {};
-	char comm[16], name[300], line[8192];
-	struct pfw_syms *sy;
-	struct site *s;
-	size_t off;
-	__u32 pid;
-	int i, depth;
-
-	if (!pft_who(r, k->slot, &pid, comm) ||
-	    bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.stacks), &k->stackid, ips))
-		return;
-	sy = syms_of(k->slot, pid, false);
-	for (depth = 0; depth < MAX_FRAMES && ips[depth]; depth++)
-		;
-	if (!depth)
-		return;
-	frame_name(sy, ips[0], name, sizeof(name));	/* the faulting instruction */
-	s = site_find(sites, nsites, maxsites, name);
-	if (s) {
-		s->minor += v->minor;
-		s->major += v->major;
+		if (env.fmt == PFW_TABLE)
+			printf("%9llu %5.1f%% %9llu %9llu  %s\n", (unsigned long long)f,
+			       got.faults ? 100.0 * f / got.faults : 0,
+			       (unsigned long long)v[i]->minor, (unsigned long long)v[i]->major,
+			       v[i]->key);
+		else if (env.fmt == PFW_CSV)
+			printf("%s,%llu,%llu,%llu\n", pfw_clean(v[i]->key), (unsigned long long)f,
+			       (unsigned long long)v[i]->minor, (unsigned long long)v[i]->major);
+		else
+			printf("%s{\"site\":\"%s\",\"faults\":%llu,\"minor\":%llu,\"major\":%llu}",
+			       i ? "," : "", pfw_clean(v[i]->key), (unsigned long long)f,
+			       (unsigned long long)v[i]->minor, (unsigned long long)v[i]->major);
 	}
-	if (!env.folded)
-		return;
-	off = snprintf(line, sizeof(line), "%s", pfw_clean(comm));
-	for (i = depth - 1; i >= 0 && off < sizeof(line) - 1; i--) {
-		/* a return address may follow a call that ends its function */
-		frame_name(sy, i ? ips[i] - 1 : ips[i], name, sizeof(name));
-		for (char *c = name; *c; c++)
-			if (*c == ';' || *c == ' ')
-				*c = '_';
-		off += snprintf(line + off, sizeof(line) - off, ";%s", name);
-	}
-	printf("%s %llu\n", line, (unsigned long long)(v->minor + v->major));
+	if (env.fmt == PFW_JSON)
+		printf("]}\n");
+	else if (env.fmt == PFW_TABLE)
+		printf("\nStacks (%s): %llu of %llu complete (%.1f%%: they reach _start, main "
+		       "or a thread's clone), %llu cut short, %llu in an address space "
+		       "not read\n", env.unwind == PFT_UNWIND_FP ? "frame pointers" :
+		       "DWARF CFI", (unsigned long long)got.complete,
+		       (unsigned long long)got.faults, pc, (unsigned long long)got.cut,
+		       (unsigned long long)got.no_space);
+	free(v);
 }
 
 void pft_code(struct pft_run *r, bool last)
 {
-	int fd = bpf_map__fd(r->skel->maps.stack_counts), n, i, nsites = 0, max = 65536;
-	struct pft_stack_key *keys;
-	struct site *sites;
-	__u64 total = 0;
+	int i;
 
 	pft_code_poll(r);
 	if (!last)
 		return;		/* one table at the end: stacks need a long look */
-	keys = calloc(max, sizeof(*keys));
-	sites = calloc(4096, sizeof(*sites));
-	if (!keys || !sites)
-		goto free_all;
-	n = pft_map_keys(fd, keys, sizeof(*keys), max);
-	for (i = 0; i < n; i++) {
-		struct pft_stack_val v;
-
-		if (bpf_map_lookup_elem(fd, &keys[i], &v))
-			continue;
-		total += v.minor + v.major;
-		code_stack(r, &keys[i], &v, sites, &nsites, 4096);
-	}
 	if (env.folded)
-		goto free_all;
-	qsort(sites, nsites, sizeof(*sites), cmp_site);
-	if (env.fmt == PFW_TABLE)
-		printf("\n%llu faults with a user stack over %.3f s, by code site (leaf frame)\n"
-		       "%9s %6s %9s %9s  %s\n", (unsigned long long)total, r->secs,
-		       "FAULTS", "SHARE", "MINOR", "MAJOR", "SITE");
-	else if (env.fmt == PFW_CSV)
-		printf("site,faults,minor,major\n");
+		print_folded();
 	else
-		printf("{\"view\":\"code\",\"secs\":%.6f,\"faults\":%llu,\"sites\":[", r->secs,
-		       (unsigned long long)total);
-	for (i = 0; i < nsites && i < env.top_n; i++) {
-		struct site *s = &sites[i];
-		__u64 f = s->minor + s->major;
-
-		if (env.fmt == PFW_TABLE)
-			printf("%9llu %5.1f%% %9llu %9llu  %s\n", (unsigned long long)f,
-			       total ? 100.0 * f / total : 0, (unsigned long long)s->minor,
-			       (unsigned long long)s->major, s->name);
-		else if (env.fmt == PFW_CSV)
-			printf("%s,%llu,%llu,%llu\n", pfw_clean(s->name), (unsigned long long)f,
-			       (unsigned long long)s->minor, (unsigned long long)s->major);
-		else
-			printf("%s{\"site\":\"%s\",\"faults\":%llu,\"minor\":%llu,\"major\":%llu}",
-			       i ? "," : "", pfw_clean(s->name), (unsigned long long)f,
-			       (unsigned long long)s->minor, (unsigned long long)s->major);
-	}
-	if (env.fmt == PFW_JSON)
-		printf("]}\n");
-free_all:
+		print_sites(r);
+	fprintf(stderr, "pftrace: stacks (%s): %llu of %llu complete, %llu cut short, "
+		"%llu in an address space not read\n",
+		env.unwind == PFT_UNWIND_FP ? "fp" : "dwarf",
+		(unsigned long long)got.complete, (unsigned long long)got.faults,
+		(unsigned long long)got.cut, (unsigned long long)got.no_space);
 	fflush(stdout);
-	free(keys);
-	free(sites);
+	for (i = 0; i < NBUCKETS; i++)
+		while (buckets[i]) {
+			struct stack *st = buckets[i];
+
+			buckets[i] = st->next;
+			free(st);
+		}
+	table_free(&lines);
+	table_free(&sites);
+	for (i = 0; i < nprocs; i++)
+		pfw_syms_close(procs[i].syms);
+	nprocs = 0;
 }

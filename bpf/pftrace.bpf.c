@@ -23,7 +23,6 @@ struct pfw_task {
 	__u64 fe_t0;	/* fentry (fexit method), kept across a retry */
 	__u32 retry;	/* the last fexit was VM_FAULT_RETRY */
 	__u64 addr;	/* the #PF's address */
-	__s32 stackid;	/* its user stack, or < 0 */
 	__u32 err;	/* the #PF's error code */
 	__u32 slot;
 };
@@ -31,7 +30,8 @@ struct pfw_task {
 #include "targets.bpf.h"
 
 const volatile bool want_maps = false;		/* where */
-const volatile bool want_stacks = false;	/* code */
+const volatile __u32 want_stacks = 0;		/* code: enum pft_unwind */
+const volatile __u32 stack_bytes = 8192;	/* dwarf: stack copied per fault */
 const volatile bool want_events = false;	/* heat */
 
 #define X86_PF_PROT	0x1
@@ -58,19 +58,24 @@ struct {
 	__type(value, struct pft_map);
 } maps SEC(".maps");
 
+/* code: a sample per accounted fault (struct pft_sample + its stack) */
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, 127 * sizeof(__u64));
-} stacks SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20);
+} samples SEC(".maps");
+
+/* code: a sample being put together, per CPU (too big for the BPF stack) */
+struct sample_buf {
+	struct pft_sample h;
+	__u8 data[PFT_STACK_MAX + 4096];	/* room for a last page past the cap */
+};
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, struct pft_stack_key);
-	__type(value, struct pft_stack_val);
-} stack_counts SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct sample_buf);
+} sample_bufs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -78,6 +83,7 @@ struct {
 } events SEC(".maps");
 
 __u64 lost_events = 0;		/* heat: ring buffer full */
+struct pft_left_out left_out = {};	/* faults counted but left out of a view */
 
 /* What the fault's VMA is. */
 struct vinfo {
@@ -159,8 +165,10 @@ static __always_inline void hist_add(__u32 slot, __u32 cls, __u64 lat)
 	if (!h) {
 		bpf_map_update_elem(&hists, &key, &zero, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&hists, &key);
-		if (!h)
+		if (!h) {
+			__sync_fetch_and_add(&left_out.hists_full, 1);
 			return;
+		}
 	}
 	h->count++;
 	h->sum_ns += lat;
@@ -190,8 +198,10 @@ static __always_inline void map_add(__u32 slot, struct vinfo *v, bool major, boo
 		__builtin_memcpy(init.name, v->name, sizeof(init.name));
 		bpf_map_update_elem(&maps, &key, &init, BPF_NOEXIST);
 		m = bpf_map_lookup_elem(&maps, &key);
-		if (!m)
+		if (!m) {
+			__sync_fetch_and_add(&left_out.maps_full, 1);
 			return;
+		}
 	}
 	m->start = v->start;	/* it may have grown */
 	m->end = v->end;
@@ -203,29 +213,81 @@ static __always_inline void map_add(__u32 slot, struct vinfo *v, bool major, boo
 		__sync_fetch_and_add(&m->gup, 1);
 }
 
-static __always_inline void stack_add(__u32 slot, __s32 stackid, bool major)
+/*
+ * dwarf: copy the user stack from @sp up, a page at a time: a read that
+ * would cross into a page not present (the top of the stack, or a page
+ * swapped out) fails as a whole, so the copy stops at the last page that
+ * could be read.  Returns the bytes copied.
+ */
+static __always_inline __u32 copy_stack(struct sample_buf *b, __u64 sp)
 {
-	struct pft_stack_key key = { .slot = slot, .stackid = stackid };
-	struct pft_stack_val *s, zero = {};
+	__u32 off = 0, len, i;
 
-	if (stackid < 0)
-		return;
-	s = bpf_map_lookup_elem(&stack_counts, &key);
-	if (!s) {
-		bpf_map_update_elem(&stack_counts, &key, &zero, BPF_NOEXIST);
-		s = bpf_map_lookup_elem(&stack_counts, &key);
-		if (!s)
-			return;
+	for (i = 0; i < PFT_STACK_MAX / 4096 + 1; i++) {
+		len = 4096 - ((sp + off) & 4095);
+		if (len > stack_bytes - off)
+			len = stack_bytes - off;
+		/* bounds the verifier can follow: off < MAX, len <= 4096 */
+		off &= PFT_STACK_MAX - 1;
+		len &= 8191;
+		if (len > 4096)
+			len = 4096;
+		if (!len || bpf_probe_read_user(b->data + off, len, (void *)(sp + off)))
+			break;
+		off += len;
+		if (off >= stack_bytes)
+			break;
 	}
-	if (major)
-		__sync_fetch_and_add(&s->major, 1);
-	else
-		__sync_fetch_and_add(&s->minor, 1);
+	return off;
+}
+
+/*
+ * code: send the fault's user stack to user space, taken as the user left
+ * it (the registers the fault, or the system call that faulted, saved on
+ * entry to the kernel).
+ */
+static __always_inline void sample_add(void *ctx, __u32 slot, bool major)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct pt_regs *ur = (struct pt_regs *)bpf_task_pt_regs(t);
+	struct sample_buf *b;
+	__u32 zero = 0, size;
+	long n;
+
+	b = bpf_map_lookup_elem(&sample_bufs, &zero);
+	if (!b)
+		return;
+	b->h.slot = slot;
+	b->h.tid = (__u32)bpf_get_current_pid_tgid();
+	b->h.major = major;
+	b->h.unwind = want_stacks;
+	b->h.nips = 0;
+	b->h.stack_len = 0;
+	if (want_stacks == PFT_UNWIND_FP) {
+		n = bpf_get_stack(ctx, b->data, PFT_MAX_FRAMES * sizeof(__u64), BPF_F_USER_STACK);
+		if (n <= 0) {
+			__sync_fetch_and_add(&left_out.no_stack, 1);
+			return;
+		}
+		b->h.nips = n / sizeof(__u64);
+		size = n;
+	} else {
+		if (bpf_probe_read_kernel(b->h.regs, sizeof(b->h.regs), ur)) {
+			__sync_fetch_and_add(&left_out.no_stack, 1);
+			return;
+		}
+		size = copy_stack(b, BPF_CORE_READ(ur, sp));
+		b->h.stack_len = size;
+	}
+	if (size > PFT_STACK_MAX)
+		size = PFT_STACK_MAX;
+	if (bpf_ringbuf_output(&samples, b, sizeof(b->h) + size, 0))
+		__sync_fetch_and_add(&left_out.ring_full, 1);
 }
 
 /* One accounted fault of the thread @k: count it everywhere asked for. */
-static __always_inline void fault_done(struct pfw_task *k, struct vinfo *v, __u64 addr,
-				       __u64 lat, bool major, bool gup, __s32 stackid)
+static __always_inline void fault_done(void *ctx, struct pfw_task *k, struct vinfo *v,
+				       __u64 addr, __u64 lat, bool timed, bool major, bool gup)
 {
 	bool cow = !gup && !major &&
 		   (k->err & (X86_PF_PROT | X86_PF_WRITE)) == (X86_PF_PROT | X86_PF_WRITE);
@@ -238,6 +300,9 @@ static __always_inline void fault_done(struct pfw_task *k, struct vinfo *v, __u6
 		cls = PFT_COW;
 	else
 		cls = v->file ? PFT_MINOR_FILE : PFT_MINOR_ANON;
+	__sync_fetch_and_add(&left_out.faults, 1);
+	if (gup)
+		__sync_fetch_and_add(&left_out.gup, 1);
 	if (c) {
 		if (major)
 			c->major++;
@@ -248,11 +313,14 @@ static __always_inline void fault_done(struct pfw_task *k, struct vinfo *v, __u6
 		if (cow)
 			c->cow++;
 	}
-	hist_add(k->slot, cls, lat);
+	if (timed)
+		hist_add(k->slot, cls, lat);
+	else
+		__sync_fetch_and_add(&left_out.unpaired, 1);
 	if (want_maps)
 		map_add(k->slot, v, major, gup);
 	if (want_stacks)
-		stack_add(k->slot, stackid, major);
+		sample_add(ctx, k->slot, major);
 	if (want_events) {
 		struct pft_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -270,18 +338,36 @@ static __always_inline void fault_done(struct pfw_task *k, struct vinfo *v, __u6
 
 /* ---- the start of a fault with a #PF (both methods) ---- */
 
-SEC("tp_btf/page_fault_user")
-int BPF_PROG(pf_entry, unsigned long address, struct pt_regs *regs,
-	     unsigned long error_code)
+static __always_inline void pf_start(unsigned long address, unsigned long error_code)
 {
 	struct pfw_task *k = ts_target(bpf_get_current_task_btf());
 
 	if (!k)
-		return 0;
+		return;
 	k->t0 = bpf_ktime_get_ns();
 	k->addr = address;
 	k->err = error_code;
-	k->stackid = want_stacks ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(pf_entry, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	pf_start(address, error_code);
+	return 0;
+}
+
+/*
+ * A #PF in the kernel on a user address: copy_to_user() and friends
+ * touching a buffer first (read(2) into fresh memory).  Accounted to the
+ * task like any other, with the registers of its system call.
+ */
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(pf_kentry, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	if ((long)address >= 0)
+		pf_start(address, error_code);
 	return 0;
 }
 
@@ -294,16 +380,20 @@ static __always_inline int pe_done(struct bpf_perf_event_data *ctx, bool major)
 	struct vinfo v = {};
 	__u64 now = bpf_ktime_get_ns(), addr = ctx->addr;
 
+	bool timed;
+
 	if (!k)
 		return 0;
-	/* its #PF: the same page, still pending */
-	if (!k->t0 || (k->addr >> 12) != (addr >> 12)) {
-		k->t0 = 0;
-		return 0;
-	}
+	/*
+	 * Timed when its #PF is the one pending: the same page.  Counted in
+	 * any case: the perf event is the fault's accounting.
+	 */
+	timed = k->t0 && (k->addr >> 12) == (addr >> 12);
+	if (!timed)
+		k->err = 0;
 	/* the VMA tells file from anon, and names the mapping */
 	bpf_find_vma(t, addr, find_vma_cb, &v, 0);
-	fault_done(k, &v, addr, now - k->t0, major, false, k->stackid);
+	fault_done(ctx, k, &v, addr, now - k->t0, timed, major, false);
 	k->t0 = 0;
 	return 0;
 }
@@ -343,7 +433,6 @@ int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
 	struct vinfo v = {};
 	bool gup = !regs;
 	__u64 lat;
-	__s32 stackid;
 
 	if (!k || !k->fe_t0)
 		return 0;
@@ -355,13 +444,9 @@ int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
 	if (cls == PFW_FAULT_ERROR)
 		return 0;	/* not accounted, as mm_account_fault() */
 	vma_info(vma, &v);
-	if (gup) {
+	if (gup)
 		k->err = PFT_NO_PF;
-		stackid = want_stacks ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK) : -1;
-	} else {
-		stackid = k->stackid;
-	}
-	fault_done(k, &v, address, lat, cls == PFW_FAULT_MAJOR, gup, stackid);
+	fault_done(ctx, k, &v, address, lat, true, cls == PFW_FAULT_MAJOR, gup);
 	k->t0 = 0;
 	return 0;
 }

@@ -24,7 +24,7 @@
 
 struct pft_env env = {
 	.interval = 1.0, .count = -1, .top_n = 20, .png = "pftrace-heat.png",
-	.method = "auto",
+	.method = "auto", .unwind = PFT_UNWIND_DWARF, .stack_bytes = 8192,
 };
 
 const char *argp_program_version = "pftrace 1.0";
@@ -37,7 +37,8 @@ static const char argp_doc[] =
 "Views:\n"
 "  where   faults per mapping (file, heap, stack, anon, shm, vdso)\n"
 "  lat     time in the fault handler: log2 histograms per class\n"
-"  code    faults per user-space code site (symbolized); --folded\n"
+"  code    faults per user-space code site (symbolized), with their\n"
+"          stacks (--call-graph dwarf or fp); --folded for flame graphs\n"
 "  heat    fault address x time as a PNG (gnuplot), at the end\n"
 "  top     a live table of the processes faulting most\n"
 "Without -p or -c every process is traced.  interval is in seconds\n"
@@ -48,11 +49,12 @@ static const char argp_doc[] =
 "    pftrace where -c './work 256 R 10000'   # which mappings fault\n"
 "    pftrace lat -P 5                          # latency per process, 5 s\n"
 "    pftrace code --folded -p 1234 10 1 > f.txt  # for flamegraph.pl\n"
+"    pftrace code --call-graph fp -c './work 256 R 10000'  # frame pointers\n"
 "    pftrace heat --log -o heat.png -c './work 256 L 10000'\n"
 "    pftrace top                               # live; q quits\n"
 "    pftrace lat --json -c 'cmd' > lat.json\n";
 
-enum { OPT_CSV = 1000, OPT_JSON, OPT_FOLDED, OPT_LOG };
+enum { OPT_CSV = 1000, OPT_JSON, OPT_FOLDED, OPT_LOG, OPT_CALL_GRAPH, OPT_OFFSETS };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process (repeatable)", 0 },
@@ -65,6 +67,11 @@ static const struct argp_option opts[] = {
 	{ "top", 'n', "N", 0, "where, code: rows shown (default 20)", 0 },
 	{ "folded", OPT_FOLDED, NULL, 0, "code: collapsed stacks (flamegraph.pl, "
 	  "speedscope, inferno)", 0 },
+	{ "call-graph", OPT_CALL_GRAPH, "HOW", 0, "code: how stacks are unwound: dwarf[,SIZE] "
+	  "(default; SIZE bytes of stack copied per fault, default 8192, at most 16384) "
+	  "or fp (frame pointers)", 0 },
+	{ "offsets", OPT_OFFSETS, NULL, 0, "code: --folded frames with their offsets "
+	  "(func+0x1a), not merged by function", 0 },
 	{ "per-process", 'P', NULL, 0, "lat: a histogram per process", 0 },
 	{ "output", 'o', "PNG", 0, "heat: the image (default pftrace-heat.png)", 0 },
 	{ "log", OPT_LOG, NULL, 0, "heat: logarithmic colour scale", 0 },
@@ -113,6 +120,25 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_FOLDED:
 		env.folded = true;
 		break;
+	case OPT_OFFSETS:
+		env.offsets = true;
+		break;
+	case OPT_CALL_GRAPH:
+		if (!strcmp(arg, "fp")) {
+			env.unwind = PFT_UNWIND_FP;
+		} else if (!strncmp(arg, "dwarf", 5) && (!arg[5] || arg[5] == ',')) {
+			env.unwind = PFT_UNWIND_DWARF;
+			if (arg[5] && (!pfw_parse_count(arg + 6, &v) || v < 8 ||
+				       v > PFT_STACK_MAX || v % 8))
+				argp_error(state, "invalid stack size: %s (8..%d, a multiple "
+					   "of 8)", arg + 6, PFT_STACK_MAX);
+			if (arg[5])
+				env.stack_bytes = v;
+		} else {
+			argp_error(state, "unknown call graph: %s (dwarf[,SIZE], fp)", arg);
+		}
+		env.call_graph_set = true;
+		break;
 	case 'P':
 		env.per_process = true;
 		break;
@@ -155,6 +181,8 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "-c and -p cannot be combined");
 		if (env.folded && env.view != PFT_CODE)
 			argp_error(state, "--folded is for the code view");
+		if ((env.offsets || env.call_graph_set) && env.view != PFT_CODE)
+			argp_error(state, "--call-graph and --offsets are for the code view");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -194,7 +222,8 @@ static struct pftrace_bpf *open_skel(bool fexit)
 	skel->rodata->follow_forks = env.cmd != NULL;
 	skel->rodata->spawner_tgid = env.cmd ? getpid() : 0;
 	skel->rodata->want_maps = env.view == PFT_WHERE || env.view == PFT_HEAT;
-	skel->rodata->want_stacks = env.view == PFT_CODE;
+	skel->rodata->want_stacks = env.view == PFT_CODE ? env.unwind : 0;
+	skel->rodata->stack_bytes = env.stack_bytes;
 	skel->rodata->want_events = env.view == PFT_HEAT;
 	bpf_program__set_autoload(p->fx_entry, fexit);
 	bpf_program__set_autoload(p->fx_exit, fexit);
@@ -204,8 +233,8 @@ static struct pftrace_bpf *open_skel(bool fexit)
 	bpf_program__set_autoload(p->seed, env.npids > 0);
 	bpf_map__set_autocreate(skel->maps.seed_pids, env.npids > 0);
 	bpf_map__set_autocreate(skel->maps.events, env.view == PFT_HEAT);
-	if (env.view != PFT_CODE)
-		bpf_map__set_max_entries(skel->maps.stacks, 1);
+	bpf_map__set_autocreate(skel->maps.samples, env.view == PFT_CODE);
+	bpf_map__set_autocreate(skel->maps.sample_bufs, env.view == PFT_CODE);
 	return skel;
 }
 
@@ -289,6 +318,8 @@ bool pft_who(struct pft_run *r, __u32 slot, __u32 *id, char comm[16])
 
 static int on_event(void *ctx, void *data, size_t size)
 {
+	if (env.view == PFT_CODE)
+		return pft_code_sample(ctx, data, size);
 	if (size >= sizeof(struct pft_event))
 		pft_heat_event(ctx, data);
 	return 0;
@@ -336,13 +367,11 @@ static bool wait_interval(struct pft_run *r, struct ring_buffer *rb,
 
 	while (!pfw_exiting && (now = mono_ns()) < until && !(held && pfw_held_wait(held, 0))) {
 		ms = (until - now) / 1000000 + 1;
-		if (rb) {
-			ring_buffer__poll(rb, ms < 100 ? ms : 100);
-		} else if (env.view == PFT_CODE) {
-			struct timespec ts = { 0, 10000000 };
-
+		if (rb && env.view == PFT_CODE) {
 			pft_code_poll(r);
-			nanosleep(&ts, NULL);
+			ring_buffer__poll(rb, ms < 10 ? ms : 10);
+		} else if (rb) {
+			ring_buffer__poll(rb, ms < 100 ? ms : 100);
 		} else if (env.view == PFT_TOP && isatty(STDIN_FILENO)) {
 			if (poll(&pfd, 1, ms) > 0 && read(STDIN_FILENO, &key, 1) == 1 &&
 			    pft_top_key(key))
@@ -365,8 +394,9 @@ static int run(struct pft_run *r, struct pfw_held *held)
 	__u64 t;
 	bool done = false;
 
-	if (env.view == PFT_HEAT) {
-		rb = ring_buffer__new(bpf_map__fd(r->skel->maps.events), on_event, r, NULL);
+	if (env.view == PFT_HEAT || env.view == PFT_CODE) {
+		rb = ring_buffer__new(bpf_map__fd(env.view == PFT_CODE ? r->skel->maps.samples :
+						  r->skel->maps.events), on_event, r, NULL);
 		if (!rb) {
 			fprintf(stderr, "pftrace: cannot read the ring buffer: %s\n", strerror(errno));
 			return 1;
@@ -382,8 +412,8 @@ static int run(struct pft_run *r, struct pfw_held *held)
 	for (;;) {
 		if (!wait_interval(r, rb, held, t + (__u64)(env.interval * 1e9)))
 			done = true;
-		if (held && waitpid(held->pid, &status, WNOHANG) == held->pid)
-			done = true;
+		if (held && wait4(held->pid, &status, WNOHANG, &r->ru) == held->pid)
+			done = r->have_ru = true;
 		if (rb)
 			ring_buffer__consume(rb);
 		r->mono_ns = mono_ns();
@@ -396,11 +426,11 @@ static int run(struct pft_run *r, struct pfw_held *held)
 		if (done)
 			break;
 	}
-	if (rb) {
+	if (rb && env.view == PFT_HEAT) {
 		ring_buffer__consume(rb);
 		err = pft_heat_end(r);
-		ring_buffer__free(rb);
 	}
+	ring_buffer__free(rb);
 	if (held && waitpid(held->pid, &status, WNOHANG) == 0) {
 		kill(held->pid, SIGTERM);
 		waitpid(held->pid, NULL, 0);
@@ -432,6 +462,41 @@ static void report_misses(struct pftrace_bpf *skel)
 		fprintf(stderr, "pftrace: %llu program runs skipped by the kernel "
 			"(recursion_misses): counts may be short by as many\n",
 			(unsigned long long)misses);
+}
+
+/*
+ * Every fault counted, and the ones each view left out, by cause; with
+ * -c, the command's own count (wait4) beside: what the method cannot see
+ * is the difference (docs/pftrace.md, "Every fault accounted for").
+ */
+static void report_accounting(struct pft_run *r)
+{
+	const struct pft_left_out *lo = &r->skel->bss->left_out;
+	unsigned long long ru;
+
+	fprintf(stderr, "pftrace: faults counted: %llu\n", (unsigned long long)lo->faults);
+	if (r->have_ru) {
+		ru = r->ru.ru_minflt + r->ru.ru_majflt;
+		fprintf(stderr, "pftrace: the command's faults (wait4): %llu; not seen: %lld "
+			"(%s)\n", ru, (long long)(ru - lo->faults), r->fexit ?
+			"faults of its descendants it did not wait for, or of its own"
+			" before tracing" : "faults without a #PF, get_user_pages: "
+			"only the fexit method sees those");
+	}
+	if (env.view == PFT_CODE)
+		fprintf(stderr, "pftrace: left out of code: %llu without a user stack, "
+			"%llu with the ring buffer full\n", (unsigned long long)lo->no_stack,
+			(unsigned long long)lo->ring_full);
+	if (env.view == PFT_LAT || env.view == PFT_TOP)
+		fprintf(stderr, "pftrace: left out of lat: %llu not timed (their #PF's "
+			"start not seen), %llu with the histograms' map full\n",
+			(unsigned long long)lo->unpaired, (unsigned long long)lo->hists_full);
+	if (env.view == PFT_WHERE || env.view == PFT_HEAT)
+		fprintf(stderr, "pftrace: left out of where: %llu with the mappings' map full\n",
+			(unsigned long long)lo->maps_full);
+	if (env.view == PFT_HEAT)
+		fprintf(stderr, "pftrace: left out of heat: %llu with the ring buffer full\n",
+			(unsigned long long)r->skel->bss->lost_events);
 }
 
 int main(int argc, char **argv)
@@ -506,7 +571,10 @@ int main(int argc, char **argv)
 		h = &held;
 	}
 	pfw_catch_signals();
+	if (env.view == PFT_CODE)
+		pft_code_init();
 	err = run(&r, h);
+	report_accounting(&r);
 	report_misses(r.skel);
 	if (r.skel->bss->lost_map_full)
 		fprintf(stderr, "pftrace: %llu events not counted: no row or thread state left\n",

@@ -65,13 +65,47 @@ struct pft_map {
 	char name[PFT_NAME_LEN];	/* the file's name (basename) */
 };
 
-struct pft_stack_key {
-	__u32 slot;
-	__s32 stackid;		/* in the stacks map */
+/* code: how user stacks are taken (--call-graph) */
+enum pft_unwind {
+	PFT_UNWIND_FP = 1,	/* frame pointers, walked in BPF (bpf_get_stack) */
+	PFT_UNWIND_DWARF,	/* registers and a copy of the stack, unwound in
+				 * user space with libdwfl (.eh_frame, .debug_frame)
+				 */
 };
 
-struct pft_stack_val {
-	__u64 minor, major;
+#define PFT_MAX_FRAMES	127		/* fp: the kernel's limit */
+#define PFT_STACK_MAX	16384		/* dwarf: bytes of stack copied, at most;
+					 * a power of two
+					 */
+#define PFT_NREGS	21		/* x86-64 struct pt_regs, r15 .. ss, as is */
+
+/*
+ * code: one accounted fault of a traced thread, in the samples ring
+ * buffer: this header, then @nips return addresses (fp) or @stack_len
+ * bytes of the user stack from regs.sp up (dwarf).
+ */
+struct pft_sample {
+	__u32 slot;
+	__u32 tid;
+	__u8 major;
+	__u8 unwind;		/* enum pft_unwind */
+	__u16 nips;
+	__u32 stack_len;
+	__u64 regs[PFT_NREGS];	/* dwarf: the user registers at the fault */
+};
+
+/*
+ * Faults that were counted but left out of a view, by cause (a global
+ * each, summed over CPUs by the atomics).
+ */
+struct pft_left_out {
+	__u64 faults;		/* every fault counted (the views' total) */
+	__u64 gup;		/* of those, without a #PF (fexit only) */
+	__u64 no_stack;		/* code: no user stack could be read */
+	__u64 ring_full;	/* code: the samples ring buffer was full */
+	__u64 unpaired;		/* lat: its start (#PF) not seen, so not timed */
+	__u64 hists_full;	/* lat: no room for its histogram */
+	__u64 maps_full;	/* where, heat: no room for its mapping's row */
 };
 
 /* One fault, for the heat map (ring buffer). */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <sys/resource.h>
 #include <linux/types.h>
 #include "output.h"
 #include "pftrace.h"
@@ -24,6 +25,10 @@ struct pft_env {
 	long count;		/* intervals; -1: until Ctrl-C or the command exits */
 	int top_n;		/* rows in where/code tables */
 	bool folded;		/* code: collapsed stacks */
+	bool offsets;		/* code: frames with their offsets */
+	int unwind;		/* code: enum pft_unwind */
+	__u32 stack_bytes;	/* code, dwarf: stack copied per fault */
+	bool call_graph_set;	/* --call-graph given */
 	bool per_process;	/* lat: a histogram per process */
 	bool log_colour;	/* heat */
 	const char *png;	/* heat */
@@ -43,6 +48,8 @@ struct pft_run {
 	double secs;		/* length of the interval just ended */
 	int seq;		/* its number */
 	__u64 mono_ns;		/* its end, CLOCK_MONOTONIC */
+	bool have_ru;		/* -c: the command has been reaped, ru is its */
+	struct rusage ru;	/* wait4's: the command and its waited-for children */
 };
 
 /* Every key of hash map @fd (at most @max), each @ksz bytes, into @keys. */
@@ -64,6 +71,10 @@ void pft_lat(struct pft_run *r, bool last);
 void pft_code(struct pft_run *r, bool last);
 /* code: open new processes' address spaces while they live. */
 void pft_code_poll(struct pft_run *r);
+/* code: before tracing starts. */
+void pft_code_init(void);
+/* code: one sample from the samples ring buffer (a ring_buffer callback). */
+int pft_code_sample(struct pft_run *r, const void *data, size_t size);
 void pft_heat_event(struct pft_run *r, const struct pft_event *e);
 int pft_heat_end(struct pft_run *r);
 void pft_top(struct pft_run *r, bool last);

@@ -24,8 +24,19 @@ struct cached {
 #define CACHE_MIN 256
 #define CACHE_MAX 65536		/* entries (~300 bytes each) */
 
+/* The sample being unwound (pfw_syms_unwind), read by libdwfl's callbacks. */
+struct sample {
+	pid_t tid;
+	const unsigned long long *regs;
+	const unsigned char *stack;
+	unsigned long long sp;
+	size_t len;
+};
+
 struct pfw_syms {
 	Dwfl *dwfl;
+	bool attached;		/* dwfl_attach_state() done: unwinding set up */
+	struct sample cur;
 	pid_t pid;
 	int pidfd;	/* the process, not its PID; -1 without pidfd_open (< 5.3) */
 	struct cached *cache;	/* open addressing; cap: 0 or a power of 2 */
@@ -230,11 +241,13 @@ static void dso_name(char *buf, size_t len, const char *mname)
 
 /*
  * @addr's offset in @mod's file, from the PT_LOAD segment that holds it:
- * addr - mapping start + mapping offset, as perf shows it.  Without the
- * ELF, from the module's start (exact for its first, offset-0 mapping).
+ * addr - mapping start + mapping offset, as perf shows it.  False if no
+ * segment holds it: an address in a module's range but in none of its
+ * segments (a gap, or a garbage frame) is in no object.  Without the ELF,
+ * from the module's start (exact for its first, offset-0 mapping).
  */
-static unsigned long long file_offset(Dwfl_Module *mod, Dwarf_Addr addr,
-				      Dwarf_Addr start)
+static bool file_offset(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr start,
+			unsigned long long *off)
 {
 	Dwarf_Addr bias, vaddr;
 	GElf_Phdr ph;
@@ -242,16 +255,50 @@ static unsigned long long file_offset(Dwfl_Module *mod, Dwarf_Addr addr,
 	Elf *elf;
 
 	elf = dwfl_module_getelf(mod, &bias);
-	if (!elf || elf_getphdrnum(elf, &n))
-		return addr - start;
+	if (!elf || elf_getphdrnum(elf, &n)) {
+		*off = addr - start;
+		return true;
+	}
 	vaddr = addr - bias;
 	for (i = 0; i < n; i++) {
 		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
 			continue;
-		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_memsz)
-			return vaddr - ph.p_vaddr + ph.p_offset;
+		if (vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_memsz) {
+			*off = vaddr - ph.p_vaddr + ph.p_offset;
+			return true;
+		}
 	}
-	return addr - start;
+	return false;
+}
+
+/*
+ * A stripped executable's entry point: its ELF header says where it is,
+ * and its code by convention is _start.  True if @addr is in the few
+ * instructions of it that call on.  Only for executables (ET_EXEC, or
+ * ET_DYN with an interpreter: PIE): a shared library's e_entry may be
+ * just the start of its .text.
+ */
+static bool at_entry(Dwfl_Module *mod, Dwarf_Addr addr, unsigned long long *off)
+{
+	bool exec = false;
+	Dwarf_Addr bias;
+	GElf_Ehdr eh;
+	GElf_Phdr ph;
+	size_t i, n;
+	Elf *elf;
+
+	elf = dwfl_module_getelf(mod, &bias);
+	if (!elf || !gelf_getehdr(elf, &eh) || !eh.e_entry || elf_getphdrnum(elf, &n))
+		return false;
+	for (i = 0; i < n; i++)
+		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_INTERP)
+			exec = true;
+	if (!exec && eh.e_type != ET_EXEC)
+		return false;
+	if (addr - bias < eh.e_entry || addr - bias - eh.e_entry >= 0x40)
+		return false;
+	*off = addr - bias - eh.e_entry;
+	return true;
 }
 
 static int resolve(struct pfw_syms *s, unsigned long long addr, struct pfw_sym *out)
@@ -267,12 +314,16 @@ static int resolve(struct pfw_syms *s, unsigned long long addr, struct pfw_sym *
 	if (!mod)
 		return -ENOENT;
 	mname = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+	if (!file_offset(mod, addr, start, &out->dso_off))
+		return -ENOENT;
 	dso_name(out->dso, sizeof(out->dso), mname ?: "");
-	out->dso_off = file_offset(mod, addr, start);
 	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
 	if (name) {
 		snprintf(out->name, sizeof(out->name), "%s", name);
 		out->off = off;
+		out->known = true;
+	} else if (at_entry(mod, addr, &out->off)) {
+		snprintf(out->name, sizeof(out->name), "_start");
 		out->known = true;
 	}
 	return 0;
@@ -302,6 +353,118 @@ const char *pfw_sym_format(const struct pfw_sym *sym, char *buf, size_t len)
 	else
 		snprintf(buf, len, "[unknown]");
 	return buf;
+}
+
+/* ---- unwinding: libdwfl's thread callbacks over one sample ---- */
+
+static pid_t next_thread(Dwfl *dwfl, void *arg, void **thread_argp)
+{
+	struct pfw_syms *s = arg;
+
+	(void)dwfl;
+	if (*thread_argp)
+		return 0;
+	*thread_argp = s;
+	return s->cur.tid;
+}
+
+static bool get_thread(Dwfl *dwfl, pid_t tid, void *arg, void **thread_argp)
+{
+	struct pfw_syms *s = arg;
+
+	(void)dwfl;
+	*thread_argp = s;
+	return tid == s->cur.tid;
+}
+
+/* A word of the stack copy; anything else is unknown (the unwind stops). */
+static bool memory_read(Dwfl *dwfl, Dwarf_Addr addr, Dwarf_Word *result, void *arg)
+{
+	struct pfw_syms *s = arg;
+
+	(void)dwfl;
+	if (addr < s->cur.sp || addr - s->cur.sp > s->cur.len ||
+	    s->cur.len - (addr - s->cur.sp) < sizeof(*result))
+		return false;
+	memcpy(result, s->cur.stack + (addr - s->cur.sp), sizeof(*result));
+	return true;
+}
+
+#if defined(__x86_64__)
+/* DWARF's x86-64 registers 0..16 (rax, rdx, rcx, rbx, rsi, rdi, rbp, rsp,
+ * r8..r15, the return address: rip), as indices in struct pt_regs.
+ */
+static const int dwarf_from_ptregs[] = {
+	10, 12, 11, 5, 13, 14, 4, 19, 9, 8, 7, 6, 3, 2, 1, 0, 16,
+};
+#define PT_REGS_SP 19
+#endif
+
+static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
+{
+#if defined(__x86_64__)
+	struct pfw_syms *s = arg;
+	Dwarf_Word r[17];
+	size_t i;
+
+	for (i = 0; i < 17; i++)
+		r[i] = s->cur.regs[dwarf_from_ptregs[i]];
+	return dwfl_thread_state_registers(thread, 0, 17, r);
+#else
+	(void)thread, (void)arg;
+	return false;
+#endif
+}
+
+static const Dwfl_Thread_Callbacks thread_callbacks = {
+	.next_thread = next_thread,
+	.get_thread = get_thread,
+	.memory_read = memory_read,
+	.set_initial_registers = set_initial_registers,
+};
+
+struct frames {
+	unsigned long long *pcs;
+	int n, max;
+};
+
+static int frame_cb(Dwfl_Frame *f, void *arg)
+{
+	struct frames *fr = arg;
+	Dwarf_Addr pc;
+
+	if (fr->n == fr->max || !dwfl_frame_pc(f, &pc, NULL))
+		return DWARF_CB_ABORT;
+	fr->pcs[fr->n++] = pc;
+	return DWARF_CB_OK;
+}
+
+int pfw_syms_unwind(struct pfw_syms *s, pid_t tid, const unsigned long long *regs,
+		    const void *stack, size_t len, unsigned long long *pcs, int max,
+		    bool *ended)
+{
+	struct frames fr = { .pcs = pcs, .max = max };
+	int rc;
+
+	*ended = false;
+#if !defined(__x86_64__)
+	return -EINVAL;
+#else
+	if (!s->attached) {
+		if (!dwfl_attach_state(s->dwfl, NULL, s->pid, &thread_callbacks, s))
+			return -EINVAL;
+		s->attached = true;
+	}
+	s->cur = (struct sample){ .tid = tid, .regs = regs, .stack = stack,
+				  .sp = regs[PT_REGS_SP], .len = len };
+	rc = dwfl_getthread_frames(s->dwfl, tid, frame_cb, &fr);
+	*ended = rc == 0;
+	if (!fr.n && max) {	/* not even the first frame: the ip, as it is */
+		pcs[0] = s->cur.regs[16];
+		fr.n = 1;
+	}
+	return fr.n;
+#endif
 }
 
 void pfw_syms_close(struct pfw_syms *s)

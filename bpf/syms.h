@@ -71,6 +71,24 @@ int pfw_syms_lookup(struct pfw_syms *s, unsigned long long addr, struct pfw_sym 
  */
 const char *pfw_sym_format(const struct pfw_sym *sym, char *buf, size_t len);
 
+/*
+ * Unwind a thread's user stack with the call-frame information of the
+ * objects mapped (.eh_frame, .debug_frame; libdw falls back to frame
+ * pointers where an object has none), as perf --call-graph dwarf does:
+ * from @regs, the thread's registers as the kernel saved them on entry
+ * (x86-64: struct pt_regs, PFW_UNWIND_NREGS words), and @len bytes of its
+ * stack copied from the stack pointer up.  Stores at most @max program
+ * counters in @pcs, the innermost (regs' ip) first; every other is a
+ * return address.  Returns how many, or -errno (EINVAL: registers of
+ * another architecture).  *@ended is true when the unwinder stopped
+ * because the outermost frame's CFI says it has no caller (_start, a
+ * thread's clone), not for want of stack, CFI or room.
+ */
+#define PFW_UNWIND_NREGS 21
+int pfw_syms_unwind(struct pfw_syms *s, pid_t tid, const unsigned long long *regs,
+		    const void *stack, size_t len, unsigned long long *pcs, int max,
+		    bool *ended);
+
 /* Close the files and free @s; NULL is allowed. */
 void pfw_syms_close(struct pfw_syms *s);
 
