@@ -180,16 +180,23 @@ static struct pfw_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
 	return procs[nprocs++].syms;
 }
 
+static __u64 nsamples, last_poll_ms;
+
+static __u64 mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
+}
+
 /* Re-read @sy's maps, at most every 10 ms (a process that has gone keeps its view). */
 static void refresh_now(__u32 slot, struct pfw_syms *sy)
 {
 	static __u64 last[64];
-	struct timespec ts;
-	__u64 now;
+	__u64 now = mono_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	if (now - last[slot % 64] < 10000000)
+	if (now - last[slot % 64] < 10)
 		return;
 	last[slot % 64] = now;
 	pfw_syms_refresh(sy);
@@ -206,6 +213,7 @@ void pft_code_poll(struct pft_run *r)
 	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s, pid;
 	char comm[16];
 
+	last_poll_ms = mono_ms();
 	for (s = 1; s < n && s < PFW_MAX_SLOTS; s++)
 		if (pft_who(r, s, &pid, comm))
 			syms_of(s, pid, true);
@@ -338,6 +346,12 @@ int pft_code_sample(struct pft_run *r, const void *data, size_t size)
 
 	if (size < sizeof(*s) || !pft_who(r, s->slot, &pid, comm))
 		return 0;
+	/*
+	 * Behind a burst of samples, still look at new processes every few
+	 * ms: a short-lived one (cc1 under make) must be read while it lives.
+	 */
+	if (!(++nsamples & 63) && mono_ms() - last_poll_ms >= 5)
+		pft_code_poll(r);
 	sy = syms_of(s->slot, pid, false);
 	/* code in an object mapped since the last look (ld.so at work, dlopen) */
 	if (sy && pfw_syms_lookup(sy, s->regs[16], &sym) == -ENOENT &&

@@ -474,11 +474,15 @@ static void report_accounting(struct pft_run *r)
 	const struct pft_left_out *lo = &r->skel->bss->left_out;
 	unsigned long long ru;
 
-	fprintf(stderr, "pftrace: faults counted: %llu\n", (unsigned long long)lo->faults);
+	__u32 rows = r->skel->data->next_slot - 1;
+
+	fprintf(stderr, "pftrace: faults counted: %llu in %u process%s\n",
+		(unsigned long long)lo->faults, rows, rows == 1 ? "" : "es");
 	if (r->have_ru) {
 		ru = r->ru.ru_minflt + r->ru.ru_majflt;
-		fprintf(stderr, "pftrace: the command's faults (wait4): %llu; not seen: %lld "
-			"(%s)\n", ru, (long long)(ru - lo->faults), r->fexit ?
+		fprintf(stderr, "pftrace: the command's faults (wait4): %llu (minflt %ld, "
+			"majflt %ld); not seen: %lld (%s)\n", ru, r->ru.ru_minflt,
+			r->ru.ru_majflt, (long long)(ru - lo->faults), r->fexit ?
 			"faults of its descendants it did not wait for, or of its own"
 			" before tracing" : "faults without a #PF, get_user_pages: "
 			"only the fexit method sees those");
