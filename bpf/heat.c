@@ -11,45 +11,60 @@
 
 #define DEF_BINS	200
 #define MAX_BINS	65536
+#define DEF_BANDS	24
+#define DEF_EVENTS	(8u << 20)
 #define DEF_WIDTH	1024
 #define DEF_HEIGHT	768
 #define PAGE_SHIFT	12
-#define BUDGET		4	/* rows of all bands: BUDGET x rmax at most */
 #define LABEL_PX	13	/* a y label's height: a band's least rows */
 #define MARGIN_PX	120	/* the image's height less the plot's */
+#define NONE		(-1)	/* an event's band: in no mapping */
 
 typedef unsigned long long u64;
 
-/*
- * A counting axis: slot i is [lo + (i << shift), + (1 << shift)), lo a
- * multiple of 1 << shift.  To take in a value outside its n slots, shift
- * grows (slots merge in aligned pairs, so no count straddles) and lo
- * moves down to the least value seen.
- */
-struct axis {
-	u64 lo, min, max;	/* min, max: the values seen */
-	unsigned int shift;
-	int n;
-	bool any;
-};
-
-struct band {
-	u64 start, end;
-	char label[64];
-	u64 *cells;	/* [col * rows + row]; NULL until its first fault */
-	int rows;	/* a power of two */
-	u64 faults;
+/* A fault kept; band: where pfw_heat_write() found it. */
+struct event {
+	u64 t, addr;
+	unsigned int owner;
+	int band;
 };
 
 struct pfw_heat {
-	struct band *b;		/* nb bands sorted and disjoint, then other */
+	struct event *ev;
+	size_t n, cap, max;
+	u64 dropped;
+};
+
+/* A mapping, and its faults. */
+struct band {
+	unsigned int owner;
+	u64 start, end;
+	char label[64];
+	u64 faults;
+	int drawn;	/* its index in the bands drawn; other's if folded */
+	bool folded;
+};
+
+/* A band as drawn: rows [lo, lo + rows) of the image, for [start, end). */
+struct drawn {
+	const char *label;
+	u64 start, end, faults;
+	int lo, rows;
+	double weight;
+};
+
+/* What one pfw_heat_write() works on. */
+struct image {
+	struct band *b;		/* the mappings, by owner and start, disjoint */
 	int nb;
-	struct axis t;		/* time: the columns of every band */
-	struct axis oa;		/* other's addresses: its rows */
-	int tbins, abins, rmax;	/* rmax: abins rounded up to a power of two */
-	int rows_used;		/* by the nb bands */
-	u64 *spare;		/* t.n x rmax, for moving cells */
-	u64 n, lost;
+	struct drawn *d;	/* the bands drawn, other last (if any) */
+	int nd;
+	char other[48];		/* other's label */
+	u64 t0, span;		/* ns: the first fault, and to the last + 1 */
+	double bin;		/* ns per column */
+	u64 *out;		/* [row * tbins + col] */
+	int tbins, abins, height;
+	struct pfw_heat_stats st;
 };
 
 /* The least integer >= @v (>= 0), without libm. */
@@ -60,399 +75,227 @@ static int ceil_int(double v)
 	return i < v ? i + 1 : i;
 }
 
-static int pow2_ceil(u64 v, int max)
+struct pfw_heat *pfw_heat_new(size_t max_events)
 {
-	int p = 1;
+	struct pfw_heat *h = calloc(1, sizeof(*h));
 
-	while (p < max && (u64)p < v)
-		p *= 2;
-	return p;
+	if (!h)
+		return NULL;
+	h->max = max_events ? max_events : DEF_EVENTS;
+	return h;
+}
+
+void pfw_heat_free(struct pfw_heat *h)
+{
+	if (!h)
+		return;
+	free(h->ev);
+	free(h);
+}
+
+int pfw_heat_add(struct pfw_heat *h, unsigned long long t_ns, unsigned int owner,
+		 unsigned long long addr)
+{
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 65536;
+		struct event *ev;
+
+		if (cap > h->max)
+			cap = h->max;
+		if (cap <= h->n) {
+			h->dropped++;
+			return -ENOSPC;
+		}
+		ev = realloc(h->ev, cap * sizeof(*ev));
+		if (!ev) {
+			h->dropped++;
+			return -ENOMEM;
+		}
+		h->ev = ev;
+		h->cap = cap;
+	}
+	h->ev[h->n++] = (struct event){ .t = t_ns, .addr = addr, .owner = owner };
+	return 0;
 }
 
 static int cmp_band(const void *a, const void *b)
 {
 	const struct band *x = a, *y = b;
 
+	if (x->owner != y->owner)
+		return x->owner < y->owner ? -1 : 1;
 	if (x->start != y->start)
 		return x->start < y->start ? -1 : 1;
 	return x->end > y->end ? -1 : x->end < y->end;	/* longer first */
 }
 
-struct pfw_heat *pfw_heat_new(const struct pfw_heat_band *bands, int nbands,
-			      int tbins, int abins)
+/* @bands, less the empty ones, sorted, an owner's overlaps clipped. */
+static int take_bands(struct image *im, const struct pfw_heat_band *bands, int nbands)
 {
-	struct pfw_heat *h;
 	int i, n = 0;
 
-	if (nbands < 0 || (nbands && !bands) || tbins < 0 || abins < 0 ||
-	    tbins == 1 || abins == 1 || tbins > MAX_BINS || abins > MAX_BINS) {
-		errno = EINVAL;
-		return NULL;
-	}
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return NULL;
-	h->tbins = tbins ? tbins : DEF_BINS;
-	h->abins = abins ? abins : DEF_BINS;
-	h->rmax = pow2_ceil(h->abins, MAX_BINS);
-	h->t.n = 2 * h->tbins;
-	h->oa.n = h->rmax;
-	h->oa.shift = PAGE_SHIFT;
-	h->b = calloc(nbands + 1, sizeof(*h->b));
-	h->spare = calloc((size_t)h->t.n * h->rmax, sizeof(*h->spare));
-	if (!h->b || !h->spare) {
-		pfw_heat_free(h);
-		errno = ENOMEM;
-		return NULL;
-	}
+	im->b = calloc(nbands + 1, sizeof(*im->b));
+	if (!im->b)
+		return -ENOMEM;
 	for (i = 0; i < nbands; i++) {
 		if (bands[i].end <= bands[i].start)
 			continue;
-		h->b[n].start = bands[i].start;
-		h->b[n].end = bands[i].end;
-		memcpy(h->b[n].label, bands[i].label, sizeof(h->b[n].label) - 1);
+		im->b[n].owner = bands[i].owner;
+		im->b[n].start = bands[i].start;
+		im->b[n].end = bands[i].end;
+		memcpy(im->b[n].label, bands[i].label, sizeof(im->b[n].label) - 1);
 		n++;
 	}
-	qsort(h->b, n, sizeof(*h->b), cmp_band);
-	for (i = 1, h->nb = n ? 1 : 0; i < n; i++) {	/* clip overlaps */
-		struct band *prev = &h->b[h->nb - 1];
+	qsort(im->b, n, sizeof(*im->b), cmp_band);
+	for (i = 1, im->nb = n ? 1 : 0; i < n; i++) {
+		struct band *prev = &im->b[im->nb - 1];
 
-		if (h->b[i].start < prev->end)
-			h->b[i].start = prev->end;
-		if (h->b[i].start < h->b[i].end)
-			h->b[h->nb++] = h->b[i];
+		if (im->b[i].owner == prev->owner && im->b[i].start < prev->end)
+			im->b[i].start = prev->end;
+		if (im->b[i].start < im->b[i].end)
+			im->b[im->nb++] = im->b[i];
 	}
-	memset(&h->b[h->nb], 0, (n - h->nb + 1) * sizeof(*h->b));
-	strcpy(h->b[h->nb].label, "other");
-	h->b[h->nb].rows = h->rmax;
-	return h;
+	return 0;
 }
 
-void pfw_heat_free(struct pfw_heat *h)
+/* The band of @e, or NONE. */
+static int find_band(const struct image *im, const struct event *e)
 {
-	int i;
-
-	if (!h)
-		return;
-	for (i = 0; h->b && i <= h->nb; i++)
-		free(h->b[i].cells);
-	free(h->b);
-	free(h->spare);
-	free(h);
-}
-
-unsigned long long pfw_heat_count(const struct pfw_heat *h)
-{
-	return h->n;
-}
-
-static struct band *find_band(struct pfw_heat *h, u64 addr)
-{
-	int lo = 0, hi = h->nb;	/* the last band starting at or below addr */
+	int lo = 0, hi = im->nb;	/* the last band starting at or below e */
 
 	while (lo < hi) {
 		int mid = lo + (hi - lo) / 2;
+		const struct band *b = &im->b[mid];
 
-		if (h->b[mid].start <= addr)
+		if (b->owner < e->owner || (b->owner == e->owner && b->start <= e->addr))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo && addr < h->b[lo - 1].end)
-		return &h->b[lo - 1];
-	return &h->b[h->nb];
+	if (lo && im->b[lo - 1].owner == e->owner && e->addr < im->b[lo - 1].end)
+		return lo - 1;
+	return NONE;
 }
 
-/* The slot of @v on @a. */
-static int slot(const struct axis *a, u64 v)
+/* Indices of bands @arg: busiest first; in band order among equals. */
+static int cmp_busiest(const void *a, const void *b, void *arg)
 {
-	return (int)((v >> a->shift) - (a->lo >> a->shift));
-}
+	const struct band *bands = arg;
+	int x = *(const int *)a, y = *(const int *)b;
+	u64 fx = bands[x].faults, fy = bands[y].faults;
 
-/* The slots in use: up to the one of the greatest value. */
-static int slots_used(const struct axis *a)
-{
-	return a->any ? slot(a, a->max) + 1 : 0;
-}
-
-/* Where slot @i of @a goes when @a becomes (@s, @lo). */
-static int slot_moved(const struct axis *a, unsigned int s, u64 lo, int i)
-{
-	return (int)((((a->lo >> a->shift) + i) >> (s - a->shift)) - (lo >> s));
-}
-
-/* The columns of every band, to time axis (@s, @lo). */
-static void move_cols(struct pfw_heat *h, unsigned int s, u64 lo)
-{
-	int used = slots_used(&h->t), i, j, r;
-
-	for (i = 0; i <= h->nb; i++) {
-		struct band *b = &h->b[i];
-
-		if (!b->cells)
-			continue;
-		memcpy(h->spare, b->cells, (size_t)used * b->rows * sizeof(u64));
-		memset(b->cells, 0, (size_t)h->t.n * b->rows * sizeof(u64));
-		for (j = 0; j < used; j++) {
-			u64 *to = &b->cells[(size_t)slot_moved(&h->t, s, lo, j) * b->rows];
-			const u64 *from = &h->spare[(size_t)j * b->rows];
-
-			for (r = 0; r < b->rows; r++)
-				to[r] += from[r];
-		}
-	}
-}
-
-/* The rows of other, to its address axis (@s, @lo). */
-static void move_other_rows(struct pfw_heat *h, unsigned int s, u64 lo)
-{
-	struct band *b = &h->b[h->nb];
-	int used = slots_used(&h->oa), c, r;
-	size_t all = (size_t)h->t.n * b->rows;
-
-	memcpy(h->spare, b->cells, all * sizeof(u64));
-	memset(b->cells, 0, all * sizeof(u64));
-	for (c = 0; c < h->t.n; c++)
-		for (r = 0; r < used; r++)
-			b->cells[(size_t)c * b->rows + slot_moved(&h->oa, s, lo, r)] +=
-				h->spare[(size_t)c * b->rows + r];
-}
-
-/* Take @v into @a, first moving the cells with @move if its slots change. */
-static void axis_take(struct pfw_heat *h, struct axis *a, u64 v,
-		      void (*move)(struct pfw_heat *h, unsigned int s, u64 lo))
-{
-	unsigned int s = a->shift;
-	u64 min, max;
-
-	if (!a->any) {
-		a->any = true;
-		a->min = v;
-		a->max = v;
-		a->lo = v >> s << s;
-		return;
-	}
-	min = v < a->min ? v : a->min;
-	max = v > a->max ? v : a->max;
-	if (min == a->min && max == a->max)
-		return;
-	/* n >= 2, so s stops at 63 at the latest */
-	while ((max >> s) - (min >> s) >= (u64)a->n)
-		s++;
-	if (s != a->shift || min >> s << s != a->lo)
-		move(h, s, min >> s << s);
-	a->shift = s;
-	a->lo = min >> s << s;
-	a->min = min;
-	a->max = max;
-}
-
-static u64 band_size(const struct band *b)
-{
-	return b->end - b->start;
-}
-
-/* Halve @b's rows (it has cells): rows 2i and 2i+1 become i. */
-static void halve_rows(struct pfw_heat *h, struct band *b)
-{
-	int half = b->rows / 2, c, r;
-	u64 *cells;
-
-	for (c = 0; c < h->t.n; c++)	/* in place: each write is behind its reads */
-		for (r = 0; r < half; r++)
-			b->cells[(size_t)c * half + r] = b->cells[(size_t)c * b->rows + 2 * r] +
-							 b->cells[(size_t)c * b->rows + 2 * r + 1];
-	b->rows = half;
-	h->rows_used -= half;
-	cells = realloc(b->cells, (size_t)h->t.n * half * sizeof(u64));
-	if (cells)
-		b->cells = cells;
+	if (fx != fy)
+		return fx > fy ? -1 : 1;
+	return x - y;
 }
 
 /*
- * Rows for @nw, about to receive its first fault: up to a row a page,
- * rmax at most; while all bands' rows exceed the budget, halve those
- * with the most rows for the rows they will be drawn in.
+ * Each fault to its band; the busiest @nshow bands with faults get bands
+ * of their own (in band order), the rest go to other, on top.
  */
-static int band_touch(struct pfw_heat *h, struct band *nw)
+static int pick_bands(struct pfw_heat *h, struct image *im, int nshow)
 {
-	u64 touched = band_size(nw);
-	int i;
+	u64 amin = ~0ULL, amax = 0;
+	int i, k, *busy, nbusy = 0, other;
+	size_t e;
 
-	nw->rows = pow2_ceil(((band_size(nw) - 1) >> PAGE_SHIFT) + 1, h->rmax);
-	for (i = 0; i < h->nb; i++)
-		if (h->b[i].cells)
-			touched += band_size(&h->b[i]);
-	while (h->rows_used + nw->rows > BUDGET * h->rmax) {
-		struct band *worst = NULL;
-		double most = 0;
+	for (e = 0; e < h->n; e++) {
+		struct event *ev = &h->ev[e];
 
-		for (i = 0; i < h->nb; i++) {
-			struct band *b = &h->b[i];
-			double drawn, per;
-
-			if ((!b->cells && b != nw) || b->rows < 2)
-				continue;
-			drawn = (double)h->abins * band_size(b) / touched;
-			per = b->rows / (drawn > 3 ? drawn : 3);
-			if (per > most) {
-				most = per;
-				worst = b;
-			}
-		}
-		if (!worst)
-			break;
-		if (worst == nw)
-			nw->rows /= 2;
+		ev->band = find_band(im, ev);
+		if (ev->band == NONE)
+			im->st.unmapped++;
 		else
-			halve_rows(h, worst);
+			im->b[ev->band].faults++;
 	}
-	nw->cells = calloc((size_t)h->t.n * nw->rows, sizeof(u64));
-	if (!nw->cells)
+	busy = calloc(im->nb + 1, sizeof(*busy));
+	im->d = calloc((nshow < im->nb ? nshow : im->nb) + 1, sizeof(*im->d));
+	if (!busy || !im->d) {
+		free(busy);
 		return -ENOMEM;
-	h->rows_used += nw->rows;
-	return 0;
-}
-
-void pfw_heat_add(struct pfw_heat *h, unsigned long long t_ns, unsigned long long addr)
-{
-	struct band *b = find_band(h, addr);
-	bool other = b == &h->b[h->nb];
-	int row;
-
-	if (!b->cells) {
-		if (other)
-			b->cells = calloc((size_t)h->t.n * b->rows, sizeof(u64));
-		if (other ? !b->cells : band_touch(h, b) < 0) {
-			h->lost++;
-			return;
-		}
 	}
-	axis_take(h, &h->t, t_ns, move_cols);
-	if (other) {
-		axis_take(h, &h->oa, addr, move_other_rows);
-		row = slot(&h->oa, addr);
-	} else {
-		row = (int)((__uint128_t)(addr - b->start) * b->rows / band_size(b));
+	for (i = 0; i < im->nb; i++) {
+		im->b[i].drawn = NONE;
+		if (im->b[i].faults)
+			busy[nbusy++] = i;
 	}
-	b->cells[(size_t)slot(&h->t, t_ns) * b->rows + row]++;
-	b->faults++;
-	h->n++;
-}
+	qsort_r(busy, nbusy, sizeof(*busy), cmp_busiest, im->b);
+	for (k = 0; k < nbusy && k < nshow; k++)
+		im->b[busy[k]].drawn = 0;
+	free(busy);
+	im->st.mappings = nbusy;
+	for (i = 0; i < im->nb; i++) {
+		struct band *b = &im->b[i];
+		struct drawn *d = &im->d[im->nd];
 
-/*
- * Resampling.  A source bin [a, b) spreads its count over the output bins
- * [j*w, (j+1)*w), j < n, in proportion to overlap (a zero-width one goes
- * to the bin of a): *idx gets the first bin, wt[] the weights, summing to
- * 1; returns how many.
- */
-static int spread(double a, double b, double w, int n, int *idx, double *wt)
-{
-	int j0 = (int)(a / w), j1 = ceil_int(b / w) - 1, j, k = 0;
-	double sum = 0;
-
-	j0 = j0 < 0 ? 0 : j0 >= n ? n - 1 : j0;
-	j1 = j1 < j0 ? j0 : j1 >= n ? n - 1 : j1;
-	*idx = j0;
-	for (j = j0; j <= j1; j++) {
-		double lo = a > j * w ? a : j * w, hi = b < (j + 1) * w ? b : (j + 1) * w;
-
-		wt[k] = hi > lo ? hi - lo : 0;
-		sum += wt[k++];
-	}
-	if (sum <= 0) {
-		wt[0] = 1;
-		return 1;
-	}
-	for (j = 0; j < k; j++)
-		wt[j] /= sum;
-	return k;
-}
-
-/* A band as drawn: rows [lo, lo + rows) of the image, for [start, end). */
-struct drawn {
-	struct band *b;
-	u64 start, end;
-	int lo, rows;
-	double weight;
-};
-
-/* The image: out[row * tbins + col]; the time span drawn, from t.min. */
-struct image {
-	double *out;
-	double span, bin;
-	struct drawn *d;
-	int nd;
-};
-
-/* Add band @d's cells to the image. */
-static void draw_band(const struct pfw_heat *h, const struct drawn *d, struct image *im,
-		      int *tidx, double *twt, int *ridx, double *rwt)
-{
-	const struct band *b = d->b;
-	bool other = b == &h->b[h->nb];
-	int used = slots_used(&h->t), c, r, i, j, nt, nr, t0, r0;
-	double rw = other ? (double)(d->end - d->start) / d->rows : 1;
-
-	for (c = 0; c < used; c++) {
-		u64 c_lo = (h->t.lo >> h->t.shift) + c, c_hi;
-		double a, e;
-
-		/* the column, clipped to the times seen: [t.min, t.max] */
-		c_hi = ((c_lo + 1) << h->t.shift) - 1;
-		c_lo <<= h->t.shift;
-		if (c_hi < h->t.min || c_lo > h->t.max)
+		if (b->drawn == NONE) {
+			im->st.folded += !!b->faults;
 			continue;
-		a = c_lo < h->t.min ? 0 : (double)(c_lo - h->t.min);
-		e = (double)((c_hi > h->t.max ? h->t.max : c_hi) - h->t.min) + 1;
-		nt = spread(a, e, im->bin, h->tbins, &t0, twt);
-		for (i = 0; i < nt; i++)
-			tidx[i] = t0 + i;
-		for (r = 0; r < b->rows; r++) {
-			u64 v = b->cells[(size_t)c * b->rows + r];
-
-			if (!v)
-				continue;
-			if (other) {	/* slot r's pages, clipped to the span drawn */
-				u64 s_lo = h->oa.lo + ((u64)r << h->oa.shift);
-				u64 s_hi = s_lo + ((1ULL << h->oa.shift) - 1);
-
-				a = s_lo < d->start ? 0 : (double)(s_lo - d->start);
-				e = (double)((s_hi >= d->end ? d->end - 1 : s_hi) - d->start) + 1;
-			} else {
-				a = (double)r * d->rows / b->rows;
-				e = (double)(r + 1) * d->rows / b->rows;
-			}
-			nr = spread(a, e, rw, d->rows, &r0, rwt);
-			for (j = 0; j < nr; j++)
-				ridx[j] = d->lo + r0 + j;
-			for (j = 0; j < nr; j++)
-				for (i = 0; i < nt; i++)
-					im->out[(size_t)ridx[j] * h->tbins + tidx[i]] +=
-						v * rwt[j] * twt[i];
 		}
+		b->drawn = im->nd++;
+		d->label = b->label;
+		d->start = b->start;
+		d->end = b->end;
+		d->faults = b->faults;
+		d->weight = (double)(b->end - b->start);
+		im->st.bands++;
 	}
+	other = im->nd;
+	for (e = 0; e < h->n; e++) {	/* other: the addresses seen there */
+		const struct event *ev = &h->ev[e];
+
+		if (ev->band != NONE && im->b[ev->band].drawn != NONE)
+			continue;
+		amin = ev->addr < amin ? ev->addr : amin;
+		amax = ev->addr > amax ? ev->addr : amax;
+		im->st.folded_faults++;
+	}
+	for (i = 0; i < im->nb; i++) {
+		im->b[i].folded = im->b[i].drawn == NONE;
+		if (im->b[i].folded)
+			im->b[i].drawn = other;
+	}
+	if (im->st.folded_faults) {
+		struct drawn *d = &im->d[im->nd++];
+		double wmax = 0;
+
+		for (i = 0; i < other; i++)
+			wmax = im->d[i].weight > wmax ? im->d[i].weight : wmax;
+		d->start = amin >> PAGE_SHIFT << PAGE_SHIFT;
+		d->end = (amax | ((1ULL << PAGE_SHIFT) - 1)) + 1;
+		if (!d->end)	/* the last page */
+			d->end--;
+		d->faults = im->st.folded_faults;
+		d->weight = (double)(d->end - d->start);	/* no more than the largest */
+		if (wmax > 0 && d->weight > wmax)
+			d->weight = wmax;
+		if (!im->st.folded)
+			snprintf(im->other, sizeof(im->other), "other");
+		else
+			snprintf(im->other, sizeof(im->other), "other (%d mapping%s)",
+				 im->st.folded, im->st.folded == 1 ? "" : "s");
+		d->label = im->other;
+	}
+	return 0;
 }
 
 /*
  * Rows for each band drawn: in proportion to its weight (its size; other:
  * its span, no more than the largest band's), @least at least, a blank
- * row between bands (if they fit).  0, or -E2BIG.
+ * row between bands (if they fit).  0, or -ENOMEM.
  */
-static int lay_out(const struct pfw_heat *h, struct image *im, int least)
+static int lay_out(struct image *im, int least)
 {
 	int k = im->nd, gap = 1, avail, fixed_rows, i, left, best;
 	double wsum, *frac;
 	bool *fixed, again;
 
-	if (k * least + (k - 1) * gap > h->abins)
-		least = (h->abins - (k - 1) * gap) / k;
-	if (least < 1) {
+	if (k * least + (k - 1) * gap > im->abins)
+		least = (im->abins - (k - 1) * gap) / k;
+	if (least < 1) {	/* k <= abins: a row each */
 		gap = 0;
-		least = h->abins / k;
+		least = im->abins / k;
 	}
-	if (least < 1)
-		return -E2BIG;
 	fixed = calloc(k, sizeof(*fixed));
 	frac = calloc(k, sizeof(*frac));
 	if (!fixed || !frac) {
@@ -460,7 +303,7 @@ static int lay_out(const struct pfw_heat *h, struct image *im, int least)
 		free(frac);
 		return -ENOMEM;
 	}
-	avail = h->abins - (k - 1) * gap;
+	avail = im->abins - (k - 1) * gap;
 	do {	/* those whose share is under @least get @least; share again */
 		again = false;
 		wsum = 0;
@@ -504,64 +347,38 @@ static int lay_out(const struct pfw_heat *h, struct image *im, int least)
 	return 0;
 }
 
-/* The bands with faults, in address order, other last, laid out and drawn. */
-static int draw(const struct pfw_heat *h, const struct pfw_heat_opts *o, struct image *im)
+/* Each fault into its cell: its band's row for its address, its column. */
+static int draw(const struct pfw_heat *h, struct image *im)
 {
-	int i, err, least, nmax = (h->tbins > h->abins ? h->tbins : h->abins) + 2;
-	double px_row, wmax = 0;
-	int *tidx, *ridx;
-	double *twt, *rwt;
+	u64 tmax = 0;
+	size_t e;
 
-	im->d = calloc(h->nb + 1, sizeof(*im->d));
-	if (!im->d)
-		return -ENOMEM;
-	for (i = 0; i <= h->nb; i++) {
-		struct drawn *d = &im->d[im->nd];
-
-		if (!h->b[i].faults)
-			continue;
-		d->b = &h->b[i];
-		if (i < h->nb) {
-			d->start = h->b[i].start;
-			d->end = h->b[i].end;
-			d->weight = (double)band_size(&h->b[i]);
-			wmax = d->weight > wmax ? d->weight : wmax;
-		} else {	/* the pages seen */
-			d->start = h->oa.min >> PAGE_SHIFT << PAGE_SHIFT;
-			d->end = (h->oa.max | ((1ULL << PAGE_SHIFT) - 1)) + 1;
-			if (!d->end)	/* the last page */
-				d->end--;
-			d->weight = (double)(d->end - d->start);
-			if (wmax > 0 && d->weight > wmax)
-				d->weight = wmax;
-		}
-		im->nd++;
+	im->t0 = ~0ULL;
+	for (e = 0; e < h->n; e++) {
+		im->t0 = h->ev[e].t < im->t0 ? h->ev[e].t : im->t0;
+		tmax = h->ev[e].t > tmax ? h->ev[e].t : tmax;
 	}
-	px_row = (double)(o->height - MARGIN_PX) / h->abins;
-	least = px_row > 0 ? ceil_int(LABEL_PX / px_row) : 1;
-	err = lay_out(h, im, least < 1 ? 1 : least);
-	if (err)
-		return err;
-
-	im->span = (double)(h->t.max - h->t.min) + 1;
+	im->span = tmax - im->t0 + 1;
 	if (im->span < 1000)	/* 1 us at least */
 		im->span = 1000;
-	im->bin = im->span / h->tbins;
-	im->out = calloc((size_t)h->tbins * h->abins, sizeof(*im->out));
-	tidx = calloc(nmax, sizeof(*tidx));
-	ridx = calloc(nmax, sizeof(*ridx));
-	twt = calloc(nmax, sizeof(*twt));
-	rwt = calloc(nmax, sizeof(*rwt));
-	if (im->out && tidx && ridx && twt && rwt)
-		for (i = 0; i < im->nd; i++)
-			draw_band(h, &im->d[i], im, tidx, twt, ridx, rwt);
-	else
-		err = -ENOMEM;
-	free(tidx);
-	free(ridx);
-	free(twt);
-	free(rwt);
-	return err;
+	im->bin = (double)im->span / im->tbins;
+	im->out = calloc((size_t)im->tbins * im->abins, sizeof(*im->out));
+	if (!im->out)
+		return -ENOMEM;
+	for (e = 0; e < h->n; e++) {
+		const struct event *ev = &h->ev[e];
+		const struct drawn *d = &im->d[ev->band == NONE ? im->nd - 1 :
+					       im->b[ev->band].drawn];
+		int col = (int)((__uint128_t)(ev->t - im->t0) * im->tbins / im->span);
+		int row = (int)((__uint128_t)(ev->addr - d->start) * d->rows /
+				(d->end - d->start));
+
+		if (row >= d->rows)	/* the last page's end, if other's */
+			row = d->rows - 1;
+		im->out[(size_t)(d->lo + row) * im->tbins + col]++;
+		im->st.faults++;
+	}
+	return 0;
 }
 
 /* "55d0..+1.2M": the start's first hex digits and the size. */
@@ -623,7 +440,7 @@ static FILE *open_file(const char *path, int *err)
 	return f;
 }
 
-static int write_dat(const struct pfw_heat *h, const struct image *im, const char *path)
+static int write_dat(const struct image *im, const char *path)
 {
 	int err, r, c, i;
 	FILE *f = open_file(path, &err);
@@ -632,77 +449,94 @@ static int write_dat(const struct pfw_heat *h, const struct image *im, const cha
 		return err;
 	fprintf(f, "# pfprof heat map: faults per cell; lines are address rows "
 		"(the lowest first), columns time bins\n");
-	fprintf(f, "# tbins %d abins %d\n", h->tbins, h->abins);
-	fprintf(f, "# time %llu %.17g\n", h->t.min, im->bin);
+	fprintf(f, "# tbins %d abins %d\n", im->tbins, im->abins);
+	fprintf(f, "# time %llu %.17g\n", im->t0, im->bin);
+	fprintf(f, "# faults %llu dropped %llu\n", im->st.faults, im->st.dropped);
 	for (i = 0; i < im->nd; i++) {
 		const struct drawn *d = &im->d[i];
 
 		fprintf(f, "# band %d %d %llx %llx %llu %s\n", d->lo, d->lo + d->rows,
-			d->start, d->end, d->b->faults, d->b->label);
+			d->start, d->end, d->faults, d->label);
 	}
-	for (r = 0; r < h->abins; r++) {
-		const double *row = &im->out[(size_t)r * h->tbins];
+	for (i = 0; i < im->nb; i++) {
+		const struct band *b = &im->b[i];
 
-		for (c = 0; c < h->tbins; c++) {
-			if (row[c])
-				fprintf(f, "%s%.9g", c ? " " : "", row[c]);
-			else
-				fputs(c ? " 0" : "0", f);
-		}
+		if (b->faults && b->folded)
+			fprintf(f, "# folded %llx %llx %llu %s\n", b->start, b->end,
+				b->faults, b->label);
+	}
+	for (r = 0; r < im->abins; r++) {
+		const u64 *row = &im->out[(size_t)r * im->tbins];
+
+		for (c = 0; c < im->tbins; c++)
+			fprintf(f, c ? " %llu" : "%llu", row[c]);
 		fputc('\n', f);
 	}
 	return close_file(f, path);
 }
 
-static int write_gp(const struct pfw_heat *h, const struct pfw_heat_opts *o,
-		    const struct image *im, const char *path, const char *png,
-		    const char *dat)
+/* The title's second line: what was drawn where. */
+static void what_drawn(char *buf, size_t len, const struct image *im)
 {
-	double max = 0, min = 0, cb_lo, cb_hi;
-	char range[40], label[128];
-	size_t i, ncells = (size_t)h->tbins * h->abins;
+	const struct pfw_heat_stats *s = &im->st;
+	size_t n;
+
+	n = snprintf(buf, len, "%llu faults in %d mapping%s", s->faults, s->mappings,
+		     s->mappings == 1 ? "" : "s");
+	if (s->folded)
+		n += snprintf(buf + n, len - n, "; the busiest %d in bands of their own, "
+			      "%d (%llu faults, %.1f%%) folded into other", s->bands,
+			      s->folded, s->folded_faults - s->unmapped,
+			      100.0 * (s->folded_faults - s->unmapped) / s->faults);
+	if (s->unmapped && n < len)
+		n += snprintf(buf + n, len - n, "; %llu faults in no known mapping, in other",
+			      s->unmapped);
+	if (s->dropped && n < len)
+		snprintf(buf + n, len - n, "; %llu more not kept, not drawn", s->dropped);
+}
+
+static int write_gp(const struct pfw_heat_opts *o, const struct image *im,
+		    const char *path, const char *png, const char *dat)
+{
+	size_t i, ncells = (size_t)im->tbins * im->abins;
+	char range[40], label[128], line2[256];
+	u64 max = 0;
 	int err, k;
 	FILE *f = open_file(path, &err);
 
 	if (!f)
 		return err;
-	for (i = 0; i < ncells; i++) {
-		double v = im->out[i];
-
-		if (v > max)
-			max = v;
-		if (v > 0 && (!min || v < min))
-			min = v;
-	}
+	for (i = 0; i < ncells; i++)
+		max = im->out[i] > max ? im->out[i] : max;
 	fprintf(f, "# pfprof heat map (bpf/heat.c); to redraw, in this directory: "
 		"gnuplot <this file>\n");
 	fprintf(f, "set terminal pngcairo noenhanced size %d,%d font ',9'\n",
-		o->width, o->height);
+		o->width, im->height);
 	fputs("set output ", f);
 	put_str(f, png);
 	fputs("\nset title ", f);
 	put_str(f, o->title ? o->title : "page faults: address x time");
+	fputs(" . \"\\n\" . ", f);
+	what_drawn(line2, sizeof(line2), im);
+	put_str(f, line2);
 	fputs("\nset xlabel 'seconds from the first fault'\n"
 	      "set ylabel 'mappings with faults, by address'\n"
 	      "set cblabel 'faults per cell'\n"
 	      "unset key\nset tics out\nset ytics nomirror scale 0\nset xtics nomirror\n"
 	      "set palette defined (0 '#440154', 0.25 '#3b528b', 0.5 '#21918c', "
 	      "0.75 '#5ec962', 1 '#fde725')\n", f);
-	if (o->log_colour) {
-		cb_lo = max > 1 ? 1 : min;	/* slivers of resampling: clamped */
-		cb_hi = max > cb_lo ? max : cb_lo * 10;
-		fprintf(f, "set logscale cb\nset cbrange [%.9g:%.9g]\n", cb_lo, cb_hi);
-	} else {
-		fprintf(f, "set cbrange [0:%.9g]\n", max > 0 ? max : 1);
-	}
+	if (o->log_colour)
+		fprintf(f, "set logscale cb\nset cbrange [1:%llu]\n", max > 1 ? max : 10);
+	else
+		fprintf(f, "set cbrange [0:%llu]\n", max > 0 ? max : 1);
 	fprintf(f, "set xrange [0:%.9g]\nset yrange [-0.5:%d.5]\n", im->span / 1e9,
-		h->abins - 1);
+		im->abins - 1);
 	fputs("set ytics (", f);
 	for (k = 0; k < im->nd; k++) {
 		const struct drawn *d = &im->d[k];
 
 		range_text(range, sizeof(range), d->start, d->end);
-		snprintf(label, sizeof(label), "%s %s", d->b->label, range);
+		snprintf(label, sizeof(label), "%s %s", d->label, range);
 		fputs(k ? ", " : "", f);
 		put_str(f, label);
 		fprintf(f, " %.1f", d->lo + (d->rows - 1) / 2.0);
@@ -790,16 +624,27 @@ static int make_paths(struct paths *p, const char *png)
 	return 0;
 }
 
-int pfw_heat_write(struct pfw_heat *h, const struct pfw_heat_opts *opts)
+int pfw_heat_write(struct pfw_heat *h, const struct pfw_heat_band *bands, int nbands,
+		   const struct pfw_heat_opts *opts, struct pfw_heat_stats *st)
 {
 	struct pfw_heat_opts o = *opts;
 	struct image im = {};
 	struct paths p = {};
-	struct stat st;
-	int err;
+	struct stat sb;
+	double px_row;
+	int err, least;
 
 	if (!o.png || !*o.png) {
 		fprintf(stderr, "heat: no PNG file named\n");
+		return -EINVAL;
+	}
+	im.tbins = o.tbins ? o.tbins : DEF_BINS;
+	im.abins = o.abins ? o.abins : DEF_BINS;
+	o.bands = o.bands ? o.bands : DEF_BANDS;
+	if (nbands < 0 || (nbands && !bands) || im.tbins < 2 || im.abins < 2 ||
+	    im.tbins > MAX_BINS || im.abins > MAX_BINS || o.bands < 1 || o.bands >= im.abins) {
+		fprintf(stderr, "heat: %s: %d bands in %d x %d cells: out of range\n", o.png,
+			o.bands, im.tbins, im.abins);
 		return -EINVAL;
 	}
 	if (!h->n) {
@@ -808,35 +653,42 @@ int pfw_heat_write(struct pfw_heat *h, const struct pfw_heat_opts *opts)
 	}
 	o.width = o.width > 0 ? o.width : DEF_WIDTH;
 	o.height = o.height > 0 ? o.height : DEF_HEIGHT;
+	im.st.dropped = h->dropped;
 	err = make_paths(&p, o.png);
 	if (!err)
-		err = draw(h, &o, &im);
-	if (err == -E2BIG)
-		fprintf(stderr, "heat: %s: %d mappings with faults, more than its %d "
-			"rows (abins)\n", o.png, im.nd, h->abins);
-	else if (err)
+		err = take_bands(&im, bands, nbands);
+	if (!err)
+		err = pick_bands(h, &im, o.bands);
+	if (!err) {	/* a label's height for each band, at least */
+		im.height = MARGIN_PX + im.nd * (LABEL_PX + 2);
+		im.height = im.height > o.height ? im.height : o.height;
+		px_row = (double)(im.height - MARGIN_PX) / im.abins;
+		least = ceil_int(LABEL_PX / px_row);
+		err = lay_out(&im, least < 1 ? 1 : least);
+	}
+	if (!err)
+		err = draw(h, &im);
+	if (err)
 		fprintf(stderr, "heat: %s: %s\n", o.png, strerror(-err));
 	if (!err)
-		err = write_dat(h, &im, p.dat);
+		err = write_dat(&im, p.dat);
 	if (!err)
-		err = write_gp(h, &o, &im, p.gp, p.png_name, p.dat_name);
+		err = write_gp(&o, &im, p.gp, p.png_name, p.dat_name);
 	if (!err && unlink(o.png) && errno != ENOENT) {
 		err = -errno;
 		fprintf(stderr, "heat: %s: %s\n", o.png, strerror(errno));
 	}
 	if (!err)
 		err = run_gnuplot(p.dir, p.gp_name);
-	if (!err && stat(o.png, &st)) {
+	if (!err && stat(o.png, &sb)) {
 		fprintf(stderr, "heat: gnuplot wrote no %s\n", o.png);
 		err = -EIO;
 	}
-	if (!err && h->lost) {
-		fprintf(stderr, "heat: %s lacks %llu faults: no memory to count them\n",
-			o.png, h->lost);
-		err = -ENOMEM;
-	}
-	free(im.out);
+	if (!err && st)
+		*st = im.st;
+	free(im.b);
 	free(im.d);
+	free(im.out);
 	free(p.dir);
 	free(p.dat);
 	free(p.gp);

@@ -3,28 +3,33 @@
  * heat.h - a heat map of page faults, address x time, as a PNG drawn by
  * gnuplot (the DAMON-style view, but of faults).  Shared by the tools.
  *
- * The address axis is not one linear span: the bands (mappings) that
- * received faults are stacked bottom to top in address order, each given
- * rows in proportion to its size (at least a few, so that small ones stay
- * visible and labelled), one blank row between bands; faults in no band
- * go to an "other" band on top, spanning the addresses seen there.  The
- * time axis is seconds from the earliest fault.  Colour is faults per
- * cell, linear or log; cells with no fault are blank.
+ * The faults are kept as they come (pfw_heat_add); the mappings they fall
+ * in are given at the end (pfw_heat_write), when a tracer knows them.
+ * A mapping belongs to an owner (an address space: a process), and a
+ * fault counts in the mapping of its owner that holds its address, so
+ * that processes whose mappings overlap stay apart.
  *
- * Memory is bounded as events arrive: time is counted in 2*tbins columns
- * whose width doubles when the events' span outgrows them; each band that
- * receives faults gets up to abins rows (rounded up to a power of two),
- * halved when the bands together exceed 4x that.  pfw_heat_write()
- * resamples this to exactly tbins x abins cells by overlap (area
- * weighting), so a cell's count may be fractional; the total is kept.
+ * The address axis is not one linear span: the busiest mappings (by
+ * faults; opts.bands of them) get bands of their own, stacked bottom to
+ * top by owner, then address, each given rows in proportion to its size
+ * (at least a label's height, so that small ones stay visible and
+ * labelled), one blank row between bands.  Every other fault -- in the
+ * other mappings, or in none -- is drawn in one band on top, "other (K
+ * mappings)", whose rows span the addresses seen there.  The title's
+ * second line says how many mappings and faults were folded so.  The time
+ * axis is seconds from the earliest fault to the last.  Each fault adds
+ * one to the cell it falls in, so the cells add up to the faults kept;
+ * colour is faults per cell, linear or log; cells with no fault are blank.
  */
 #ifndef __PFW_HEAT_H
 #define __PFW_HEAT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
-/* A mapping: [start, end), e.g. "[heap]", "libc.so.6", "anon". */
+/* A mapping: [start, end) of @owner, e.g. "[heap]", "libc.so.6", "anon". */
 struct pfw_heat_band {
+	unsigned int owner;
 	unsigned long long start, end;
 	char label[64];
 };
@@ -33,52 +38,72 @@ struct pfw_heat_band {
 struct pfw_heat_opts {
 	const char *png;	/* the image; .dat and .gp go beside it */
 	const char *title;	/* NULL: "page faults: address x time" */
-	int width, height;	/* pixels: 1024 x 768 */
+	int width, height;	/* pixels: 1024 x 768; the height grows to
+				 * give each band a label's height */
+	int tbins, abins;	/* time columns, address rows: 200 each
+				 * (2 to 65536) */
+	int bands;		/* mappings with bands of their own: 24
+				 * (fewer than abins) */
 	bool log_colour;	/* log colour scale (else linear from 0) */
+};
+
+/* What pfw_heat_write() drew. */
+struct pfw_heat_stats {
+	unsigned long long faults;	/* in the cells: every fault kept */
+	unsigned long long dropped;	/* given to pfw_heat_add(), not kept */
+	int mappings;			/* with faults */
+	int bands;			/* of those, with bands of their own */
+	int folded;			/* of those, folded into other */
+	unsigned long long folded_faults;	/* in other: the folded
+						 * mappings' and the unmapped */
+	unsigned long long unmapped;	/* in no mapping given */
 };
 
 struct pfw_heat;
 
 /*
- * A map of @tbins x @abins cells (each 2 to 65536; 0: 200) over @nbands
- * bands, in any order; they are copied.  Empty bands (end <= start) are
- * ignored; where two overlap, the one that starts lower keeps the overlap.
- * NULL with errno set: ENOMEM, or EINVAL (a size out of range, nbands < 0).
+ * An empty map that keeps up to @max_events faults (0: 8M, 24 bytes
+ * each).  NULL with errno ENOMEM.
  */
-struct pfw_heat *pfw_heat_new(const struct pfw_heat_band *bands, int nbands,
-			      int tbins, int abins);
+struct pfw_heat *pfw_heat_new(size_t max_events);
 
 /*
- * Count one fault at @t_ns (any clock, in ns) and @addr.  Times may come
- * in any order (before the first one too).  If memory runs out the fault
- * is not counted, and pfw_heat_write() says so.
+ * Keep one fault at @t_ns (any clock, in ns; in any order) and @addr in
+ * @owner's address space.  0, or -ENOSPC (max_events kept already) or
+ * -ENOMEM: the fault is dropped, and counted as such.
  */
-void pfw_heat_add(struct pfw_heat *h, unsigned long long t_ns, unsigned long long addr);
-
-/* Faults counted so far. */
-unsigned long long pfw_heat_count(const struct pfw_heat *h);
+int pfw_heat_add(struct pfw_heat *h, unsigned long long t_ns, unsigned int owner,
+		 unsigned long long addr);
 
 /*
- * Write the cells to STEM.dat (STEM: @o->png less ".png"), a script to
- * STEM.gp, and run gnuplot on it in the PNG's directory (so that the
- * script can be run again there: gnuplot STEM.gp).  gnuplot is found on
- * PATH, forked and waited for: SIGCHLD must not be ignored.  0, or -errno
- * with a message on stderr: -EINVAL (no png), -ENODATA (no fault
- * counted), -ENOMEM (here or in pfw_heat_add(); the PNG is drawn without
- * the faults lost), -E2BIG (more bands with faults than abins), -ENOENT
- * (no gnuplot), -EIO (gnuplot failed), or the error writing a file.  May
- * be called again, e.g. with other options.
+ * Draw the faults kept over @nbands mappings @bands (in any order; where
+ * two of an owner overlap, the one that starts lower keeps the overlap;
+ * empty ones are ignored): write the cells to STEM.dat (STEM: @o->png less
+ * ".png"), a script to STEM.gp, and run gnuplot on it in the PNG's
+ * directory (so that the script can be run again there: gnuplot STEM.gp).
+ * gnuplot is found on PATH, forked and waited for: SIGCHLD must not be
+ * ignored.  @st (may be NULL) gets what was drawn.  0, or -errno with a
+ * message on stderr: -EINVAL (no png, a size out of range, bands >=
+ * abins, nbands < 0), -ENODATA (no fault kept), -ENOMEM, -ENOENT (no
+ * gnuplot), -EIO (gnuplot failed), or the error writing a file.  Faults
+ * dropped by pfw_heat_add() are not an error: the title and @st say how
+ * many.  May be called again, e.g. with other options.
  *
  * STEM.dat is a gnuplot matrix: abins lines (address rows, the lowest
- * first) of tbins numbers (time columns), after "#" lines that describe
+ * first) of tbins integers (time columns), after "#" lines that describe
  * it:
  *   # tbins T abins A
- *   # time T0_NS BIN_NS         column c: [T0_NS + c*BIN_NS, + BIN_NS)
+ *   # time T0_NS BIN_NS        column c: [T0_NS + c*BIN_NS, + BIN_NS)
+ *   # faults N DROPPED D
  *   # band ROW_LO ROW_HI START END FAULTS LABEL
- *                               rows [ROW_LO, ROW_HI) are [START, END)
- *                               (hex) evenly; "other": the span seen
+ *                              rows [ROW_LO, ROW_HI) are [START, END)
+ *                              (hex) evenly; other ("other (K
+ *                              mappings)", last): the span seen there
+ *   # folded START END FAULTS LABEL
+ *                              a mapping folded into other, one line each
  */
-int pfw_heat_write(struct pfw_heat *h, const struct pfw_heat_opts *o);
+int pfw_heat_write(struct pfw_heat *h, const struct pfw_heat_band *bands, int nbands,
+		   const struct pfw_heat_opts *o, struct pfw_heat_stats *st);
 
 void pfw_heat_free(struct pfw_heat *h);
 

@@ -9,96 +9,114 @@
 #include "pftrace.skel.h"
 #include "heat.h"
 
-/* ---- heat ---- */
-
 /*
- * The events, kept until the end: the bands are the mappings that
- * faulted, known only then.  At most 8M (192 MiB); more are counted.
+ * The faults, kept by heat.c until the end (at most its default, 8M):
+ * the mappings they fall in are known only then, from the where map.
  */
-#define MAX_EVENTS (8u << 20)
-static struct pft_event *evs;
-static size_t nevs, capevs, dropped;
+static struct pfw_heat *heat;
+static unsigned long long received;
 
 void pft_heat_event(struct pft_run *r, const struct pft_event *e)
 {
-	struct pft_event *grown;
-
 	(void)r;
-	if (nevs == capevs) {
-		size_t cap = capevs ? 2 * capevs : 65536;
-
-		if (cap > MAX_EVENTS) {
-			dropped++;
-			return;
-		}
-		grown = realloc(evs, cap * sizeof(*evs));
-		if (!grown) {
-			dropped++;
-			return;
-		}
-		evs = grown;
-		capevs = cap;
-	}
-	evs[nevs++] = *e;
+	if (!heat)
+		heat = pfw_heat_new(0);
+	received++;
+	if (heat)
+		pfw_heat_add(heat, e->t_ns, e->slot, e->addr);
 }
 
-/* The mappings that faulted (from the where map) are the heat map's bands. */
+/*
+ * "name" for one process's mapping; "name (comm pid)" when the mappings
+ * are of several.
+ */
+static void band_label(struct pfw_heat_band *b, const char *path, bool who,
+		       const char *comm, __u32 pid)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	char tail[40] = "";
+	int room;
+
+	if (who)
+		snprintf(tail, sizeof(tail), " (%s %u)", comm, pid);
+	room = (int)sizeof(b->label) - 1 - (int)strlen(tail);
+	snprintf(b->label, sizeof(b->label), "%.*s%s", room, base, tail);
+}
+
+/*
+ * The mappings that faulted (from the where map) are the heat map's
+ * bands, one per mapping of each process (a file mapped by two processes
+ * is two bands): the busiest env.heat_bands get bands of their own, the
+ * rest are folded into one.
+ */
 int pft_heat_end(struct pft_run *r)
 {
 	int fd = bpf_map__fd(r->skel->maps.maps), n, i, nb = 0, err, max = 65536;
 	struct pft_map_key *keys = calloc(max, sizeof(*keys));
 	struct pfw_heat_band *bands = calloc(max, sizeof(*bands));
+	struct pft_map *maps = calloc(max, sizeof(*maps));
 	struct pfw_heat_opts o = {
-		.png = env.png, .width = 1200, .height = 800,
+		.png = env.png, .width = 1200, .height = 800, .bands = env.heat_bands,
 		.log_colour = env.log_colour,
 	};
-	char title[256], comm[16];
-	struct pfw_heat *h;
+	unsigned long long lost = r->skel->bss->lost_events;
+	struct pfw_heat_stats st = {};
+	char title[256], comm[16], path[256];
+	const char *cmd = NULL;
+	bool several = false;
 	__u32 pid = 0;
-	size_t k;
 
-	if (!keys || !bands) {
+	if (!heat && !received)	/* nothing to draw: pfw_heat_write() says so */
+		heat = pfw_heat_new(0);
+	if (!keys || !bands || !maps || !heat) {
 		err = -ENOMEM;
+		fprintf(stderr, "pftrace: heat: %s\n", strerror(ENOMEM));
 		goto free_all;
 	}
 	n = pft_map_keys(fd, keys, sizeof(*keys), max);
 	for (i = 0; i < n; i++) {
-		struct pft_map m;
-		char label[256], *base;
-
-		if (bpf_map_lookup_elem(fd, &keys[i], &m) || !pft_who(r, keys[i].slot, &pid, comm))
+		if (bpf_map_lookup_elem(fd, &keys[i], &maps[nb]))
 			continue;
-		pft_map_label(pid, &m, label, sizeof(label));
-		bands[nb].start = m.start;
-		bands[nb].end = m.end;
-		base = strrchr(label, '/') ? strrchr(label, '/') + 1 : label;
-		snprintf(bands[nb].label, sizeof(bands[nb].label), "%.*s",
-			 (int)sizeof(bands[nb].label) - 1, base);
+		several |= keys[i].slot != keys[0].slot;
+		keys[nb++] = keys[i];
+	}
+	for (i = 0, n = nb, nb = 0; i < n; i++) {
+		if (!pft_who(r, keys[i].slot, &pid, comm))
+			continue;
+		pft_map_label(pid, &maps[i], path, sizeof(path));
+		bands[nb].owner = keys[i].slot;
+		bands[nb].start = maps[i].start;
+		bands[nb].end = maps[i].end;
+		band_label(&bands[nb], path, several, comm, pid);
 		nb++;
 	}
-	snprintf(title, sizeof(title), "page faults: address x time (%zu faults, %s colour)",
-		 nevs, env.log_colour ? "log" : "linear");
-	o.title = title;
-	h = pfw_heat_new(bands, nb, 200, 200);
-	if (!h) {
-		err = -ENOMEM;
-		goto free_all;
+	if (env.cmd) {	/* split by now: its first word, the program */
+		cmd = env.cmd + strspn(env.cmd, " \t");
+		cmd = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
 	}
-	for (k = 0; k < nevs; k++)
-		pfw_heat_add(h, evs[k].t_ns, evs[k].addr);
-	err = pfw_heat_write(h, &o);
-	pfw_heat_free(h);
+	snprintf(title, sizeof(title), "page faults: address x time, %s (%s colour)",
+		 cmd ? cmd : env.npids ? "the processes given" : "every process",
+		 env.log_colour ? "log" : "linear");
+	o.title = title;
+	err = pfw_heat_write(heat, bands, nb, &o, &st);
+	if (!err && st.unmapped)
+		fprintf(stderr, "pftrace: %llu faults in no mapping known, drawn in other "
+			"(the where map keeps the last mapping seen at each start address "
+			"of a process, e.g. after an exec, or it was full)\n", st.unmapped);
+	if (!err && st.dropped)
+		fprintf(stderr, "pftrace: %llu faults received beyond the first %llu not "
+			"drawn\n", st.dropped, received - st.dropped);
 	if (!err)
-		fprintf(stderr, "pftrace: %zu faults in %d mappings -> %s%s\n", nevs, nb, env.png,
-			r->skel->bss->lost_events ? " (some lost: ring buffer full)" : "");
-	if (dropped)
-		fprintf(stderr, "pftrace: %zu faults beyond the first %u not drawn\n", dropped,
-			MAX_EVENTS);
+		fprintf(stderr, "pftrace: %llu faults in %d mappings -> %s: %d in bands of "
+			"their own, %d folded into other (%llu faults); %llu received, "
+			"%llu lost (ring buffer full)\n", st.faults, st.mappings, env.png,
+			st.bands, st.folded, st.folded_faults - st.unmapped, received, lost);
 free_all:
 	free(keys);
 	free(bands);
-	free(evs);
-	evs = NULL;
-	nevs = capevs = 0;
+	free(maps);
+	pfw_heat_free(heat);
+	heat = NULL;
+	received = 0;
 	return err;
 }

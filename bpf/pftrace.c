@@ -75,6 +75,8 @@ static const struct argp_option opts[] = {
 	{ "per-process", 'P', NULL, 0, "lat: a histogram per process", 0 },
 	{ "output", 'o', "PNG", 0, "heat: the image (default pftrace-heat.png)", 0 },
 	{ "log", OPT_LOG, NULL, 0, "heat: logarithmic colour scale", 0 },
+	{ "bands", PFT_OPT_BANDS, "N", 0, "heat: the N busiest mappings get bands of "
+	  "their own, the rest are folded into one (default 24)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf's debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -147,6 +149,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_LOG:
 		env.log_colour = true;
+		break;
+	case PFT_OPT_BANDS:
+		if (!pfw_parse_count(arg, &v) || v > PFT_MAX_BANDS)
+			argp_error(state, "invalid band count: %s (1..%d)", arg, PFT_MAX_BANDS);
+		env.heat_bands = v;
 		break;
 	case 'v':
 		pfw_verbose = true;

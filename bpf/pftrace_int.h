@@ -12,6 +12,8 @@
 #include "pftrace.h"
 
 #define PFT_MAX_PIDS 64
+#define PFT_OPT_BANDS 1100	/* heat's --bands: an argp key apart from pftrace.c's */
+#define PFT_MAX_BANDS 199	/* heat.c: fewer than the map's 200 rows */
 
 enum pft_view { PFT_WHERE, PFT_LAT, PFT_TOP, PFT_CODE, PFT_HEAT };
 
@@ -32,6 +34,7 @@ struct pft_env {
 	bool per_process;	/* lat: a histogram per process */
 	bool log_colour;	/* heat */
 	const char *png;	/* heat */
+	int heat_bands;		/* heat: mappings with bands of their own (0: 24) */
 	const char *method;	/* "auto", "fexit" or "tp" */
 	bool verbose;
 };

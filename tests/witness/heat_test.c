@@ -5,7 +5,12 @@
  * random, a third with no faults, a few faults in no band and one before
  * the first.  Each map (linear and log colour) must come out as a PNG,
  * its .dat must hold every fault once, in its band's rows, and seq's
- * faults must lie on the diagonal.  USAGE: heat_test [DIR] (default .)
+ * faults must lie on the diagonal.  Then 2000 mappings of 100 processes
+ * at the same addresses, each with its own number of faults: the busiest
+ * 24 (or 5) must get bands of their own with their faults, the rest be
+ * folded into "other (K mappings)", counted in the stats, the .dat and
+ * the title, and every fault be in the cells; faults beyond max_events
+ * are dropped and said.  USAGE: heat_test [DIR] (default .)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,9 +29,9 @@
 #define MB	(1ULL << 20)
 
 static const struct pfw_heat_band bands[] = {	/* not in address order */
-	{ 0x7f1234500000ULL, 0x7f1234500000ULL + 64 * MB, "rand" },
-	{ 0x600000000000ULL, 0x600000000000ULL + MB, "unused" },
-	{ 0x555512340000ULL, 0x555512340000ULL + 64 * MB, "seq" },
+	{ 1, 0x7f1234500000ULL, 0x7f1234500000ULL + 64 * MB, "rand" },
+	{ 1, 0x600000000000ULL, 0x600000000000ULL + MB, "unused" },
+	{ 1, 0x555512340000ULL, 0x555512340000ULL + 64 * MB, "seq" },
 };
 
 #define SEQ	(&bands[2])
@@ -58,10 +63,10 @@ struct dband {
 
 /* What a .dat says: its header and cells. */
 struct dat {
-	int tbins, abins, nbands, lines, bad_lines;
-	unsigned long long t0;
+	int tbins, abins, nbands, lines, bad_lines, nfolded;
+	unsigned long long t0, folded_faults;
 	double bin, sum;
-	struct dband b[8];
+	struct dband b[64];
 	double *cell;	/* [row * tbins + col] */
 };
 
@@ -84,7 +89,13 @@ static int read_dat(struct dat *d, const char *path)
 		}
 		if (sscanf(line, "# time %llu %lf", &d->t0, &d->bin) == 2)
 			continue;
-		if (d->nbands < 8 && sscanf(line, "# band %d %d %llx %llx %llu %63[^\n]",
+		if (!strncmp(line, "# folded ", 9) &&
+		    sscanf(line, "# folded %*x %*x %llu", &b->faults) == 1) {
+			d->nfolded++;
+			d->folded_faults += b->faults;
+			continue;
+		}
+		if (d->nbands < 64 && sscanf(line, "# band %d %d %llx %llx %llu %63[^\n]",
 					    &b->lo, &b->hi, &b->start, &b->end, &b->faults,
 					    b->label) == 6) {
 			d->nbands++;
@@ -183,6 +194,7 @@ static void check_map(const char *dir, const char *name, bool log_colour,
 	char png[512], dat_path[512], gp[512], what[640];
 	struct pfw_heat_opts o = { .png = png, .log_colour = log_colour };
 	const struct dband *seq, *rnd_b, *oth;
+	struct pfw_heat_stats st = {};
 	double all, near;
 	struct dat d;
 	int err, i, empty_gaps = 1;
@@ -190,9 +202,11 @@ static void check_map(const char *dir, const char *name, bool log_colour,
 	snprintf(png, sizeof(png), "%s/%s.png", dir, name);
 	snprintf(dat_path, sizeof(dat_path), "%s/%s.dat", dir, name);
 	snprintf(gp, sizeof(gp), "%s/%s.gp", dir, name);
-	err = pfw_heat_write(h, &o);
-	snprintf(what, sizeof(what), "%s: pfw_heat_write returns 0 (%d)", name, err);
-	ok(!err, what);
+	err = pfw_heat_write(h, bands, 3, &o, &st);
+	snprintf(what, sizeof(what), "%s: pfw_heat_write returns 0 (%d), %llu faults drawn "
+		 "in %d mappings, none folded", name, err, st.faults, st.mappings);
+	ok(!err && st.faults == total && st.mappings == 2 && st.bands == 2 && !st.folded &&
+	   st.folded_faults == N_OTHER && st.unmapped == N_OTHER, what);
 	snprintf(what, sizeof(what), "%s: %s is a PNG", name, png);
 	ok(is_png(png), what);
 	ok(file_has(gp, "set logscale cb") == log_colour,
@@ -244,6 +258,133 @@ static void check_map(const char *dir, const char *name, bool log_colour,
 	free(d.cell);
 }
 
+/*
+ * Many mappings: M of them, OWNERS processes with the same RANGES address
+ * ranges each (so that only the owner tells them apart), mapping i with
+ * 1 + (i * 7919 % M) faults (each of 1..M once: 7919 is prime), and a few
+ * faults in none.  The busiest DEF_BANDS get bands of their own, the rest
+ * are folded into other.
+ */
+#define M		2000
+#define RANGES		20
+#define OWNERS		(M / RANGES)
+#define DEF_BANDS	24
+#define N_NONE		10
+
+static unsigned long long faults_of(int i)
+{
+	return 1 + (unsigned long long)i * 7919 % M;
+}
+
+static void many(const char *dir)
+{
+	static struct pfw_heat_band mb[M];
+	unsigned long long total = 0, top = 0, top5 = 0, f, j;
+	char png[512], dat_path[512], gp[512], what[512], want[128];
+	struct pfw_heat_opts o = { .png = png };
+	struct pfw_heat_stats st = {}, st5 = {};
+	const struct dband *oth;
+	struct pfw_heat *h;
+	int i, err, right = 0;
+	struct dat d;
+
+	for (i = 0; i < M; i++) {	/* 2 pages each, a page apart */
+		mb[i].owner = 1000 + i / RANGES;
+		mb[i].start = 0x7f0000000000ULL + (unsigned long long)(i % RANGES) * 3 * 4096;
+		mb[i].end = mb[i].start + 2 * 4096;
+		snprintf(mb[i].label, sizeof(mb[i].label), "m%d", i);
+	}
+	h = pfw_heat_new(0);
+	for (i = 0; h && i < M; i++) {
+		f = faults_of(i);
+		for (j = 0; j < f; j++)
+			pfw_heat_add(h, T0 + rnd() % SPAN, mb[i].owner, mb[i].start + rnd() % 8192);
+		total += f;
+		top += f > M - DEF_BANDS ? f : 0;
+		top5 += f > M - 5 ? f : 0;
+	}
+	for (i = 0; h && i < N_NONE; i++)	/* an owner without mappings */
+		pfw_heat_add(h, T0 + rnd() % SPAN, 7, mb[0].start);
+	total += N_NONE;
+	snprintf(png, sizeof(png), "%s/heat-many.png", dir);
+	snprintf(dat_path, sizeof(dat_path), "%s/heat-many.dat", dir);
+	snprintf(gp, sizeof(gp), "%s/heat-many.gp", dir);
+	err = h ? pfw_heat_write(h, mb, M, &o, &st) : -ENOMEM;
+	snprintf(what, sizeof(what), "%d mappings with faults: pfw_heat_write returns 0 (%d)", M, err);
+	ok(!err, what);
+	ok(is_png(png), "2000 mappings: a PNG");
+	memset(&d, 0, sizeof(d));
+	if (read_dat(&d, dat_path))
+		d.nbands = 0;
+	for (i = 0; i < d.nbands - 1; i++) {
+		int b = atoi(d.b[i].label + 1);
+
+		right += d.b[i].label[0] == 'm' && b >= 0 && b < M &&
+			 d.b[i].faults == faults_of(b) && faults_of(b) > M - DEF_BANDS;
+	}
+	snprintf(what, sizeof(what), "the busiest %d mappings have bands of their own, each "
+		 "with its faults, though %d processes share their addresses (%d bands, "
+		 "%d right)", DEF_BANDS, OWNERS, d.nbands, right);
+	ok(d.nbands == DEF_BANDS + 1 && right == DEF_BANDS, what);
+	snprintf(want, sizeof(want), "other (%d mappings)", M - DEF_BANDS);
+	oth = dat_band(&d, want);
+	snprintf(what, sizeof(what), "'%s', on top, holds their %llu faults and the %d in "
+		 "none (%llu); the .dat lists %d folded mappings with %llu faults", want,
+		 total - top - N_NONE, N_NONE, oth ? oth->faults : 0, d.nfolded,
+		 d.folded_faults);
+	ok(oth && oth == &d.b[d.nbands - 1] && oth->faults == total - top &&
+	   d.nfolded == M - DEF_BANDS && d.folded_faults == total - top - N_NONE, what);
+	snprintf(what, sizeof(what), "2000 mappings: the cells sum to the faults added, as "
+		 "the stats say (%.0f, %llu of %llu)", d.sum, st.faults, total);
+	ok(d.sum == total && st.faults == total, what);
+	snprintf(what, sizeof(what), "stats: %d mappings, %d bands, %d folded with %llu "
+		 "faults (%llu of them in no mapping), %llu dropped", st.mappings, st.bands,
+		 st.folded, st.folded_faults, st.unmapped, st.dropped);
+	ok(st.mappings == M && st.bands == DEF_BANDS && st.folded == M - DEF_BANDS &&
+	   st.folded_faults == total - top && st.unmapped == N_NONE && !st.dropped, what);
+	snprintf(want, sizeof(want), "the busiest %d in bands of their own, %d (%llu faults, "
+		 "%.1f%%) folded into other; %d faults in no known mapping", DEF_BANDS,
+		 M - DEF_BANDS, total - top - N_NONE, 100.0 * (total - top - N_NONE) / total,
+		 N_NONE);
+	snprintf(what, sizeof(what), "the title says: ...%s", want);
+	ok(file_has(gp, want), what);
+	free(d.cell);
+
+	o.bands = 5;
+	err = h ? pfw_heat_write(h, mb, M, &o, &st5) : -ENOMEM;
+	if (read_dat(&d, dat_path))
+		d.nbands = 0;
+	snprintf(want, sizeof(want), "other (%d mappings)", M - 5);
+	oth = dat_band(&d, want);
+	snprintf(what, sizeof(what), "bands = 5: %d, %d bands and '%s' with %llu faults "
+		 "(%llu)", err, st5.bands, want, st5.folded_faults, total - top5);
+	ok(!err && st5.bands == 5 && st5.folded == M - 5 && d.nbands == 6 && oth &&
+	   oth->faults == total - top5 && st5.folded_faults == total - top5 &&
+	   d.sum == total, what);
+	free(d.cell);
+	o.bands = ABINS;
+	printf("# expect a message: out of range\n");
+	err = h ? pfw_heat_write(h, mb, M, &o, NULL) : -ENOMEM;
+	ok(err == -EINVAL, "bands = abins (a row each, and none for other): -EINVAL");
+	pfw_heat_free(h);
+
+	/* kept up to max_events; the rest dropped, counted, and said */
+	h = pfw_heat_new(N_NONE);
+	for (i = 0, err = 0; h && i < N_NONE + 3; i++)
+		err += pfw_heat_add(h, T0 + i, mb[0].owner, mb[0].start) == -ENOSPC;
+	snprintf(png, sizeof(png), "%s/heat-full.png", dir);
+	memset(&st, 0, sizeof(st));
+	o.bands = 0;
+	i = h ? pfw_heat_write(h, mb, 1, &o, &st) : -ENOMEM;
+	snprintf(what, sizeof(what), "max_events %d: 3 of %d added refused (%d), "
+		 "%llu drawn, %llu dropped, said in the title", N_NONE, N_NONE + 3, err,
+		 st.faults, st.dropped);
+	snprintf(gp, sizeof(gp), "%s/heat-full.gp", dir);
+	ok(!i && err == 3 && st.faults == N_NONE && st.dropped == 3 &&
+	   file_has(gp, "3 more not kept, not drawn"), what);
+	pfw_heat_free(h);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : ".";
@@ -251,25 +392,25 @@ int main(int argc, char **argv)
 	unsigned long long i, total = 0, size = SEQ->end - SEQ->start;
 	struct pfw_heat *h, *empty;
 	char png[512], *path;
-	int err;
+	int err, refused = 0;
 
-	printf("1..%d\n", 2 * 12 + 4);
-	h = pfw_heat_new(bands, 3, TBINS, ABINS);
-	ok(!!h, "pfw_heat_new: three bands, not in order");
+	printf("1..%d\n", 2 * 12 + 4 + 10);
+	h = pfw_heat_new(0);
+	ok(!!h, "pfw_heat_new");
 	if (!h)
 		return 1;
 	for (i = 0; i < N_SEQ; i++) {
 		unsigned long long ts = T0 + i * (SPAN / N_SEQ);
 
-		pfw_heat_add(h, ts, SEQ->start + (i * size / N_SEQ & ~0xfffULL));
-		pfw_heat_add(h, T0 + rnd() % SPAN, RAND->start + rnd() % size);
+		refused |= pfw_heat_add(h, ts, 1, SEQ->start + (i * size / N_SEQ & ~0xfffULL));
+		refused |= pfw_heat_add(h, T0 + rnd() % SPAN, 1, RAND->start + rnd() % size);
 		total += 2;
 	}
 	for (i = 0; i < N_OTHER; i++, total++)	/* in no band */
-		pfw_heat_add(h, T0 + rnd() % SPAN, 0x10000 + i * 0x3000);
-	pfw_heat_add(h, T0 - EARLY, RAND->start);	/* before the first */
+		refused |= pfw_heat_add(h, T0 + rnd() % SPAN, 1, 0x10000 + i * 0x3000);
+	refused |= pfw_heat_add(h, T0 - EARLY, 1, RAND->start);	/* before the first */
 	total++;
-	ok(pfw_heat_count(h) == total, "every fault counted");
+	ok(!refused, "every fault kept");
 
 	check_map(dir, "heat-linear", false, h, total);
 	check_map(dir, "heat-log", true, h, total);
@@ -279,17 +420,18 @@ int main(int argc, char **argv)
 	path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
 	setenv("PATH", "/nonexistent", 1);
 	printf("# expect a message: no gnuplot\n");
-	err = pfw_heat_write(h, &o);
+	err = pfw_heat_write(h, bands, 3, &o, NULL);
 	if (path)
 		setenv("PATH", path, 1);
 	free(path);
 	ok(err == -ENOENT, "no gnuplot on PATH: -ENOENT");
 
 	snprintf(png, sizeof(png), "%s/heat-empty.png", dir);
-	empty = pfw_heat_new(NULL, 0, 0, 0);
+	empty = pfw_heat_new(0);
 	printf("# expect a message: nothing to draw\n");
-	ok(empty && pfw_heat_write(empty, &o) == -ENODATA, "no faults: -ENODATA");
+	ok(empty && pfw_heat_write(empty, NULL, 0, &o, NULL) == -ENODATA, "no faults: -ENODATA");
 	pfw_heat_free(empty);
 	pfw_heat_free(h);
+	many(dir);
 	return bad;
 }

@@ -31,6 +31,9 @@
  *   pfw-touch cow N         touch N private pages, fork; the child writes
  *                           them all (N copy-on-write faults), the parent
  *                           waits
+ *   pfw-touch maps N        N mappings of a page each, a PROT_NONE page
+ *                           between two (so that none merge), each
+ *                           written once: N faults in N mappings
  *
  * Prints its own getrusage and /proc/self/schedstat at the end:
  *   pfw-touch: pid=P minflt=.. majflt=.. sched_ns=..
@@ -280,6 +283,17 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 		waitpid(c, NULL, 0);
+	} else if (!strcmp(argv[1], "maps")) {
+		/* one area: [rw][none][rw][none]..., 2N VMAs, N of them rw */
+		n = atol(argv[2]);
+		p = mmap(NULL, 2 * n * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (n <= 0 || p == MAP_FAILED)
+			return 1;
+		for (i = 0; i < n; i++)
+			if (mprotect((void *)(p + 2 * i * PAGE), PAGE, PROT_READ | PROT_WRITE))
+				return 1;
+		for (i = 0; i < n; i++)
+			p[2 * i * PAGE] = 1;
 	} else if (!strcmp(argv[1], "threxec")) {
 		snprintf(n_arg, sizeof(n_arg), "%ld", atol(argv[2]));
 		return in_thread(exec_anon, "/proc/self/exe");
