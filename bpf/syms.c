@@ -43,6 +43,28 @@ struct pfw_syms {
 	size_t ncached, cap;
 };
 
+/*
+ * A module's function symbols sorted by address, relative to the module's
+ * start: libdwfl's dwfl_module_addrinfo() scans the whole table for each
+ * address (cc1's 100k symbols: 0.5 ms), and the same file is mapped by
+ * many processes (cc1 under make).  One index a file (by path and
+ * build-id), kept for the run.
+ */
+struct symref {
+	unsigned long long lo, size;
+	char *name;
+	bool global;
+};
+
+struct symidx {
+	struct symidx *next;
+	char *key;
+	struct symref *v;
+	size_t n;
+};
+
+static struct symidx *indexes;	/* every module's index so far */
+
 static char *debuginfo_path;	/* NULL: libdw's ":.debug:/usr/lib/debug" */
 
 static const Dwfl_Callbacks callbacks = {
@@ -301,13 +323,120 @@ static bool at_entry(Dwfl_Module *mod, Dwarf_Addr addr, unsigned long long *off)
 	return true;
 }
 
+static int cmp_symref(const void *a, const void *b)
+{
+	const struct symref *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return (int)y->global - (int)x->global;	/* a global name first */
+}
+
+/*
+ * The module's key: its name (the path mapped) and build-id in hex: two
+ * copies of a file, one stripped, share the build-id but not the symbols.
+ */
+static char *module_key(Dwfl_Module *mod, const char *mname)
+{
+	const unsigned char *id;
+	size_t off, mlen = strlen(mname);
+	GElf_Addr vaddr;
+	char *key;
+	int len, i;
+
+	len = dwfl_module_build_id(mod, &id, &vaddr);
+	if (len < 0)
+		len = 0;
+	key = malloc(mlen + 2 * len + 2);
+	if (!key)
+		return NULL;
+	off = sprintf(key, "%s:", mname);
+	for (i = 0; i < len; i++)
+		off += sprintf(key + off, "%02x", id[i]);
+	return key;
+}
+
+static struct symidx *index_of(Dwfl_Module *mod, const char *mname, Dwarf_Addr start)
+{
+	struct symidx *x;
+	char *key = module_key(mod, mname);
+	int n, i;
+
+	if (!key)
+		return NULL;
+	for (x = indexes; x; x = x->next)
+		if (!strcmp(x->key, key)) {
+			free(key);
+			return x;
+		}
+	x = calloc(1, sizeof(*x));
+	n = dwfl_module_getsymtab(mod);
+	if (!x || (n > 0 && !(x->v = calloc(n, sizeof(*x->v))))) {
+		free(x);
+		free(key);
+		return NULL;
+	}
+	x->key = key;
+	for (i = 1; i < n; i++) {
+		GElf_Word shndx;
+		GElf_Addr a;
+		GElf_Sym sym;
+		const char *name = dwfl_module_getsym_info(mod, i, &sym, &a, &shndx, NULL, NULL);
+		int type = GELF_ST_TYPE(sym.st_info);
+
+		if (!name || !*name || shndx == SHN_UNDEF || a < start ||
+		    (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE))
+			continue;
+		x->v[x->n].lo = a - start;
+		x->v[x->n].size = sym.st_size;
+		x->v[x->n].global = GELF_ST_BIND(sym.st_info) == STB_GLOBAL;
+		x->v[x->n].name = strdup(name);
+		if (x->v[x->n].name)
+			x->n++;
+	}
+	qsort(x->v, x->n, sizeof(*x->v), cmp_symref);
+	x->next = indexes;
+	indexes = x;
+	return x;
+}
+
+/*
+ * The symbol holding @rel (relative to the module's start): a sized one
+ * that contains it, else a sizeless one at the nearest address below
+ * with no sized one between, as libdwfl's lookup answers.
+ */
+static const struct symref *index_find(const struct symidx *x, unsigned long long rel)
+{
+	size_t lo = 0, hi = x->n, i, first;
+
+	while (lo < hi) {	/* the first symbol above rel */
+		size_t mid = (lo + hi) / 2;
+
+		if (x->v[mid].lo <= rel)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	for (first = lo - 1; first && x->v[first - 1].lo == x->v[lo - 1].lo; first--)
+		;
+	for (i = first; i < lo; i++)	/* one address: the global first */
+		if (x->v[i].size && rel - x->v[i].lo < x->v[i].size)
+			return &x->v[i];
+	for (i = first; i < lo; i++)
+		if (!x->v[i].size)
+			return &x->v[i];
+	return NULL;
+}
+
 static int resolve(struct pfw_syms *s, unsigned long long addr, struct pfw_sym *out)
 {
-	const char *mname, *name;
+	const struct symref *ref;
+	struct symidx *x;
+	const char *mname;
 	Dwfl_Module *mod;
 	Dwarf_Addr start;
-	GElf_Off off;
-	GElf_Sym sym;
 
 	memset(out, 0, sizeof(*out));
 	mod = dwfl_addrmodule(s->dwfl, addr);
@@ -317,10 +446,11 @@ static int resolve(struct pfw_syms *s, unsigned long long addr, struct pfw_sym *
 	if (!file_offset(mod, addr, start, &out->dso_off))
 		return -ENOENT;
 	dso_name(out->dso, sizeof(out->dso), mname ?: "");
-	name = dwfl_module_addrinfo(mod, addr, &off, &sym, NULL, NULL, NULL);
-	if (name) {
-		snprintf(out->name, sizeof(out->name), "%s", name);
-		out->off = off;
+	x = index_of(mod, mname ?: "", start);
+	ref = x ? index_find(x, addr - start) : NULL;
+	if (ref) {
+		snprintf(out->name, sizeof(out->name), "%s", ref->name);
+		out->off = addr - start - ref->lo;
 		out->known = true;
 	} else if (at_entry(mod, addr, &out->off)) {
 		snprintf(out->name, sizeof(out->name), "_start");
