@@ -83,11 +83,15 @@ case "$site" in touch+0x*" (pfw-touch)") r=0 ;; *) r=1 ;; esac
 [ $r = 0 ] && between "${f:-0}" "$(lo $N)" $((N + 8))
 ok $? "code: the top site is pfw-touch's touch(): '$site', ${f:-0} faults"
 
+# merged by function (no offsets: flame graphs read it), and with --offsets
+# each frame's address in its function
 "$P" code --folded -c "$T anon $N" 0.2 > "$tmp/out.txt" 2> "$tmp/err.txt"
-f=$(awk '$1 ~ /;touch\+0x/ {s += $NF} END {print s + 0}' "$tmp/out.txt")
-bad=$(awk 'NF < 2 || $NF !~ /^[0-9]+$/' "$tmp/out.txt" | wc -l)
-between "$f" "$(lo $N)" $((N + 8)) && [ "$bad" = 0 ]
-ok $? "code --folded: stacks ending in touch() count $f, every line 'frames count' ($bad not)"
+f=$(awk '$1 ~ /;touch$/ {s += $NF} END {print s + 0}' "$tmp/out.txt")
+bad=$(awk 'NF < 2 || $NF !~ /^[0-9]+$/ || $1 ~ /\+0x/' "$tmp/out.txt" | wc -l)
+"$P" code --folded --offsets -c "$T anon $N" 0.2 > "$tmp/out.txt" 2> "$tmp/err.txt"
+fo=$(awk '$1 ~ /;touch\+0x[0-9a-f]+$/ {s += $NF} END {print s + 0}' "$tmp/out.txt")
+between "$f" "$(lo $N)" $((N + 8)) && [ "$bad" = 0 ] && between "$fo" "$(lo $N)" $((N + 8))
+ok $? "code --folded: stacks ending in touch() count $f, every line 'frames count' without offsets ($bad not); --offsets: $fo in touch+0x..."
 
 # top: not a terminal, so one plain table per interval; a command that
 # spins 1.2 s is in them (its CPU, and its faults at start)
