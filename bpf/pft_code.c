@@ -32,6 +32,7 @@ static struct proc {
 	__u32 slot;
 	struct pfw_syms *syms;
 	int polls;	/* looks so far */
+	__u64 miss_ms;	/* its maps last re-read for a miss (refresh_now) */
 } procs[MAX_PROCS];
 static int nprocs;
 
@@ -190,16 +191,21 @@ static __u64 mono_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
-/* Re-read @sy's maps, at most every 10 ms (a process that has gone keeps its view). */
-static void refresh_now(__u32 slot, struct pfw_syms *sy)
+/*
+ * Re-read the maps of @slot's process for code in an object it mapped
+ * since the last look (ld.so at work, dlopen): at most once a ms, as
+ * JIT code misses every time (a process that has gone keeps its view).
+ */
+static void refresh_now(__u32 slot)
 {
-	static __u64 last[64];
 	__u64 now = mono_ms();
+	int i;
 
-	if (now - last[slot % 64] < 10)
-		return;
-	last[slot % 64] = now;
-	pfw_syms_refresh(sy);
+	for (i = 0; i < nprocs; i++)
+		if (procs[i].slot == slot && now - procs[i].miss_ms >= 1) {
+			procs[i].miss_ms = now;
+			pfw_syms_refresh(procs[i].syms);
+		}
 }
 
 /*
@@ -356,7 +362,7 @@ int pft_code_sample(struct pft_run *r, const void *data, size_t size)
 	/* code in an object mapped since the last look (ld.so at work, dlopen) */
 	if (sy && pfw_syms_lookup(sy, s->regs[16], &sym) == -ENOENT &&
 	    s->unwind == PFT_UNWIND_DWARF)
-		refresh_now(s->slot, sy);
+		refresh_now(s->slot);
 	if (s->unwind == PFT_UNWIND_FP) {
 		n = s->nips < PFT_MAX_FRAMES ? s->nips : PFT_MAX_FRAMES;
 		if (size < sizeof(*s) + n * sizeof(__u64))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* syms.c - user-space symbols with libdwfl; see syms.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -569,6 +570,24 @@ static int frame_cb(Dwfl_Frame *f, void *arg)
 	return DWARF_CB_OK;
 }
 
+/* This program's own ELF, for the machine it runs on: opened once, kept. */
+static Elf *self_elf(void)
+{
+	static Elf *self;
+	int fd;
+
+	if (self)
+		return self;
+	elf_version(EV_CURRENT);
+	fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	self = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!self)
+		close(fd);
+	return self;
+}
+
 int pfw_syms_unwind(struct pfw_syms *s, pid_t tid, const unsigned long long *regs,
 		    const void *stack, size_t len, unsigned long long *pcs, int max,
 		    bool *ended)
@@ -581,7 +600,14 @@ int pfw_syms_unwind(struct pfw_syms *s, pid_t tid, const unsigned long long *reg
 	return -EINVAL;
 #else
 	if (!s->attached) {
-		if (!dwfl_attach_state(s->dwfl, NULL, s->pid, &thread_callbacks, s))
+		Elf *self = self_elf();
+
+		/*
+		 * The machine from our own ELF, not the process's first module
+		 * (libdwfl's default): its backend keeps that Elf, and a refresh
+		 * after an exec frees every module the process had.
+		 */
+		if (!self || !dwfl_attach_state(s->dwfl, self, s->pid, &thread_callbacks, s))
 			return -EINVAL;
 		s->attached = true;
 	}
