@@ -321,7 +321,8 @@ void pft_top(struct pft_run *r, bool last)
 
 	if (!order)
 		return;
-	tty_raw();
+	if (env.fmt == PFW_TABLE)
+		tty_raw();	/* CSV and JSON are not redrawn in place */
 	n = top_read(r, order);
 	lines = n;
 	if (raw_tty) {

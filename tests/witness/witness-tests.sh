@@ -105,15 +105,16 @@ awk -v s="$last" 'BEGIN {exit !(s > 0 && s < 15)}'
 ok $? "-c with a 30 s interval ends when the command exits: last interval ${last} s"
 
 # -p ends when every target has exited, its last interval there (was: the
-# full count).  A 3 s sleep counted for 10 intervals of 1 s: 2..4 tables.
-sleep 3 &
+# full count).  A 5 s sleep (time for a slow guest to load pfwitness)
+# counted for 10 intervals of 1 s: 1..8 tables, not 10.
+sleep 5 &
 sp=$!
 "$W" -p "$sp" 1 10 > "$tmp/out.txt" 2> "$tmp/err.txt"
 rc=$?
 wait "$sp" 2>/dev/null
 iv=$(grep -c '^PID .*TP-USR/s' "$tmp/out.txt")
-[ $rc = 0 ] && between "$iv" 1 5 && grep -q '^Totals:' "$tmp/out.txt"
-ok $? "-p of a 3 s sleep for 10 x 1 s: ends with it after $iv intervals (1..5), then the totals, exit $rc"
+[ $rc = 0 ] && between "$iv" 1 8 && grep -q '^Totals:' "$tmp/out.txt"
+ok $? "-p of a 5 s sleep for 10 x 1 s: ends with it after $iv intervals (1..8), then the totals, exit $rc"
 
 run "$T" fork $N
 child=$(grep '^total,' "$tmp/out.csv" | awk -F, -v p="$tot_pid" '$6 != p {print $6, $10}' | head -n 1)
