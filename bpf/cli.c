@@ -96,16 +96,19 @@ static bool memlock_matters(void)
 
 int pfw_libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
 {
-	char line[1024];
+	char line[256];	/* enough to spot the hint; a verifier log is longer */
+	va_list copy;
 
 	if ((level == LIBBPF_DEBUG || pfw_libbpf_quiet) && !pfw_verbose)
 		return 0;
-	vsnprintf(line, sizeof(line), format, args);
+	va_copy(copy, args);
+	vsnprintf(line, sizeof(line), format, copy);
+	va_end(copy);
 	/* EPERM is no privilege or a refused program, not memlock (above) */
 	if (!pfw_verbose && !memlock_matters() &&
 	    (strstr(line, "ulimit -l") || strstr(line, "RLIMIT_MEMLOCK")))
 		return 0;
-	return fputs(line, stderr);
+	return vfprintf(stderr, format, args);
 }
 
 const char *pfw_errname(int err)
