@@ -5,7 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <linux/capability.h>
 #include "cli.h"
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+#ifndef CAP_BPF
+#define CAP_BPF 39
+#endif
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* the kernel's own, not in the UAPI */
+#endif
 
 bool pfw_verbose, pfw_libbpf_quiet;
 volatile sig_atomic_t pfw_exiting;
@@ -49,22 +62,81 @@ bool pfw_parse_count(const char *arg, long *count)
 	return true;
 }
 
+bool pfw_privileged(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+	__u64 eff;
+
+	if (syscall(SYS_capget, &hdr, d))
+		return geteuid() == 0;
+	eff = d[0].effective | (__u64)d[1].effective << 32;
+#define HAS(cap) (eff & (1ULL << (cap)))
+	return HAS(CAP_SYS_ADMIN) || (HAS(CAP_BPF) && HAS(CAP_PERFMON));
+#undef HAS
+}
+
+/*
+ * Does the kernel charge BPF memory to RLIMIT_MEMLOCK for us?  Before
+ * 5.11 it does (after, memory cgroups do); libbpf raises the limit itself
+ * when it can (root), so only then is its "ulimit -l" hint ever the cause.
+ */
+static bool memlock_matters(void)
+{
+	static int matters = -1;
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	if (matters < 0) {
+		matters = !uname(&u) && sscanf(u.release, "%d.%d", &maj, &min) == 2 &&
+			  (maj < 5 || (maj == 5 && min < 11)) && geteuid() != 0;
+	}
+	return matters;
+}
+
 int pfw_libbpf_print(enum libbpf_print_level level, const char *format, va_list args)
 {
+	char line[256];	/* enough to spot the hint; a verifier log is longer */
+	va_list copy;
+
 	if ((level == LIBBPF_DEBUG || pfw_libbpf_quiet) && !pfw_verbose)
+		return 0;
+	va_copy(copy, args);
+	vsnprintf(line, sizeof(line), format, copy);
+	va_end(copy);
+	/* EPERM is no privilege or a refused program, not memlock (above) */
+	if (!pfw_verbose && !memlock_matters() &&
+	    (strstr(line, "ulimit -l") || strstr(line, "RLIMIT_MEMLOCK")))
 		return 0;
 	return vfprintf(stderr, format, args);
 }
 
+const char *pfw_errname(int err)
+{
+	if (err < 0)
+		err = -err;
+	return err == ENOTSUPP ? "ENOTSUPP (not supported)" : strerror(err);
+}
+
+void pfw_privilege_error(const char *tool, int err)
+{
+	fprintf(stderr, "%s: not privileged for BPF tracing (%s): run as root, or give it "
+		"CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN before Linux 5.8)\n", tool,
+		pfw_errname(err));
+}
+
 void pfw_load_error(const char *tool, int err)
 {
-	/* EACCES is also the verifier's refusal; only then is it privilege */
-	if (err == -EPERM || (err == -EACCES && geteuid()))
-		fprintf(stderr, "%s: cannot load BPF programs: %s; run as root "
-			"(needs CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN)\n", tool, strerror(-err));
+	/* EACCES is also the verifier's refusal: privilege only without it */
+	if ((err == -EPERM || err == -EACCES) && !pfw_privileged())
+		pfw_privilege_error(tool, err);
+	else if (err == -EPERM)
+		fprintf(stderr, "%s: cannot load BPF programs: %s, although privileged "
+			"(a security module, kernel lockdown or seccomp?)\n", tool,
+			pfw_errname(err));
 	else
 		fprintf(stderr, "%s: cannot load BPF programs: %s (-v for the verifier log)\n",
-			tool, strerror(-err));
+			tool, pfw_errname(err));
 }
 
 static void on_signal(int sig)

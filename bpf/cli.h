@@ -19,12 +19,26 @@ bool pfw_parse_interval(const char *arg, double *secs);	/* 0.01..3600 */
 bool pfw_parse_count(const char *arg, long *count);		/* >= 1 */
 
 /* -v: libbpf's debug output; quiet: none while a load is tried that the
- * tool retries without a program by design.  Warnings are shown otherwise.
+ * tool retries without a program by design.  Warnings are shown otherwise,
+ * but for libbpf's "ulimit -l"/RLIMIT_MEMLOCK hint where memlock cannot be
+ * the cause (Linux 5.11+, or root: libbpf raises the limit itself).
  */
 extern bool pfw_verbose, pfw_libbpf_quiet;
 int pfw_libbpf_print(enum libbpf_print_level level, const char *format, va_list args);
 
-/* Say why @tool could not load its programs (@err: -errno). */
+/*
+ * Whether this process has what loading tracing programs takes: CAP_BPF
+ * and CAP_PERFMON, or CAP_SYS_ADMIN (root has all three).
+ */
+bool pfw_privileged(void);
+/* "@tool: not privileged ...": which capabilities; @err: the refusal. */
+void pfw_privilege_error(const char *tool, int err);
+/* strerror(), and a name for the kernel's ENOTSUPP (524); @err: +-errno. */
+const char *pfw_errname(int err);
+/*
+ * Say why @tool could not load its programs (@err: -errno): no privilege
+ * (pfw_privileged()), a refusal although privileged, or the verifier.
+ */
 void pfw_load_error(const char *tool, int err);
 
 /* Set by SIGINT and SIGTERM once pfw_catch_signals() ran. */

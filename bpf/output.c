@@ -15,3 +15,8 @@ const char *pfw_clean(const char *s)
 	buf[i] = 0;
 	return buf;
 }
+
+const char *pfw_plural(unsigned long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}

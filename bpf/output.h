@@ -12,4 +12,7 @@ enum pfw_format { PFW_TABLE, PFW_CSV, PFW_JSON };
  */
 const char *pfw_clean(const char *s);
 
+/* @one if @n is 1, else @many: "1 fault", "2 faults", "0 faults". */
+const char *pfw_plural(unsigned long long n, const char *one, const char *many);
+
 #endif

@@ -435,17 +435,19 @@ static void print_sites(struct pft_run *r)
 	if (env.fmt == PFW_TABLE)
 		printf("\n%llu fault%s with a user stack over %.3f s, by code site (leaf frame)\n"
 		       "%9s %6s %9s %9s  %s\n", (unsigned long long)got.faults,
-		       got.faults == 1 ? "" : "s", r->secs, "FAULTS", "SHARE", "MINOR",
+		       got.faults == 1 ? "" : "s", r->run_secs, "FAULTS", "SHARE", "MINOR",
 		       "MAJOR", "SITE");
 	else if (env.fmt == PFW_CSV)
 		printf("site,faults,minor,major\n");
-	else
+	if (env.fmt == PFW_JSON) {
+		pft_json_next(r);
 		printf("{\"view\":\"code\",\"secs\":%.6f,\"faults\":%llu,\"unwind\":\"%s\","
 		       "\"complete\":%llu,\"cut\":%llu,\"no_address_space\":%llu,\"sites\":[",
-		       r->secs, (unsigned long long)got.faults,
+		       r->run_secs, (unsigned long long)got.faults,
 		       env.unwind == PFT_UNWIND_FP ? "fp" : "dwarf",
 		       (unsigned long long)got.complete, (unsigned long long)got.cut,
 		       (unsigned long long)got.no_space);
+	}
 	for (i = 0; i < n && (int)i < env.top_n; i++) {
 		__u64 f = v[i]->minor + v[i]->major;
 

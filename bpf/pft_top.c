@@ -5,6 +5,8 @@
  * sort (m minor, j major, g no-#PF, c CPU, l latency, p PID; q quits);
  * otherwise it prints one table per interval.
  */
+#include <ctype.h>
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -28,11 +30,27 @@ struct top_row {
 	double minor, major, gup;	/* per second, this interval */
 	double cpu;			/* % of one CPU */
 	double p99_us;
-	unsigned long long ticks;	/* utime + stime, from /proc */
+	/* CPU time (utime + stime, clock ticks, /proc/PID/stat) of the process */
+	unsigned long long start;	/* its start time, to tell a reused PID */
+	unsigned long long last;	/* its ticks when last seen alive (polled) */
+	unsigned long long base;	/* its ticks at the interval's start */
+	bool has_base, has_start;
 };
 
 static struct top_row *rows;	/* indexed by slot */
 static __u32 nrows;
+
+/*
+ * Every process's CPU time at the start of the interval (a scan of /proc,
+ * sorted by PID): the base of a row first seen in the interval, if its
+ * process was there then; else it began in the interval, from 0.
+ */
+struct proc_cpu {
+	__u32 pid;
+	unsigned long long start, ticks;
+};
+static struct proc_cpu *scan;
+static int nscan;
 static struct termios saved;
 static bool raw_tty;
 
@@ -74,22 +92,139 @@ bool pft_top_key(int key)
 	return false;
 }
 
-/* utime + stime of @pid in clock ticks; 0 if it is gone. */
-static unsigned long long proc_ticks(__u32 pid)
+/*
+ * utime + stime of @pid in clock ticks (of all its threads, live and
+ * exited; a zombie's too, until it is reaped) and its start time; false
+ * if it is gone.
+ */
+static bool proc_cpu(__u32 pid, unsigned long long *ticks, unsigned long long *start)
 {
 	char path[64], buf[1024], *p;
-	unsigned long long ut = 0, st = 0;
+	unsigned long long ut, st;
+	bool ok = false;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
 	f = fopen(path, "r");
 	if (!f)
-		return 0;
+		return false;
 	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		ut = st = 0;
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+		   "%*d %*d %*d %*d %*d %*d %llu", &ut, &st, start) == 3) {
+		*ticks = ut + st;
+		ok = true;
+	}
 	fclose(f);
-	return ut + st;
+	return ok;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct proc_cpu *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Every process's CPU time now, into scan[]. */
+static void scan_procs(void)
+{
+	struct proc_cpu *grown;
+	struct dirent *d;
+	int cap = nscan;
+	DIR *dir = opendir("/proc");
+
+	nscan = 0;
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		struct proc_cpu c;
+
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		c.pid = strtoul(d->d_name, NULL, 10);
+		if (!proc_cpu(c.pid, &c.ticks, &c.start))
+			continue;
+		if (nscan == cap) {
+			cap = cap ? 2 * cap : 1024;
+			grown = realloc(scan, cap * sizeof(*scan));
+			if (!grown)
+				break;
+			scan = grown;
+		}
+		scan[nscan++] = c;
+	}
+	closedir(dir);
+	qsort(scan, nscan, sizeof(*scan), cmp_pid);
+}
+
+/* Room for rows 0..@n-1; false if there is no memory. */
+static bool rows_grow(__u32 n)
+{
+	struct top_row *g;
+
+	if (n <= nrows)
+		return true;
+	g = realloc(rows, n * sizeof(*rows));
+	if (!g)
+		return false;
+	memset(g + nrows, 0, (n - nrows) * sizeof(*rows));
+	rows = g;
+	nrows = n;
+	return true;
+}
+
+/* @t's process's CPU time now, if it is alive (and still that process). */
+static void row_poll(struct top_row *t)
+{
+	unsigned long long ticks, start;
+
+	if (!proc_cpu(t->pid, &ticks, &start) || (t->has_start && start != t->start))
+		return;		/* gone: its last polled value stands */
+	t->start = start;
+	t->has_start = true;
+	t->last = ticks;
+}
+
+void pft_top_poll(struct pft_run *r)
+{
+	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
+
+	if (!scan)
+		scan_procs();	/* the first interval's base */
+	if (n > PFW_MAX_SLOTS)
+		n = PFW_MAX_SLOTS;
+	if (!rows_grow(n))
+		return;
+	for (s = 1; s < n; s++)
+		if (rows[s].pid || pft_who(r, s, &rows[s].pid, rows[s].comm))
+			row_poll(&rows[s]);
+}
+
+/*
+ * The row's CPU% over the interval just ended: its CPU time then (at its
+ * exit, for one that has exited: polled every 100 ms, or read from the -c
+ * command's zombie) minus at the start (or 0, if it began in the
+ * interval), over the interval's length.
+ */
+static double row_cpu(struct top_row *t, double secs, long hz)
+{
+	unsigned long long base = 0;
+
+	row_poll(t);
+	if (!t->has_start)
+		return 0;	/* never seen alive */
+	if (t->has_base) {
+		base = t->base;
+	} else {
+		struct proc_cpu key = { .pid = t->pid }, *c;
+
+		c = nscan ? bsearch(&key, scan, nscan, sizeof(key), cmp_pid) : NULL;
+		if (c && c->start == t->start)
+			base = c->ticks;
+	}
+	t->base = t->last;
+	t->has_base = true;
+	return t->last > base ? 100.0 * (t->last - base) / hz / secs : 0;
 }
 
 /* The row's p99 latency in µs over every class, from the histograms it drains. */
@@ -145,21 +280,13 @@ static int top_read(struct pft_run *r, struct top_row **order)
 		n = PFW_MAX_SLOTS;
 	if (!v)
 		return 0;
-	if (n > nrows) {
-		struct top_row *g = realloc(rows, n * sizeof(*rows));
-
-		if (!g) {
-			free(v);
-			return 0;
-		}
-		memset(g + nrows, 0, (n - nrows) * sizeof(*rows));
-		rows = g;
-		nrows = n;
+	if (!rows_grow(n)) {
+		free(v);
+		return 0;
 	}
 	for (s = 1; s < n; s++) {
 		struct top_row *t = &rows[s];
 		struct pft_counts sum = {};
-		unsigned long long ticks;
 
 		if (!t->pid && !pft_who(r, s, &t->pid, t->comm))
 			continue;
@@ -175,15 +302,13 @@ static int top_read(struct pft_run *r, struct top_row **order)
 		t->major = (sum.major - t->now.major) / r->secs;
 		t->gup = (sum.gup - t->now.gup) / r->secs;
 		t->now = sum;
-		ticks = proc_ticks(t->pid);
-		t->cpu = ticks && t->ticks ? 100.0 * (ticks - t->ticks) / hz / r->secs : 0;
-		if (ticks)
-			t->ticks = ticks;
+		t->cpu = row_cpu(t, r->secs, hz);
 		t->p99_us = p99_of(r, s);
 		if (t->minor + t->major + t->gup + t->cpu > 0)
 			order[shown++] = t;
 	}
 	free(v);
+	scan_procs();	/* the next interval's base */
 	qsort(order, shown, sizeof(*order), cmp_top);
 	return shown;
 }
@@ -196,7 +321,8 @@ void pft_top(struct pft_run *r, bool last)
 
 	if (!order)
 		return;
-	tty_raw();
+	if (env.fmt == PFW_TABLE)
+		tty_raw();	/* CSV and JSON are not redrawn in place */
 	n = top_read(r, order);
 	lines = n;
 	if (raw_tty) {
@@ -206,14 +332,15 @@ void pft_top(struct pft_run *r, bool last)
 		printf("\033[H\033[2J");
 	}
 	if (env.fmt == PFW_TABLE) {
-		printf("pftrace top: %d processes faulting, %.2f s interval, sorted by %s%s\n",
-		       n, r->secs, sort_names[sort_by],
+		printf("pftrace top: %d %s faulting, %.2f s interval, sorted by %s%s\n",
+		       n, pfw_plural(n, "process", "processes"), r->secs, sort_names[sort_by],
 		       raw_tty ? " (m j g c l p: sort; q: quit)" : "");
 		printf("%-7s %-16s %10s %10s %10s %7s %10s\n", "PID", "COMM", "MINOR/s",
 		       "MAJOR/s", "NO-#PF/s", "CPU%", "P99-us");
 	} else if (env.fmt == PFW_CSV && r->seq == 1) {
 		printf("seq,secs,pid,comm,minor_per_s,major_per_s,gup_per_s,cpu_pct,p99_us\n");
 	} else if (env.fmt == PFW_JSON) {
+		pft_json_next(r);
 		printf("{\"view\":\"top\",\"seq\":%d,\"secs\":%.6f,\"procs\":[", r->seq, r->secs);
 	}
 	for (i = 0; i < lines; i++) {
@@ -233,8 +360,8 @@ void pft_top(struct pft_run *r, bool last)
 	}
 	if (env.fmt == PFW_JSON)
 		printf("]}\n");
-	else if (!raw_tty)
-		printf("\n");
+	else if (env.fmt == PFW_TABLE && !raw_tty)
+		printf("\n");	/* between plain tables; not in CSV */
 	fflush(stdout);
 	free(order);
 	if (last) {
@@ -242,5 +369,8 @@ void pft_top(struct pft_run *r, bool last)
 		free(rows);
 		rows = NULL;
 		nrows = 0;
+		free(scan);
+		scan = NULL;
+		nscan = 0;
 	}
 }

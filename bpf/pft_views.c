@@ -126,14 +126,16 @@ void pft_where(struct pft_run *r, bool last)
 	}
 	qsort(rows, nr, sizeof(*rows), cmp_where);
 	if (env.fmt == PFW_TABLE) {
-		printf("\n%s %d: %.3f s, %llu faults%s\n", last ? "Last interval" : "Interval",
+		printf("\n%s %d: %.3f s, %llu %s%s\n", last ? "Last interval" : "Interval",
 		       r->seq, r->secs, (unsigned long long)total,
+		       pfw_plural(total, "fault", "faults"),
 		       nr > env.top_n ? " (busiest mappings)" : "");
 		printf("%-7s %-16s %-6s %-18s %9s %9s %9s %6s  %s\n", "PID", "COMM", "KIND",
 		       "START", "MINOR", "MAJOR", "NO-#PF", "SHARE", "MAPPING");
 	} else if (env.fmt == PFW_CSV && r->seq == 1) {
 		printf("seq,secs,pid,comm,kind,start,end,minor,major,gup,mapping\n");
 	} else if (env.fmt == PFW_JSON) {
+		pft_json_next(r);
 		printf("{\"view\":\"where\",\"seq\":%d,\"secs\":%.6f,\"mappings\":[",
 		       r->seq, r->secs);
 	}
@@ -215,7 +217,8 @@ static void print_stars(const struct pft_hist *h)
 	}
 	if (lo < 0)
 		return;
-	printf("     %-21s : %-8s |%-40s|\n", "ns", "count", "distribution");
+	/* as libbpf-tools' print_log2_hist: the ':' under the rows' */
+	printf("%5s%-19s : %-8s |%-40s|\n", "", "ns", "count", "distribution");
 	for (b = lo; b <= hi; b++) {
 		int stars = top ? (int)((__u64)h->bucket[b] * 40 / top) : 0;
 
@@ -315,6 +318,7 @@ void pft_lat(struct pft_run *r, bool last)
 	} else if (env.fmt == PFW_CSV && r->seq == 1) {
 		printf("seq,secs,pid,comm,class,count,sum_ns,p50_ns,p99_ns,max_ns\n");
 	} else if (env.fmt == PFW_JSON) {
+		pft_json_next(r);
 		printf("{\"view\":\"lat\",\"seq\":%d,\"secs\":%.6f,\"method\":\"%s\",\"hists\":[",
 		       r->seq, r->secs, r->fexit ? "fexit" : "tp+pe");
 	}

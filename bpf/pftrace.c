@@ -32,7 +32,7 @@ static const char argp_doc[] =
 "Where page faults happen, how long they take, and who takes them now.\n"
 "\n"
 "USAGE: pftrace where|lat|code|heat|top [-p PID]... [-c 'CMD ARGS']\n"
-"               [-m auto|fexit|tp] [--csv|--json] [OPTIONS] [interval] [count]\n"
+"               [-m auto|fexit|tp] [--csv|--json|--jsonl] [OPTIONS] [interval] [count]\n"
 "\n"
 "Views:\n"
 "  where   faults per mapping (file, heap, stack, anon, shm, vdso)\n"
@@ -42,8 +42,11 @@ static const char argp_doc[] =
 "  heat    fault address x time as a PNG (gnuplot), at the end\n"
 "  top     a live table of the processes faulting most\n"
 "Without -p or -c every process is traced.  interval is in seconds\n"
-"(default 1); count is the number of intervals (default: until Ctrl-C, or\n"
-"until the -c command exits).\n"
+"(default 1); count is the number of intervals (default: until Ctrl-C).\n"
+"A run ends early when the -c command exits, or when every -p process\n"
+"has exited; its last interval ends there.  --json prints one JSON\n"
+"document per run (its intervals in an array), --jsonl one object per\n"
+"interval and line.\n"
 "\n"
 "EXAMPLES:\n"
 "    pftrace where -c './work 256 R 10000'   # which mappings fault\n"
@@ -52,9 +55,10 @@ static const char argp_doc[] =
 "    pftrace code --call-graph fp -c './work 256 R 10000'  # frame pointers\n"
 "    pftrace heat --log -o heat.png -c './work 256 L 10000'\n"
 "    pftrace top                               # live; q quits\n"
-"    pftrace lat --json -c 'cmd' > lat.json\n";
+"    pftrace lat --json -c 'cmd' > lat.json    # one JSON document\n"
+"    pftrace top --jsonl 5 | jq .procs          # an object per interval\n";
 
-enum { OPT_CSV = 1000, OPT_JSON, OPT_FOLDED, OPT_LOG, OPT_CALL_GRAPH, OPT_OFFSETS };
+enum { OPT_CSV = 1000, OPT_JSON, OPT_JSONL, OPT_FOLDED, OPT_LOG, OPT_CALL_GRAPH, OPT_OFFSETS };
 
 static const struct argp_option opts[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process (repeatable)", 0 },
@@ -63,7 +67,8 @@ static const struct argp_option opts[] = {
 	{ "method", 'm', "HOW", 0, "auto (default), fexit (handle_mm_fault) or tp "
 	  "(page_fault_user + perf software event)", 0 },
 	{ "csv", OPT_CSV, NULL, 0, "CSV output", 0 },
-	{ "json", OPT_JSON, NULL, 0, "JSON output", 0 },
+	{ "json", OPT_JSON, NULL, 0, "JSON output: one document per run", 0 },
+	{ "jsonl", OPT_JSONL, NULL, 0, "JSON Lines: one object per interval and line", 0 },
 	{ "top", 'n', "N", 0, "where, code: rows shown (default 20)", 0 },
 	{ "folded", OPT_FOLDED, NULL, 0, "code: collapsed stacks (flamegraph.pl, "
 	  "speedscope, inferno)", 0 },
@@ -112,7 +117,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.fmt = PFW_CSV;
 		break;
 	case OPT_JSON:
+	case OPT_JSONL:
 		env.fmt = PFW_JSON;
+		env.jsonl = key == OPT_JSONL;
 		break;
 	case 'n':
 		if (!pfw_parse_count(arg, &v) || v > 100000)
@@ -159,7 +166,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		pfw_verbose = true;
 		break;
 	case 'h':
-		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
 		errno = 0;
@@ -190,6 +197,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			argp_error(state, "--folded is for the code view");
 		if ((env.offsets || env.call_graph_set) && env.view != PFT_CODE)
 			argp_error(state, "--call-graph and --offsets are for the code view");
+		if (env.folded && env.fmt != PFW_TABLE)
+			argp_error(state, "--folded is an output format of its own: "
+				   "not with --csv or --json");
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -214,6 +224,10 @@ const char *pft_kind_name(int kind)
 
 	return kind >= 0 && kind < PFT_NKIND ? n[kind] : "?";
 }
+
+#ifndef ENOTSUPP
+#define ENOTSUPP 524	/* the kernel's own, not in the UAPI */
+#endif
 
 static struct pftrace_bpf *open_skel(bool fexit)
 {
@@ -245,30 +259,11 @@ static struct pftrace_bpf *open_skel(bool fexit)
 	return skel;
 }
 
-/* fexit where the kernel allows it (auto), else the tp+pe pair. */
-static struct pftrace_bpf *load(bool *fexit, char *why, size_t len)
+static struct pftrace_bpf *load_tp(bool *fexit)
 {
-	struct pftrace_bpf *skel;
-	int err = -EPERM;
+	struct pftrace_bpf *skel = open_skel(false);
+	int err;
 
-	*why = 0;
-	if (strcmp(env.method, "tp")) {
-		skel = open_skel(true);
-		if (!skel)
-			return NULL;
-		pfw_libbpf_quiet = !strcmp(env.method, "auto");
-		err = pftrace_bpf__load(skel);
-		pfw_libbpf_quiet = false;
-		if (!err) {
-			*fexit = true;
-			return skel;
-		}
-		snprintf(why, len, "fexit handle_mm_fault: %s", strerror(-err));
-		pftrace_bpf__destroy(skel);
-		if (!strcmp(env.method, "fexit"))
-			goto fail;
-	}
-	skel = open_skel(false);
 	if (!skel)
 		return NULL;
 	err = pftrace_bpf__load(skel);
@@ -277,9 +272,59 @@ static struct pftrace_bpf *load(bool *fexit, char *why, size_t len)
 		return skel;
 	}
 	pftrace_bpf__destroy(skel);
-fail:
 	pfw_load_error("pftrace", err);
 	return NULL;
+}
+
+/*
+ * -m fexit failed with @err (-errno) at @what (load or attach): privilege,
+ * or the kernel's refusal of fexit on handle_mm_fault (some kernels refuse
+ * tracing programs of that kind, EPERM or ENOTSUPP even for root), or the
+ * verifier.
+ */
+static void fexit_error(const char *what, int err)
+{
+	if ((err == -EPERM || err == -EACCES) && !pfw_privileged())
+		pfw_privilege_error("pftrace", err);
+	else if (err == -EPERM || err == -ENOTSUPP || err == -EOPNOTSUPP)
+		fprintf(stderr, "pftrace: the kernel refused attaching fexit to "
+			"handle_mm_fault (%s: %s, although privileged); -m tp works "
+			"without it (it does not see faults without a #PF)\n", what,
+			pfw_errname(err));
+	else
+		pfw_load_error("pftrace", err);
+}
+
+/*
+ * fexit where the kernel allows it (auto), else the tp+pe pair.  The
+ * fexit try is quiet: libbpf's log of a refusal would say "ulimit -l";
+ * -v shows it.
+ */
+static struct pftrace_bpf *load(bool *fexit, char *why, size_t len)
+{
+	struct pftrace_bpf *skel;
+	int err;
+
+	*why = 0;
+	if (strcmp(env.method, "tp")) {
+		skel = open_skel(true);
+		if (!skel)
+			return NULL;
+		pfw_libbpf_quiet = true;
+		err = pftrace_bpf__load(skel);
+		pfw_libbpf_quiet = false;
+		if (!err) {
+			*fexit = true;
+			return skel;
+		}
+		snprintf(why, len, "fexit handle_mm_fault: %s", pfw_errname(err));
+		pftrace_bpf__destroy(skel);
+		if (!strcmp(env.method, "fexit")) {
+			fexit_error("load", err);
+			return NULL;
+		}
+	}
+	return load_tp(fexit);
 }
 
 /* tp+pe: a perf software event per CPU and class, sampling every fault. */
@@ -360,20 +405,43 @@ static __u64 mono_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Wait one interval, or until the -c command @held exits: for heat, drain
- * the ring buffer meanwhile; for top, read keys.  Returns false when the
- * user asked to quit.
+/* What ends a run besides Ctrl-C and count: the -c command, or every -p target. */
+struct ends {
+	const struct pfw_held *held;
+	struct pfw_watch *watch;
+};
+
+/* Has the -c command exited (not reaped: top reads its CPU time still), or every -p target? */
+static bool ended(const struct ends *e)
+{
+	siginfo_t si = {};
+
+	if (e->held)
+		return !waitid(P_PID, e->held->pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
+		       si.si_pid == e->held->pid;
+	return e->watch && pfw_watch_wait(e->watch, 0);
+}
+
+/*
+ * Wait one interval, or until the run ends (ended()): for heat, drain the
+ * ring buffer meanwhile; for code, open new address spaces; for top, read
+ * CPU times, and keys.  Returns false when the user asked to quit.
  */
 static bool wait_interval(struct pft_run *r, struct ring_buffer *rb,
-			  const struct pfw_held *held, __u64 until)
+			  const struct ends *e, __u64 until)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 	__u64 now;
 	char key;
 	int ms;
 
-	while (!pfw_exiting && (now = mono_ns()) < until && !(held && pfw_held_wait(held, 0))) {
+	while (!pfw_exiting && (now = mono_ns()) < until && !ended(e)) {
 		ms = (until - now) / 1000000 + 1;
+		if (env.view == PFT_TOP) {
+			pft_top_poll(r);
+			if (ms > 100)
+				ms = 100;
+		}
 		if (rb && env.view == PFT_CODE) {
 			pft_code_poll(r);
 			ring_buffer__poll(rb, ms < 10 ? ms : 10);
@@ -383,8 +451,10 @@ static bool wait_interval(struct pft_run *r, struct ring_buffer *rb,
 			if (poll(&pfd, 1, ms) > 0 && read(STDIN_FILENO, &key, 1) == 1 &&
 			    pft_top_key(key))
 				return false;
-		} else if (held) {
-			pfw_held_wait(held, ms);
+		} else if (e->held) {
+			pfw_held_wait(e->held, ms);
+		} else if (e->watch) {
+			pfw_watch_wait(e->watch, ms);
 		} else {
 			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -394,12 +464,61 @@ static bool wait_interval(struct pft_run *r, struct ring_buffer *rb,
 	return !pfw_exiting;
 }
 
-static int run(struct pft_run *r, struct pfw_held *held)
+void pft_json_begin(struct pft_run *r)
 {
+	static const char *const names[] = { "where", "lat", "top", "code", "heat" };
+
+	r->json_objs = 0;
+	if (env.fmt != PFW_JSON || env.jsonl)
+		return;
+	printf("{\"tool\":\"pftrace\",\"version\":1,\"view\":\"%s\",\"method\":\"%s\","
+	       "\"interval_s\":%g,\"intervals\":[\n", names[env.view],
+	       r->fexit ? "fexit" : "tp+pe", env.interval);
+	fflush(stdout);
+}
+
+void pft_json_next(struct pft_run *r)
+{
+	if (env.fmt == PFW_JSON && !env.jsonl && r->json_objs)
+		putchar(',');
+	r->json_objs++;
+}
+
+/* report_accounting()'s figures, as "accounting":{...} */
+static void json_accounting(struct pft_run *r)
+{
+	const struct pft_left_out *lo = &r->skel->bss->left_out;
+
+	printf("\"accounting\":{\"faults\":%llu,\"processes\":%u",
+	       (unsigned long long)lo->faults, r->skel->data->next_slot - 1);
+	if (r->have_ru)
+		printf(",\"wait4_minflt\":%ld,\"wait4_majflt\":%ld,\"not_seen\":%lld",
+		       r->ru.ru_minflt, r->ru.ru_majflt,
+		       (long long)(r->ru.ru_minflt + r->ru.ru_majflt - lo->faults));
+	printf(",\"left_out\":{\"no_stack\":%llu,\"ring_full\":%llu,\"not_timed\":%llu,"
+	       "\"hists_full\":%llu,\"maps_full\":%llu,\"heat_lost\":%llu}}",
+	       (unsigned long long)lo->no_stack, (unsigned long long)lo->ring_full,
+	       (unsigned long long)lo->unpaired, (unsigned long long)lo->hists_full,
+	       (unsigned long long)lo->maps_full, (unsigned long long)r->skel->bss->lost_events);
+}
+
+void pft_json_end(struct pft_run *r)
+{
+	if (env.fmt != PFW_JSON || env.jsonl)
+		return;
+	printf("],\"run_secs\":%.6f,", r->run_secs);
+	json_accounting(r);
+	printf("}\n");
+	fflush(stdout);
+}
+
+static int run(struct pft_run *r, struct pfw_held *held, struct pfw_watch *watch)
+{
+	struct ends e = { .held = held, .watch = watch };
 	struct ring_buffer *rb = NULL;
 	int status, err = 0;
+	bool done = false, exited = false;
 	__u64 t;
-	bool done = false;
 
 	if (env.view == PFT_HEAT || env.view == PFT_CODE) {
 		rb = ring_buffer__new(bpf_map__fd(env.view == PFT_CODE ? r->skel->maps.samples :
@@ -415,16 +534,19 @@ static int run(struct pft_run *r, struct pfw_held *held)
 		ring_buffer__free(rb);
 		return 1;
 	}
-	t = mono_ns();
+	t = r->start_ns = r->mono_ns = mono_ns();
+	if (env.view == PFT_TOP)
+		pft_top_poll(r);	/* every process's CPU time at the start */
 	for (;;) {
-		if (!wait_interval(r, rb, held, t + (__u64)(env.interval * 1e9)))
+		if (!wait_interval(r, rb, &e, t + (__u64)(env.interval * 1e9)))
 			done = true;
-		if (held && wait4(held->pid, &status, WNOHANG, &r->ru) == held->pid)
-			done = r->have_ru = true;
+		if (ended(&e))
+			done = exited = true;
 		if (rb)
 			ring_buffer__consume(rb);
 		r->mono_ns = mono_ns();
 		r->secs = (r->mono_ns - t) / 1e9;
+		r->run_secs = (r->mono_ns - r->start_ns) / 1e9;
 		t = r->mono_ns;
 		r->seq++;
 		if (env.count > 0 && r->seq >= env.count)
@@ -438,12 +560,14 @@ static int run(struct pft_run *r, struct pfw_held *held)
 		err = pft_heat_end(r);
 	}
 	ring_buffer__free(rb);
-	if (held && waitpid(held->pid, &status, WNOHANG) == 0) {
-		kill(held->pid, SIGTERM);
-		waitpid(held->pid, NULL, 0);
-	}
-	if (held)
+	if (held) {
+		if (!exited && !ended(&e))
+			kill(held->pid, SIGTERM);
+		/* its rusage: the faults it took, for report_accounting() */
+		if (wait4(held->pid, &status, 0, &r->ru) == held->pid)
+			r->have_ru = true;
 		pfw_held_close(held);
+	}
 	return err;
 }
 
@@ -466,9 +590,9 @@ static void report_misses(struct pftrace_bpf *skel)
 			misses += info.recursion_misses;
 	}
 	if (misses)
-		fprintf(stderr, "pftrace: %llu program runs skipped by the kernel "
+		fprintf(stderr, "pftrace: %llu program %s skipped by the kernel "
 			"(recursion_misses): counts may be short by as many\n",
-			(unsigned long long)misses);
+			(unsigned long long)misses, pfw_plural(misses, "run", "runs"));
 }
 
 /*
@@ -516,6 +640,7 @@ int main(int argc, char **argv)
 	struct pft_run r = {};
 	struct bpf_link *pe_links[2 * 1024] = {};
 	struct pfw_held held, *h = NULL;
+	struct pfw_watch watch, *w = NULL;
 	struct pfw_cmd cmd = {};
 	char why[128];
 	int i, err, npe = 0;
@@ -535,7 +660,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pftrace: cannot count CPUs\n");
 		return 1;
 	}
-	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) != 1) {
+	/* the probe creates a map: without privilege it fails as every load would */
+	err = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL);
+	if (err == -EPERM || err == -EACCES) {
+		pfw_load_error("pftrace", err);
+		return 1;
+	}
+	if (err != 1) {
 		fprintf(stderr, "pftrace: needs BPF task storage (Linux 5.11 or later), "
 			"which this kernel lacks\n");
 		return 1;
@@ -544,13 +675,26 @@ int main(int argc, char **argv)
 	if (!r.skel)
 		return 1;
 	err = pftrace_bpf__attach(r.skel);
+	if (err && r.fexit) {
+		/* loaded, but the kernel may still refuse to attach fexit */
+		if (!strcmp(env.method, "fexit")) {
+			fexit_error("attach", err);
+			goto cleanup;
+		}
+		snprintf(why, sizeof(why), "fexit handle_mm_fault: attach: %s", pfw_errname(err));
+		pftrace_bpf__destroy(r.skel);
+		r.skel = load_tp(&r.fexit);
+		if (!r.skel)
+			return 1;
+		err = pftrace_bpf__attach(r.skel);
+	}
 	if (!err && !r.fexit) {
 		npe = attach_pe(r.skel, pe_links, r.ncpus);
 		if (npe < 0)
 			err = npe;
 	}
 	if (err) {
-		fprintf(stderr, "pftrace: cannot attach: %s\n", strerror(-err));
+		fprintf(stderr, "pftrace: cannot attach: %s\n", pfw_errname(err));
 		goto cleanup;
 	}
 	if (r.fexit)
@@ -581,15 +725,24 @@ int main(int argc, char **argv)
 		}
 		h = &held;
 	}
+	if (env.npids) {
+		pfw_watch_open(&watch, env.pids, env.npids);
+		w = &watch;
+	}
 	pfw_catch_signals();
 	if (env.view == PFT_CODE)
 		pft_code_init();
-	err = run(&r, h);
+	pft_json_begin(&r);
+	err = run(&r, h, w);
+	pft_json_end(&r);
 	report_accounting(&r);
 	report_misses(r.skel);
 	if (r.skel->bss->lost_map_full)
-		fprintf(stderr, "pftrace: %llu events not counted: no row or thread state left\n",
-			(unsigned long long)r.skel->bss->lost_map_full);
+		fprintf(stderr, "pftrace: %llu %s not counted: no row or thread state left\n",
+			(unsigned long long)r.skel->bss->lost_map_full,
+			pfw_plural(r.skel->bss->lost_map_full, "event", "events"));
+	if (w)
+		pfw_watch_close(w);
 cleanup:
 	for (i = 0; i < npe; i++)
 		bpf_link__destroy(pe_links[i]);

@@ -22,7 +22,8 @@ struct pft_env {
 	pid_t pids[PFT_MAX_PIDS];
 	int npids;
 	char *cmd;
-	enum pfw_format fmt;
+	enum pfw_format fmt;	/* PFW_JSON: one document; with jsonl, a line per object */
+	bool jsonl;
 	double interval;	/* s */
 	long count;		/* intervals; -1: until Ctrl-C or the command exits */
 	int top_n;		/* rows in where/code tables */
@@ -53,7 +54,23 @@ struct pft_run {
 	__u64 mono_ns;		/* its end, CLOCK_MONOTONIC */
 	bool have_ru;		/* -c: the command has been reaped, ru is its */
 	struct rusage ru;	/* wait4's: the command and its waited-for children */
+	__u64 start_ns;		/* when tracing started (the first interval's start) */
+	double run_secs;	/* the run so far: start_ns to mono_ns (at the end: all of it) */
+	int json_objs;		/* objects printed in the JSON document */
 };
+
+/*
+ * --json: the one document of a run,
+ *   {"tool":"pftrace","version":1,"view":V,"method":M,"interval_s":S,
+ *    "intervals":[OBJ,OBJ,...],"run_secs":T}
+ * The core prints its frame (begin before the first interval, end after
+ * the last); a view prints each of its objects (one per interval; code:
+ * one at the end) after pft_json_next(), which prints the separator.
+ * --jsonl: no frame, no separator, an object per line.
+ */
+void pft_json_begin(struct pft_run *r);
+void pft_json_next(struct pft_run *r);
+void pft_json_end(struct pft_run *r);
 
 /* Every key of hash map @fd (at most @max), each @ksz bytes, into @keys. */
 int pft_map_keys(int fd, void *keys, size_t ksz, int max);
@@ -81,6 +98,8 @@ int pft_code_sample(struct pft_run *r, const void *data, size_t size);
 void pft_heat_event(struct pft_run *r, const struct pft_event *e);
 int pft_heat_end(struct pft_run *r);
 void pft_top(struct pft_run *r, bool last);
+/* top: read the CPU time of the processes seen (every 100 ms, and at start). */
+void pft_top_poll(struct pft_run *r);
 /* top: the key the user pressed (0: none); true to quit. */
 bool pft_top_key(int key);
 

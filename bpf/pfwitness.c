@@ -66,7 +66,9 @@ static const char argp_doc[] =
 "\n"
 "Without -p or -c every process is counted. interval is in seconds\n"
 "(fractions allowed, default 1); count is the number of intervals (default:\n"
-"until Ctrl-C, or until the -c command exits).\n"
+"until Ctrl-C). A run ends early when the -c command exits, or when every\n"
+"-p process has exited; its last interval ends there. --json prints one\n"
+"JSON document per run.\n"
 "\n"
 "EXAMPLES:\n"
 "    pfwitness                        # all processes, one table per second\n"
@@ -196,7 +198,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				   arg);
 		break;
 	case 'h':
-		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
 		errno = 0;
@@ -749,13 +751,18 @@ struct command {
 	struct rusage ru;
 };
 
-/* One interval, or less: until the -c command @c exits, or a signal. */
-static void sleep_interval(double secs, const struct command *c)
+/*
+ * One interval, or less: until the -c command @c exits, every -p target
+ * in @w has, or a signal.
+ */
+static void sleep_interval(double secs, const struct command *c, struct pfw_watch *w)
 {
 	struct timespec ts = { (time_t)secs, (long)((secs - (time_t)secs) * 1e9) };
 
 	if (c)
 		pfw_held_wait(&c->held, (int)(secs * 1000 + 0.5));
+	else if (w)
+		pfw_watch_wait(w, (int)(secs * 1000 + 0.5));
 	else
 		nanosleep(&ts, NULL);
 }
@@ -803,14 +810,18 @@ static void wait_final_switch(struct pfwitness_bpf *skel, const struct pfw_sourc
 		nanosleep(&ms, NULL);
 }
 
-/* Intervals until count, Ctrl-C, or the command's exit; then totals. */
+/*
+ * Intervals until count, Ctrl-C, the command's exit, or the exit of every
+ * -p target (@w); then totals.
+ */
 static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
-	       struct command *c, int ncpus)
+	       struct command *c, struct pfw_watch *w, int ncpus)
 {
 	struct pfw_snap prev = {}, now = {}, t;
 	struct pfw_prog_stat ps[32] = {};
 	__u64 jif, mono, last_mono;
 	int seq = 0, err = 0, nps;
+	bool gone = false;	/* every -p target has exited */
 
 	/* targets running now are charged from their next switch-in */
 	end_interval(skel, src, NULL, ncpus, &jif, &last_mono);
@@ -825,7 +836,10 @@ static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
 		}
 	}
 	while (!pfw_exiting && (env.count < 0 || seq < env.count)) {
-		sleep_interval(env.interval, c);
+		sleep_interval(env.interval, c, w);
+		/* their final switches are charged by end_interval()'s CPU kick */
+		if (w && pfw_watch_wait(w, 0))
+			gone = true;
 		if (c && pfw_held_wait(&c->held, 0))
 			wait_final_switch(skel, src);
 		if (c && wait4(c->held.pid, &c->status, WNOHANG, &c->ru) == c->held.pid)
@@ -839,10 +853,10 @@ static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
 		t = prev;
 		prev = now;
 		now = t;
-		if (c && c->done)
+		if ((c && c->done) || gone)
 			break;
 	}
-	if (seq == 0 || !(c && c->done)) {	/* else the last interval read it */
+	if (seq == 0 || !((c && c->done) || gone)) {	/* else the last interval read it */
 		err = end_interval(skel, src, &now, ncpus, &jif, &mono);
 		if (err)
 			goto free_snaps;
@@ -864,6 +878,7 @@ int main(int argc, char **argv)
 	static const struct argp argp = { opts, parse_arg, NULL, argp_doc, NULL, NULL, NULL };
 	int npe = 0, ncpus, i, err, stats_fd = -1, pe_fds[2 * 1024];
 	struct command cmd = {}, *c = NULL;
+	struct pfw_watch watch, *w = NULL;
 	struct pfw_sources src = {};
 	struct kernel_gaps gaps;
 	struct pfwitness_bpf *skel = NULL;
@@ -912,9 +927,15 @@ int main(int argc, char **argv)
 			goto cleanup;
 	}
 
+	if (env.npids) {
+		pfw_watch_open(&watch, env.pids, env.npids);
+		w = &watch;
+	}
 	pfw_catch_signals();
 	pfw_out_begin(stdout, env.fmt, &src, env.per_thread, env.interval);
-	err = run(skel, &src, c, ncpus);
+	err = run(skel, &src, c, w, ncpus);
+	if (w)
+		pfw_watch_close(w);
 	if (c && !err)
 		end_command(c);
 

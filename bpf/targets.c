@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,109 @@ void pfw_held_close(struct pfw_held *h)
 	if (h->pidfd >= 0)
 		close(h->pidfd);
 	h->pidfd = -1;
+}
+
+/* Without a pidfd: gone if the PID is free, or a zombie (state Z or X). */
+static bool pid_gone(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	bool gone = false;
+	FILE *f;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
+		gone = p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+	fclose(f);
+	return gone;
+}
+
+void pfw_watch_open(struct pfw_watch *w, const pid_t *pids, int n)
+{
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	w->n = w->left = n < PFW_WATCH_MAX ? n : PFW_WATCH_MAX;
+	for (i = 0; i < w->n; i++) {
+		w->pids[i] = pids[i];
+		w->fds[i] = syscall(SYS_pidfd_open, pids[i], 0);
+		if (w->fds[i] < 0 && errno == ESRCH) {
+			w->gone[i] = true;
+			w->left--;
+		}
+	}
+}
+
+/* Mark the targets that have exited; true if none is left. */
+static bool watch_check(struct pfw_watch *w, const struct pollfd *pfd, const int *idx, int npfd)
+{
+	int i;
+
+	for (i = 0; i < npfd; i++)
+		if (pfd[i].revents) {
+			close(w->fds[idx[i]]);
+			w->fds[idx[i]] = -1;
+			w->gone[idx[i]] = true;
+			w->left--;
+		}
+	for (i = 0; i < w->n; i++)
+		if (!w->gone[i] && w->fds[i] < 0 && pid_gone(w->pids[i])) {
+			w->gone[i] = true;
+			w->left--;
+		}
+	return w->left <= 0;
+}
+
+bool pfw_watch_wait(struct pfw_watch *w, int ms)
+{
+	struct pollfd pfd[PFW_WATCH_MAX];
+	int idx[PFW_WATCH_MAX], npfd, i, step;
+	bool polled, intr;
+
+	for (;;) {
+		npfd = 0;
+		polled = intr = false;
+		for (i = 0; i < w->n; i++) {
+			if (w->gone[i])
+				continue;
+			if (w->fds[i] >= 0) {
+				pfd[npfd] = (struct pollfd){ .fd = w->fds[i], .events = POLLIN };
+				idx[npfd++] = i;
+			} else {
+				polled = true;	/* no pidfd: look every 50 ms */
+			}
+		}
+		step = polled && ms > 50 ? 50 : ms;
+		if (npfd) {
+			if (poll(pfd, npfd, step) < 0) {
+				intr = true;
+				npfd = 0;
+			}
+		} else if (step > 0) {
+			struct timespec ts = { step / 1000, (step % 1000) * 1000000L };
+
+			intr = nanosleep(&ts, NULL) != 0;
+		}
+		if (watch_check(w, pfd, idx, npfd))
+			return true;
+		ms -= step;
+		if (intr || ms <= 0)
+			return false;
+	}
+}
+
+void pfw_watch_close(struct pfw_watch *w)
+{
+	int i;
+
+	for (i = 0; i < w->n; i++)
+		if (w->fds[i] >= 0)
+			close(w->fds[i]);
+	w->n = w->left = 0;
 }
 
 int pfw_threads(pid_t pid, pid_t *tids, int max)

@@ -40,6 +40,29 @@ bool pfw_held_wait(const struct pfw_held *h, int ms);
 /* Close what pfw_held_spawn() left open; after the child is reaped. */
 void pfw_held_close(struct pfw_held *h);
 
+/*
+ * The -p targets, to end a run when all of them have exited: a pidfd each
+ * (readable once the process has exited, reaped or not), or where
+ * pidfd_open is missing (before 5.3) kill(pid, 0) and /proc's state,
+ * polled every 50 ms (a PID reused in between goes unnoticed there).
+ */
+#define PFW_WATCH_MAX 64
+struct pfw_watch {
+	int n, left;			/* targets, and those still running */
+	pid_t pids[PFW_WATCH_MAX];
+	int fds[PFW_WATCH_MAX];		/* -1: gone, or no pidfd */
+	bool gone[PFW_WATCH_MAX];
+};
+
+/* Watch @pids (at most PFW_WATCH_MAX; one that is gone already counts as exited). */
+void pfw_watch_open(struct pfw_watch *w, const pid_t *pids, int n);
+/*
+ * Wait up to @ms for every target to have exited; true if they all have.
+ * A signal ends the wait early.
+ */
+bool pfw_watch_wait(struct pfw_watch *w, int ms);
+void pfw_watch_close(struct pfw_watch *w);
+
 /* The thread ids of process @pid from /proc; count, or -errno. */
 int pfw_threads(pid_t pid, pid_t *tids, int max);
 

@@ -19,7 +19,7 @@
  * USAGE: monitor [-d NODE] [-f [-n COUNT] [-t SECONDS] [-F FROM]] [-x] [-s]
  */
 #include <errno.h>
-#include <getopt.h>
+#include <getopt.h>	/* getopt_long: --help */
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -54,7 +54,7 @@ static void usage(FILE *f, int code)
 "  -x          extended columns: seq mono_ns jiffies minflt majflt cpu_ns\n"
 "              (needs the stream header; implies reading it)\n"
 "  -s          print a summary line of totals to stderr at the end\n"
-"  -h          this help\n"
+"  -h, --help  this help\n"
 "\n"
 "EXAMPLES:\n"
 "  monitor                       # drain the ring once, like the assignment's\n"
@@ -136,7 +136,12 @@ int main(int argc, char **argv)
 	struct mp3buf b;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "d:fF:n:t:xsh")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((opt = getopt_long(argc, argv, "d:fF:n:t:xsh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			node = optarg;

@@ -576,11 +576,20 @@ int main(int argc, char **argv)
 	if (q && *q)
 		quiet_ms = (long)parse_n(q, 0, 60000);
 	if (argc != 4) {
-		fprintf(stderr, "usage: vmmech cow child|parent|dontfork|shared N\n"
-				"       vmmech demand lazy|populate|popwrite|mlock N\n"
-				"       vmmech file PATH normal|sequential|random\n"
-				"       vmmech thp on|off MB\n");
-		return 2;
+		int help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+
+		fprintf(help ? stdout : stderr,
+			"usage: vmmech cow child|parent|dontfork|shared N\n"
+			"       vmmech demand lazy|populate|popwrite|mlock N\n"
+			"       vmmech file PATH normal|sequential|random\n"
+			"       vmmech thp on|off MB\n");
+		if (help)
+			printf("\nThe workloads of case study 3 (docs/case-studies.md): each runs\n"
+			       "measured phases and prints a line per phase (see vmmech.c).\n"
+			       "\nEXAMPLES:\n"
+			       "    vmmech cow child 1000\n"
+			       "    vmmech demand populate 1000\n");
+		return help ? 0 : 2;
 	}
 	if (strcmp(argv[1], "thp") && prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
 		die("prctl(PR_SET_THP_DISABLE)");

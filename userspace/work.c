@@ -37,12 +37,30 @@
 #define LOCAL_WINDOW 16UL	/* pages in the locality window */
 #define LOCAL_STEP 64UL		/* accesses before the window slides a page */
 
-static void usage(void)
+/* Help on stdout, exit 0 (--help, -h); a usage error on stderr, exit 2. */
+static void usage_to(FILE *f, int code)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: work <MB 1..1024> <R|L> <accesses per iteration>\n"
 		"  R = random accesses over the whole area, L (any other letter) = locality\n");
-	exit(2);
+	if (!code)
+		fprintf(f,
+			"\n"
+			"Maps MB MiB of anonymous memory, registers with the mp3 profiler\n"
+			"(/proc/mp3/status), runs 20 iterations of that many one-byte stores,\n"
+			"each followed by a 1 s sleep, unregisters, and prints its getrusage.\n"
+			"PFPROF_WORK_ITER and PFPROF_WORK_SLEEP_MS override the 20 iterations\n"
+			"and the 1000 ms sleep.\n"
+			"\n"
+			"EXAMPLES:\n"
+			"    work 1024 R 50000   # random stores over 1 GiB\n"
+			"    work 1024 L 10000   # locality: a 16-page window sliding slowly\n");
+	exit(code);
+}
+
+static void usage(void)
+{
+	usage_to(stderr, 2);
 }
 
 static long env_long(const char *name, long def, long lo, long hi)
@@ -107,6 +125,8 @@ int main(int argc, char **argv)
 	char *mem;
 	int reg_err, unreg_err;
 
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		usage_to(stdout, 0);
 	if (argc != 4 || strlen(argv[2]) != 1)
 		usage();
 	mb = parse_arg(argv[1], 1, 1024);

@@ -9,7 +9,7 @@ expect2() {	# expect2 "description" cmd...
 	out=$("$@" 2>&1 >/dev/null); rc=$?
 	[ $rc = 2 ] && echo "$out" | grep -qi 'usage'; ok $? "$d (exit $rc)"
 }
-echo "1..14"
+echo "1..20"
 expect2 "work with no arguments" userspace/work
 expect2 "work 0 MB" userspace/work 0 R 10
 expect2 "work 1025 MB" userspace/work 1025 R 10
@@ -27,4 +27,23 @@ expect2 "monitor -t 0" userspace/monitor -f -t 0
 expect2 "monitor stray argument" userspace/monitor extra
 out=$(userspace/monitor -d /nonexistent/node 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q 'cannot open /nonexistent/node'; ok $? "monitor names a missing node (exit $rc)"
+# --help and -h: the help on stdout, nothing on stderr, exit 0 (was:
+# work and monitor --help: "invalid option", exit 2)
+help0() {	# help0 "description" cmd...
+	d=$1; shift
+	out=$("$@" 2>"$tmp_err"); rc=$?
+	[ $rc = 0 ] && echo "$out" | grep -qi 'usage' && [ ! -s "$tmp_err" ]; ok $? "$d: help on stdout, exit $rc"
+}
+tmp_err=$(mktemp)
+trap 'rm -f "$tmp_err"' EXIT
+for opt in --help -h; do
+	help0 "work $opt" userspace/work $opt
+	help0 "monitor $opt" userspace/monitor $opt
+done
+help0 "vmmech --help" userspace/vmmech --help
+if [ -x compare/bin/pfcompare ]; then
+	help0 "pfcompare --help" compare/bin/pfcompare --help
+else
+	ok 1 "pfcompare --help: compare/bin/pfcompare is not built (make -C compare)"
+fi
 exit $fail

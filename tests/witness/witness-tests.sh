@@ -40,7 +40,7 @@ run() {
 }
 between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
-if [ "$mode" = vm ]; then echo "1..25"; else echo "1..21"; fi
+if [ "$mode" = vm ]; then echo "1..26"; else echo "1..22"; fi
 run "$T" anon $N
 ok $wrc "pfwitness -c runs the command and exits 0"
 grep -q 'tracepoints: attached' "$tmp/err.txt" && grep -q 'perf sw events: attached' "$tmp/err.txt"
@@ -104,6 +104,18 @@ last=$(awk -F, '$1 == "interval" {s = $5} END {print s + 0}' "$tmp/out.csv")
 awk -v s="$last" 'BEGIN {exit !(s > 0 && s < 15)}'
 ok $? "-c with a 30 s interval ends when the command exits: last interval ${last} s"
 
+# -p ends when every target has exited, its last interval there (was: the
+# full count).  A 5 s sleep (time for a slow guest to load pfwitness)
+# counted for 10 intervals of 1 s: 1..8 tables, not 10.
+sleep 5 &
+sp=$!
+"$W" -p "$sp" 1 10 > "$tmp/out.txt" 2> "$tmp/err.txt"
+rc=$?
+wait "$sp" 2>/dev/null
+iv=$(grep -c '^PID .*TP-USR/s' "$tmp/out.txt")
+[ $rc = 0 ] && between "$iv" 1 8 && grep -q '^Totals:' "$tmp/out.txt"
+ok $? "-p of a 5 s sleep for 10 x 1 s: ends with it after $iv intervals (1..8), then the totals, exit $rc"
+
 run "$T" fork $N
 child=$(grep '^total,' "$tmp/out.csv" | awk -F, -v p="$tot_pid" '$6 != p {print $6, $10}' | head -n 1)
 rows=$(awk -F, '$1 == "total" {n += $18; j += $19} END {print n + 0 "/" j + 0}' "$tmp/out.csv")
@@ -150,14 +162,18 @@ out=$("$W" -c /nonexistent/cmd 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q "cannot run"; ok $? "-c with a missing program: clear error, exit 1 ($rc)"
 out=$("$W" -p 3999999 1 1 2>&1); rc=$?
 [ $rc = 1 ] && echo "$out" | grep -q 'no process with PID 3999999'; ok $? "-p of a PID that does not exist: clear error, exit 1 ($rc)"
-out=$("$W" --help 2>&1); rc=$?
-[ $rc = 0 ] && echo "$out" | grep -q '^USAGE: pfwitness' && echo "$out" | grep -q '^EXAMPLES:'
-ok $? "--help shows USAGE and EXAMPLES, exit 0 ($rc)"
+out=$("$W" --help 2>/dev/null); rc=$?
+out2=$("$W" -h 2>/dev/null); rc2=$?
+[ $rc = 0 ] && [ $rc2 = 0 ] && echo "$out" | grep -q '^USAGE: pfwitness' && echo "$out" | grep -q '^EXAMPLES:' &&
+	[ "$out" = "$out2" ]
+ok $? "--help and -h: the same help on stdout (USAGE, EXAMPLES), exit $rc and $rc2 (was: -h on stderr)"
 [ "$mode" = vm ] || {
 	if command -v setpriv > /dev/null; then
+		# privilege, not libbpf's "RLIMIT_MEMLOCK"/"ulimit -l" (not the cause here)
 		out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$W" 1 1 2>&1); rc=$?
-		[ $rc = 1 ] && echo "$out" | grep -q 'CAP_BPF'
-		ok $? "unprivileged: names the capability it needs, exit 1 ($rc)"
+		[ $rc = 1 ] && echo "$out" | grep -q 'not privileged' && echo "$out" | grep -q 'CAP_BPF and CAP_PERFMON' &&
+			! echo "$out" | grep -q 'RLIMIT_MEMLOCK\|ulimit -l'
+		ok $? "unprivileged: says so, names the capabilities it needs, no memlock hint, exit 1 ($rc)"
 	else
 		skip "unprivileged run" "no setpriv"
 	fi
