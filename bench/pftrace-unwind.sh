@@ -87,6 +87,7 @@ configs_of() {
 workload_cmd() {
 	case $1 in
 	faultstack) echo "$FS $PAGES $PASSES" ;;
+	idle) echo "$FS 1 1" ;;
 	python3) echo "$PY $tmp/pyfault.py $PAGES $PASSES" ;;
 	esac
 }
@@ -96,12 +97,17 @@ iwi() {
 	awk '$1 == "IWI:" {s = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; print s}' /proc/interrupts
 }
 
+tracers() {
+	local t
+	for t in pftrace pfwitness perf bpftrace; do pgrep -l -x "$t"; done
+}
+
 # quiet: wait while another tracer runs (30 s at most); 1 if one still does
 quiet() {
 	local i
 	for i in $(seq 60); do
-		pgrep '^(pftrace|pfwitness|perf|bpftrace)$' > /dev/null || return 0
-		[ "$i" = 1 ] && echo "# waiting: another tracer runs ($(pgrep -l '^(pftrace|pfwitness|perf|bpftrace)$' | tr '\n' ' '))" >&2
+		[ -z "$(tracers)" ] && return 0
+		[ "$i" = 1 ] && echo "# waiting: another tracer runs ($(tracers | tr '\n' ' '))" >&2
 		sleep 0.5
 	done
 	return 1
@@ -173,11 +179,25 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 
+# each tool's fixed start-up and teardown CPU: 3 runs on a 1-fault workload
+for r in 1 2 3; do
+	for c in $(configs_of faultstack); do
+		one idle "$c" "$r"
+	done
+	echo "# start-up cost: round $r/3 done" >&2
+done
+fixed() {	# fixed CPU of config $1 less the untraced workload's, seconds
+	local a b
+	read -r a _ <<< "$(awk -F, -v c="$1" '$1 == "idle" && $2 == c {print $8 - $6}' "$tmp/raw" | stats)"
+	read -r b _ <<< "$(awk -F, '$1 == "idle" && $2 == "untraced" {print $8 - $6}' "$tmp/raw" | stats)"
+	echo "$a $b" | awk '{print $1 - $2}'
+}
+
 commit=$(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet HEAD -- bpf bench 2>/dev/null || echo "+changes")
-busy=$(awk -F, '{b += $12} END {print b + 0}' "$tmp/raw")
+busy=$(awk -F, '$1 != "idle" {b += $12} END {print b + 0}' "$tmp/raw")
 echo
 echo "pftrace-unwind: $ROUNDS interleaved rounds; $PAGES pages x $PASSES passes per run; $(date -u '+%Y-%m-%d %H:%M UTC'); $(uname -r), $(nproc) CPUs; $(perf --version); commit $commit"
-echo "runs with another tracer running: $busy of $(wc -l < "$tmp/raw")"
+echo "runs with another tracer running: $busy of $(grep -vc '^idle,' "$tmp/raw")"
 {
 echo "workload,config,runs,faults,loop_ms_median,loop_ms_min,loop_ms_max,added_us_per_fault_wall,added_us_per_fault_cpu,iwi_per_fault,tool_wall_s_median,tool_wall_s_min,tool_wall_s_max,tool_cpu_us_per_fault,lost_pct_median,lost_pct_max,complete_pct_median"
 for wl in $workloads; do
@@ -193,7 +213,9 @@ for wl in $workloads; do
 		read -r cp _ <<< "$(col "$wl" "$c" 6 | stats)"
 		read -r iw _ <<< "$(col "$wl" "$c" 9 | stats)"
 		read -r tw twmin twmax _ <<< "$(col "$wl" "$c" 7 | stats)"
-		read -r tc _ <<< "$(awk -F, -v w="$wl" -v c="$c" -v b="$u_rest" '$1 == w && $2 == c {print ($8 - $6 - b) / $4}' "$tmp/raw" | stats)"
+		fx=0
+		[ "$c" != untraced ] && fx=$(fixed "$c")
+		read -r tc _ <<< "$(awk -F, -v w="$wl" -v c="$c" -v b="$u_rest" -v fx="$fx" '$1 == w && $2 == c {print ($8 - $6 - b - fx) / $4}' "$tmp/raw" | stats)"
 		read -r lo _ lomax _ <<< "$(col "$wl" "$c" 10 | stats)"
 		cm=""
 		case $c in pft-*) read -r cm _ <<< "$(col "$wl" "$c" 11 | stats)" ;; esac
@@ -203,8 +225,8 @@ for wl in $workloads; do
 			tool = c == "untraced"
 			printf "%s,%s,%d,%d,%.1f,%.1f,%.1f,%.2f,%.2f,%.2f,%.3f,%.3f,%.3f,%s,%s,%s,%s\n",
 			  wl, c, n, f, 1e3 * s, 1e3 * smin, 1e3 * smax, 1e6 * (s - us) / f, 1e6 * (cp - uc) / f,
-			  iw / f, tw, twmin, twmax, tool ? "" : sprintf("%.2f", 1e6 * tc), tool ? "" : lo,
-			  tool ? "" : lomax, cm}'
+			  iw / f, tw, twmin, twmax, tool ? "" : sprintf("%.2f", 1e6 * tc), tool ? "" : sprintf("%.2f", lo),
+			  tool ? "" : sprintf("%.2f", lomax), cm == "" ? "" : sprintf("%.2f", cm)}'
 	done
 done
 } > "$csv"
@@ -218,9 +240,10 @@ tail -n +2 "$csv" | awk -F, '{
 echo
 echo "+US/F: (loop wall - untraced median) / faults, what the traced program sees per fault;"
 echo "+CPU-US/F: the same in the program's CPU time; IWI/F: IRQ-work interrupts per fault;"
-echo "TOOL-US/F: the tool's own CPU per fault (perf record writes perf.data and unwinds later,"
-echo "in perf report; pftrace unwinds and symbolizes while the program runs); LOST%: perf"
-echo "record's lost samples, pftrace's faults left out of code; FULL%: pftrace's complete stacks."
+echo "TOOL-US/F: the tool's own CPU per fault, its start-up and exit (on a 1-fault run) taken"
+echo "off (perf record only writes perf.data: it unwinds later, in perf report; pftrace unwinds"
+echo "and symbolizes while the program runs); LOST%: perf record's lost samples, pftrace's"
+echo "faults left out of code; FULL%: pftrace's stacks complete (to _start, main or clone)."
 echo
 echo "CSV: $csv"
 echo "reproduce: sudo bench/pftrace-unwind.sh -o $csv $ROUNDS $PAGES $PASSES"

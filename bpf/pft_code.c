@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -33,6 +34,7 @@ static struct proc {
 	struct pfw_syms *syms;
 	int polls;	/* looks so far */
 	__u64 miss_ms;	/* its maps last re-read for a miss (refresh_now) */
+	bool gone;	/* its maps could not be read any more */
 } procs[MAX_PROCS];
 static int nprocs;
 
@@ -182,6 +184,7 @@ static struct pfw_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
 }
 
 static __u64 nsamples, last_poll_ms;
+static struct pfw_syms *self;	/* our own address space: a -c command's before exec */
 
 static __u64 mono_ms(void)
 {
@@ -193,19 +196,26 @@ static __u64 mono_ms(void)
 
 /*
  * Re-read the maps of @slot's process for code in an object it mapped
- * since the last look (ld.so at work, dlopen): at most once a ms, as
- * JIT code misses every time (a process that has gone keeps its view).
+ * since the last look (ld.so at work, dlopen): at once while each look
+ * finds new objects (a process of a few ms, git, must be read before it
+ * exits), else at most once a ms, as JIT code misses every time.  A
+ * process that has gone keeps its last view.
  */
 static void refresh_now(__u32 slot)
 {
 	__u64 now = mono_ms();
-	int i;
+	struct proc *p;
+	int before;
 
-	for (i = 0; i < nprocs; i++)
-		if (procs[i].slot == slot && now - procs[i].miss_ms >= 1) {
-			procs[i].miss_ms = now;
-			pfw_syms_refresh(procs[i].syms);
-		}
+	for (p = procs; p < procs + nprocs; p++) {
+		if (p->slot != slot || p->gone || now - p->miss_ms < 1)
+			continue;
+		before = pfw_syms_modules(p->syms);
+		if (pfw_syms_refresh(p->syms))
+			p->gone = true;
+		else if (pfw_syms_modules(p->syms) == before)
+			p->miss_ms = now;
+	}
 }
 
 /*
@@ -225,11 +235,18 @@ void pft_code_poll(struct pft_run *r)
 			syms_of(s, pid, true);
 }
 
-/* Every process a descriptor or two per object mapped: allow what we may. */
+/*
+ * Every process a descriptor or two per object mapped: allow what we may.
+ * And look up our own address space once: the first object without
+ * symbols of its own makes libdw load its debuginfod client (dlopen, some
+ * 30 ms), which must not happen while a short-lived process waits to be
+ * read.
+ */
 void pft_code_init(void)
 {
 	struct rlimit rl;
 
+	self = pfw_syms_open(getpid());
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
@@ -346,8 +363,8 @@ int pft_code_sample(struct pft_run *r, const void *data, size_t size)
 	struct pfw_syms *sy;
 	struct stack *st;
 	bool ended = false, isnew;
-	char comm[16];
-	__u32 pid;
+	char comm[16], acomm[16];
+	__u32 pid, aslot, apid;
 	int n = 0;
 
 	if (size < sizeof(*s) || !pft_who(r, s->slot, &pid, comm))
@@ -358,11 +375,18 @@ int pft_code_sample(struct pft_run *r, const void *data, size_t size)
 	 */
 	if (!(++nsamples & 63) && mono_ms() - last_poll_ms >= 5)
 		pft_code_poll(r);
-	sy = syms_of(s->slot, pid, false);
+	/* a forked child before its exec runs its parent's code */
+	aslot = s->pre_exec ? s->pslot : s->slot;
+	if (!aslot)
+		sy = self;
+	else if (aslot == s->slot || pft_who(r, aslot, &apid, acomm))
+		sy = syms_of(aslot, aslot == s->slot ? pid : apid, false);
+	else
+		sy = NULL;
 	/* code in an object mapped since the last look (ld.so at work, dlopen) */
-	if (sy && pfw_syms_lookup(sy, s->regs[16], &sym) == -ENOENT &&
+	if (sy && aslot && pfw_syms_lookup(sy, s->regs[16], &sym) == -ENOENT &&
 	    s->unwind == PFT_UNWIND_DWARF)
-		refresh_now(s->slot);
+		refresh_now(aslot);
 	if (s->unwind == PFT_UNWIND_FP) {
 		n = s->nips < PFT_MAX_FRAMES ? s->nips : PFT_MAX_FRAMES;
 		if (size < sizeof(*s) + n * sizeof(__u64))
@@ -379,7 +403,8 @@ int pft_code_sample(struct pft_run *r, const void *data, size_t size)
 	}
 	if (!n)
 		return 0;
-	st = stack_find(s->slot, pcs, n, &isnew);
+	/* the same addresses before and after an exec are other code */
+	st = stack_find(s->slot | (__u32)s->pre_exec << 31, pcs, n, &isnew);
 	if (!st)
 		return 0;
 	if (isnew)
@@ -505,4 +530,6 @@ void pft_code(struct pft_run *r, bool last)
 	for (i = 0; i < nprocs; i++)
 		pfw_syms_close(procs[i].syms);
 	nprocs = 0;
+	pfw_syms_close(self);
+	self = NULL;
 }

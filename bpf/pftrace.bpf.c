@@ -25,6 +25,8 @@ struct pfw_task {
 	__u64 addr;	/* the #PF's address */
 	__u32 err;	/* the #PF's error code */
 	__u32 slot;
+	__u32 pslot;	/* code: forked: the parent's row (0: not a target) */
+	bool forked;	/* code: a forked child that has not exec'd yet */
 };
 
 #include "targets.bpf.h"
@@ -246,7 +248,7 @@ static __always_inline __u32 copy_stack(struct sample_buf *b, __u64 sp)
  * it (the registers the fault, or the system call that faulted, saved on
  * entry to the kernel).
  */
-static __always_inline void sample_add(void *ctx, __u32 slot, bool major)
+static __always_inline void sample_add(void *ctx, struct pfw_task *k, bool major)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct pt_regs *ur = (struct pt_regs *)bpf_task_pt_regs(t);
@@ -257,7 +259,9 @@ static __always_inline void sample_add(void *ctx, __u32 slot, bool major)
 	b = bpf_map_lookup_elem(&sample_bufs, &zero);
 	if (!b)
 		return;
-	b->h.slot = slot;
+	b->h.slot = k->slot;
+	b->h.pslot = k->pslot;
+	b->h.pre_exec = k->forked;
 	b->h.tid = (__u32)bpf_get_current_pid_tgid();
 	b->h.major = major;
 	b->h.unwind = want_stacks;
@@ -320,7 +324,7 @@ static __always_inline void fault_done(void *ctx, struct pfw_task *k, struct vin
 	if (want_maps)
 		map_add(k->slot, v, major, gup);
 	if (want_stacks)
-		sample_add(ctx, k->slot, major);
+		sample_add(ctx, k, major);
 	if (want_events) {
 		struct pft_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
@@ -456,14 +460,37 @@ int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(on_fork, struct task_struct *parent, struct task_struct *child)
 {
+	struct pfw_task *pk, *ck;
+
 	pfw_follow_fork(parent, child);
+	if (!want_stacks)
+		return 0;
+	/*
+	 * code: until it execs, a forked child runs its parent's code, in a
+	 * copy of its parent's address space (the parent's row unwinds it).
+	 */
+	ck = ts_target(child);
+	if (!ck)
+		return 0;
+	pk = ts_target(parent);
+	if (child->tgid != parent->tgid) {
+		ck->forked = true;
+		ck->pslot = pk ? pk->slot : 0;
+	} else if (pk) {
+		ck->forked = pk->forked;
+		ck->pslot = pk->pslot;
+	}
 	return 0;
 }
 
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(on_exec, struct task_struct *p)
 {
+	struct pfw_task *k = ts_get(p, false);
+
 	pfw_follow_exec(p);
+	if (k)
+		k->forked = false;
 	return 0;
 }
 

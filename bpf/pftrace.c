@@ -250,7 +250,7 @@ static struct pftrace_bpf *open_skel(bool fexit)
 	bpf_program__set_autoload(p->fx_exit, fexit);
 	bpf_program__set_autoload(p->pe_minor, !fexit);
 	bpf_program__set_autoload(p->pe_major, !fexit);
-	bpf_program__set_autoload(p->on_fork, !skel->rodata->all_tasks);
+	bpf_program__set_autoload(p->on_fork, !skel->rodata->all_tasks || env.view == PFT_CODE);
 	bpf_program__set_autoload(p->seed, env.npids > 0);
 	bpf_map__set_autocreate(skel->maps.seed_pids, env.npids > 0);
 	bpf_map__set_autocreate(skel->maps.events, env.view == PFT_HEAT);

@@ -87,13 +87,18 @@ enum pft_unwind {
 struct pft_sample {
 	__u32 slot;
 	__u32 tid;
+	__u32 pslot;		/* pre_exec: the parent's row, 0: pftrace's own */
 	__u8 major;
 	__u8 unwind;		/* enum pft_unwind */
+	__u8 pre_exec;		/* a forked child before its exec: the code is
+				 * its parent's
+				 */
+	__u8 pad;
 	__u16 nips;
+	__u16 pad2;
 	__u32 stack_len;
 	__u64 regs[PFT_NREGS];	/* dwarf: the user registers at the fault */
 };
-
 /*
  * Faults that were counted but left out of a view, by cause (a global
  * each, summed over CPUs by the atomics).

@@ -36,7 +36,8 @@ struct sample {
 
 struct pfw_syms {
 	Dwfl *dwfl;
-	bool attached;		/* dwfl_attach_state() done: unwinding set up */
+	Dwfl *uw;		/* the same modules, for unwinding (unwind_callbacks) */
+	bool attached;		/* dwfl_attach_state() done on uw */
 	struct sample cur;
 	pid_t pid;
 	int pidfd;	/* the process, not its PID; -1 without pidfd_open (< 5.3) */
@@ -74,6 +75,27 @@ static const Dwfl_Callbacks callbacks = {
 	/* build-id, then .gnu_debuglink, under debuginfo_path */
 	.find_debuginfo = dwfl_standard_find_debuginfo,
 	.debuginfo_path = &debuginfo_path,
+};
+
+static int no_debuginfo(Dwfl_Module *mod, void **ud, const char *modname, GElf_Addr base,
+			const char *file_name, const char *debuglink_file,
+			GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	(void)mod, (void)ud, (void)modname, (void)base, (void)file_name;
+	(void)debuglink_file, (void)debuglink_crc, (void)debuginfo_file_name;
+	return -1;
+}
+
+/*
+ * For unwinding, the objects' own files only: where .eh_frame has no
+ * answer (a frame past the stack copy, a garbage address), libdwfl tries
+ * .debug_frame, and from separate debuginfo (libc6-dbg) that means
+ * loading and decompressing all of its DWARF, again for every process:
+ * milliseconds that a short-lived process does not wait for.
+ */
+static const Dwfl_Callbacks unwind_callbacks = {
+	.find_elf = dwfl_linux_proc_find_elf,
+	.find_debuginfo = no_debuginfo,
 };
 
 static struct cached *cache_slot(struct pfw_syms *s, unsigned long long addr)
@@ -222,6 +244,41 @@ static int gone(const struct pfw_syms *s)
 	return 0;
 }
 
+static int load_elf(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr start,
+		    void *arg)
+{
+	Dwarf_Addr bias;
+
+	(void)ud, (void)name, (void)start, (void)arg;
+	dwfl_module_getelf(mod, &bias);
+	return DWARF_CB_OK;
+}
+
+/*
+ * Make @to's modules those of @from: the ones still there are kept, files
+ * and all; new ones are opened now (with their symbols if @syms), while
+ * the process is there.  0, or -ENOMEM with @to's old modules kept.
+ */
+static int copy_modules(Dwfl *to, Dwfl *from, bool syms)
+{
+	int err = 0;
+
+	dwfl_report_begin(to);
+	if (dwfl_getmodules(from, copy_module, to, 0))
+		err = -ENOMEM;
+	dwfl_report_end(to, err ? keep_module : NULL, to);
+	dwfl_getmodules(to, syms ? load_module : load_elf, NULL, 0);
+	return err;
+}
+
+int pfw_syms_modules(struct pfw_syms *s)
+{
+	int n = 0;
+
+	dwfl_getmodules(s->dwfl, count_module, &n, 0);
+	return n;
+}
+
 int pfw_syms_refresh(struct pfw_syms *s)
 {
 	Dwfl *now = dwfl_begin(&callbacks);
@@ -239,11 +296,9 @@ int pfw_syms_refresh(struct pfw_syms *s)
 		err = gone(s);
 	if (err)
 		goto end;
-	dwfl_report_begin(s->dwfl);
-	if (dwfl_getmodules(now, copy_module, s->dwfl, 0))
-		err = -ENOMEM;
-	dwfl_report_end(s->dwfl, err ? keep_module : NULL, s->dwfl);
-	dwfl_getmodules(s->dwfl, load_module, NULL, 0);
+	err = copy_modules(s->dwfl, now, true);
+	if (!err && s->uw)
+		err = copy_modules(s->uw, now, false);
 	cache_clear(s);
 end:
 	dwfl_end(now);
@@ -599,6 +654,14 @@ int pfw_syms_unwind(struct pfw_syms *s, pid_t tid, const unsigned long long *reg
 #if !defined(__x86_64__)
 	return -EINVAL;
 #else
+	if (!s->uw) {
+		s->uw = dwfl_begin(&unwind_callbacks);
+		if (!s->uw || copy_modules(s->uw, s->dwfl, false)) {
+			dwfl_end(s->uw);
+			s->uw = NULL;
+			return -ENOMEM;
+		}
+	}
 	if (!s->attached) {
 		Elf *self = self_elf();
 
@@ -607,13 +670,13 @@ int pfw_syms_unwind(struct pfw_syms *s, pid_t tid, const unsigned long long *reg
 		 * (libdwfl's default): its backend keeps that Elf, and a refresh
 		 * after an exec frees every module the process had.
 		 */
-		if (!self || !dwfl_attach_state(s->dwfl, self, s->pid, &thread_callbacks, s))
+		if (!self || !dwfl_attach_state(s->uw, self, s->pid, &thread_callbacks, s))
 			return -EINVAL;
 		s->attached = true;
 	}
 	s->cur = (struct sample){ .tid = tid, .regs = regs, .stack = stack,
 				  .sp = regs[PT_REGS_SP], .len = len };
-	rc = dwfl_getthread_frames(s->dwfl, tid, frame_cb, &fr);
+	rc = dwfl_getthread_frames(s->uw, tid, frame_cb, &fr);
 	*ended = rc == 0;
 	if (!fr.n && max) {	/* not even the first frame: the ip, as it is */
 		pcs[0] = s->cur.regs[16];
@@ -628,6 +691,7 @@ void pfw_syms_close(struct pfw_syms *s)
 	if (!s)
 		return;
 	dwfl_end(s->dwfl);	/* NULL is fine */
+	dwfl_end(s->uw);
 	cache_clear(s);
 	if (s->pidfd >= 0)
 		close(s->pidfd);

@@ -45,6 +45,9 @@ struct pfw_syms *pfw_syms_open(pid_t pid);
  */
 int pfw_syms_refresh(struct pfw_syms *s);
 
+/* How many objects @s holds: a refresh that changed it found new ones. */
+int pfw_syms_modules(struct pfw_syms *s);
+
 struct pfw_sym {
 	char name[128];			/* symbol, truncated; "" unless known */
 	char dso[128];			/* object's basename, "[vdso]"; "" if none */
