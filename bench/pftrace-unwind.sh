@@ -157,7 +157,7 @@ one() {
 stats() {
 	sort -g | awk '{v[NR] = $1} END {
 		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.6f %.6f %.6f\n", m, v[1], v[NR]}'
+		printf "%.9g %.9g %.9g\n", m, v[1], v[NR]}'
 }
 col() { awk -F, -v w="$1" -v c="$2" -v k="$3" '$1 == w && $2 == c {print $k}' "$tmp/raw"; }
 

@@ -350,28 +350,20 @@ static bool file_offset(Dwfl_Module *mod, Dwarf_Addr addr, Dwarf_Addr start,
 }
 
 /*
- * A stripped executable's entry point: its ELF header says where it is,
- * and its code by convention is _start.  True if @addr is in the few
- * instructions of it that call on.  Only for executables (ET_EXEC, or
- * ET_DYN with an interpreter: PIE): a shared library's e_entry may be
- * just the start of its .text.
+ * A stripped object's entry point: its ELF header says where it is, and
+ * its code by convention is _start (an executable's, ld.so's: where the
+ * kernel starts a process).  True if @addr is in the few instructions of
+ * it that call on.  A shared library's e_entry is 0 (libc's is its
+ * version banner, never on a stack but when run as a program).
  */
 static bool at_entry(Dwfl_Module *mod, Dwarf_Addr addr, unsigned long long *off)
 {
-	bool exec = false;
 	Dwarf_Addr bias;
 	GElf_Ehdr eh;
-	GElf_Phdr ph;
-	size_t i, n;
 	Elf *elf;
 
 	elf = dwfl_module_getelf(mod, &bias);
-	if (!elf || !gelf_getehdr(elf, &eh) || !eh.e_entry || elf_getphdrnum(elf, &n))
-		return false;
-	for (i = 0; i < n; i++)
-		if (gelf_getphdr(elf, i, &ph) && ph.p_type == PT_INTERP)
-			exec = true;
-	if (!exec && eh.e_type != ET_EXEC)
+	if (!elf || !gelf_getehdr(elf, &eh) || !eh.e_entry)
 		return false;
 	if (addr - bias < eh.e_entry || addr - bias - eh.e_entry >= 0x40)
 		return false;
