@@ -254,19 +254,65 @@ static int load_elf(Dwfl_Module *mod, void **ud, const char *name, Dwarf_Addr st
 	return DWARF_CB_OK;
 }
 
+struct overlap {
+	Dwarf_Addr start, end;
+	bool found;
+};
+
+static int find_overlap(Dwfl_Module *mod, void **ud, const char *name,
+			Dwarf_Addr start, void *arg)
+{
+	struct overlap *o = arg;
+	Dwarf_Addr end;
+
+	(void)ud, (void)name;
+	dwfl_module_info(mod, NULL, NULL, &end, NULL, NULL, NULL, NULL);
+	if (start < o->end && o->start < end) {
+		o->found = true;
+		return DWARF_CB_ABORT;
+	}
+	return DWARF_CB_OK;
+}
+
+struct copy {
+	Dwfl *to, *from;
+};
+
 /*
- * Make @to's modules those of @from: the ones still there are kept, files
- * and all; new ones are opened now (with their symbols if @syms), while
- * the process is there.  0, or -ENOMEM with @to's old modules kept.
+ * An old module the maps no longer show: kept, unless a new one lies
+ * where it was.  Samples are read after the fact: one taken before a
+ * dlclose, or while the process was exiting (its maps then read part
+ * way through the teardown), still resolves.
+ */
+static int keep_unless_replaced(Dwfl_Module *mod, void *ud, const char *name,
+				Dwarf_Addr start, void *arg)
+{
+	struct copy *c = arg;
+	struct overlap o = { .start = start };
+
+	dwfl_module_info(mod, NULL, NULL, &o.end, NULL, NULL, NULL, NULL);
+	dwfl_getmodules(c->from, find_overlap, &o, 0);
+	if (!o.found)
+		keep_module(mod, ud, name, start, c->to);
+	return 0;
+}
+
+/*
+ * Make @to's modules those of @from, and the old ones nothing has
+ * replaced: the ones still there are kept, files and all; new ones are
+ * opened now (with their symbols if @syms), while the process is there.
+ * 0, or -ENOMEM with @to's old modules kept.
  */
 static int copy_modules(Dwfl *to, Dwfl *from, bool syms)
 {
+	struct copy c = { .to = to, .from = from };
 	int err = 0;
 
 	dwfl_report_begin(to);
 	if (dwfl_getmodules(from, copy_module, to, 0))
 		err = -ENOMEM;
-	dwfl_report_end(to, err ? keep_module : NULL, to);
+	dwfl_report_end(to, err ? keep_module : keep_unless_replaced,
+			err ? (void *)to : (void *)&c);
 	dwfl_getmodules(to, syms ? load_module : load_elf, NULL, 0);
 	return err;
 }

@@ -38,8 +38,10 @@ struct pfw_syms *pfw_syms_open(pid_t pid);
 
 /*
  * Read the maps again (objects mapped since, e.g. by dlopen; objects
- * unmapped since are dropped).  Objects still mapped where they were
- * keep their open files.  0, or -errno (as pfw_syms_open) with the old
+ * unmapped since are kept unless another now lies where they were, so
+ * that an address taken before a dlclose, or while the process was
+ * exiting, still resolves).  Objects still mapped where they were keep
+ * their open files.  0, or -errno (as pfw_syms_open) with the old
  * view kept intact: what to expect once the process has gone, also when
  * its PID has been given to another process since (a pidfd says so).
  */
