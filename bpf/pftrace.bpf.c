@@ -35,6 +35,14 @@ const volatile bool want_maps = false;		/* where */
 const volatile __u32 want_stacks = 0;		/* code: enum pft_unwind */
 const volatile __u32 stack_bytes = 8192;	/* dwarf: stack copied per fault */
 const volatile bool want_events = false;	/* heat */
+const volatile bool want_hists = false;		/* lat, top: latency histograms */
+/*
+ * The fault's VMA, for where and heat (its mapping) and lat and top (file
+ * or anon): code needs none, and with tp+pe bpf_find_vma() is the costly
+ * part of a fault (it must defer its mmap unlock to an irq_work when
+ * called with interrupts off, as in a perf event's handler).
+ */
+const volatile bool want_vma = true;
 
 #define X86_PF_PROT	0x1
 #define X86_PF_WRITE	0x2
@@ -65,19 +73,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 64 << 20);
 } samples SEC(".maps");
-
-/* code: a sample being put together, per CPU (too big for the BPF stack) */
-struct sample_buf {
-	struct pft_sample h;
-	__u8 data[PFT_STACK_MAX + 4096];	/* room for a last page past the cap */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sample_buf);
-} sample_bufs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -216,77 +211,81 @@ static __always_inline void map_add(__u32 slot, struct vinfo *v, bool major, boo
 }
 
 /*
- * dwarf: copy the user stack from @sp up, a page at a time: a read that
- * would cross into a page not present (the top of the stack, or a page
- * swapped out) fails as a whole, so the copy stops at the last page that
- * could be read.  Returns the bytes copied.
+ * dwarf: copy stack_bytes (4096 or more) of the user stack from @sp up
+ * into @buf, by pages: a read that would cross into a page not present
+ * (the top of the stack, or a page swapped out) fails as a whole, so the
+ * copy stops at the last page that could be read.  The reads have sizes
+ * and offsets the verifier can bound without relating two registers:
+ * the rest of sp's page; whole pages; then the last 4096 bytes of the
+ * buffer, which overlap what is already there.  Returns the bytes copied.
  */
-static __always_inline __u32 copy_stack(struct sample_buf *b, __u64 sp)
+static __always_inline __u32 copy_stack(__u8 *buf, __u64 sp)
 {
-	__u32 off = 0, len, i;
+	__u32 off, i;
 
-	for (i = 0; i < PFT_STACK_MAX / 4096 + 1; i++) {
-		len = 4096 - ((sp + off) & 4095);
-		if (len > stack_bytes - off)
-			len = stack_bytes - off;
-		/* bounds the verifier can follow: off < MAX, len <= 4096 */
-		off &= PFT_STACK_MAX - 1;
-		len &= 8191;
-		if (len > 4096)
-			len = 4096;
-		if (!len || bpf_probe_read_user(b->data + off, len, (void *)(sp + off)))
+	off = 4096 - (sp & 4095);
+	if (off > stack_bytes)
+		off = stack_bytes;
+	if (bpf_probe_read_user(buf, off, (void *)sp))
+		return 0;
+	for (i = 0; i < PFT_STACK_MAX / 4096; i++) {
+		if (off > stack_bytes - 4096)
 			break;
-		off += len;
-		if (off >= stack_bytes)
-			break;
+		if (bpf_probe_read_user(buf + off, 4096, (void *)(sp + off)))
+			return off;
+		off += 4096;
 	}
+	if (off < stack_bytes &&
+	    !bpf_probe_read_user(buf + stack_bytes - 4096, 4096,
+				 (void *)(sp + stack_bytes - 4096)))
+		off = stack_bytes;
 	return off;
 }
 
 /*
  * code: send the fault's user stack to user space, taken as the user left
  * it (the registers the fault, or the system call that faulted, saved on
- * entry to the kernel).
+ * entry to the kernel), straight into the ring buffer: a record of the
+ * largest size, of which stack_len (or nips) bytes are used.
  */
 static __always_inline void sample_add(void *ctx, struct pfw_task *k, bool major)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct pt_regs *ur = (struct pt_regs *)bpf_task_pt_regs(t);
-	struct sample_buf *b;
-	__u32 zero = 0, size;
+	__u32 size = want_stacks == PFT_UNWIND_FP ? PFT_MAX_FRAMES * sizeof(__u64) : stack_bytes;
+	struct pft_sample *h;
+	__u8 *data;
 	long n;
 
-	b = bpf_map_lookup_elem(&sample_bufs, &zero);
-	if (!b)
-		return;
-	b->h.slot = k->slot;
-	b->h.pslot = k->pslot;
-	b->h.pre_exec = k->forked;
-	b->h.tid = (__u32)bpf_get_current_pid_tgid();
-	b->h.major = major;
-	b->h.unwind = want_stacks;
-	b->h.nips = 0;
-	b->h.stack_len = 0;
-	if (want_stacks == PFT_UNWIND_FP) {
-		n = bpf_get_stack(ctx, b->data, PFT_MAX_FRAMES * sizeof(__u64), BPF_F_USER_STACK);
-		if (n <= 0) {
-			__sync_fetch_and_add(&left_out.no_stack, 1);
-			return;
-		}
-		b->h.nips = n / sizeof(__u64);
-		size = n;
-	} else {
-		if (bpf_probe_read_kernel(b->h.regs, sizeof(b->h.regs), ur)) {
-			__sync_fetch_and_add(&left_out.no_stack, 1);
-			return;
-		}
-		size = copy_stack(b, BPF_CORE_READ(ur, sp));
-		b->h.stack_len = size;
-	}
-	if (size > PFT_STACK_MAX)
-		size = PFT_STACK_MAX;
-	if (bpf_ringbuf_output(&samples, b, sizeof(b->h) + size, 0))
+	h = bpf_ringbuf_reserve(&samples, sizeof(*h) + size, 0);
+	if (!h) {
 		__sync_fetch_and_add(&left_out.ring_full, 1);
+		return;
+	}
+	data = (__u8 *)(h + 1);
+	h->slot = k->slot;
+	h->pslot = k->pslot;
+	h->pre_exec = k->forked;
+	h->tid = (__u32)bpf_get_current_pid_tgid();
+	h->major = major;
+	h->unwind = want_stacks;
+	h->nips = 0;
+	h->stack_len = 0;
+	if (want_stacks == PFT_UNWIND_FP) {
+		n = bpf_get_stack(ctx, data, PFT_MAX_FRAMES * sizeof(__u64), BPF_F_USER_STACK);
+		if (n <= 0)
+			goto no_stack;
+		h->nips = n / sizeof(__u64);
+	} else {
+		if (bpf_probe_read_kernel(h->regs, sizeof(h->regs), ur))
+			goto no_stack;
+		h->stack_len = copy_stack(data, BPF_CORE_READ(ur, sp));
+	}
+	bpf_ringbuf_submit(h, 0);
+	return;
+no_stack:
+	__sync_fetch_and_add(&left_out.no_stack, 1);
+	bpf_ringbuf_discard(h, 0);
 }
 
 /* One accounted fault of the thread @k: count it everywhere asked for. */
@@ -317,9 +316,9 @@ static __always_inline void fault_done(void *ctx, struct pfw_task *k, struct vin
 		if (cow)
 			c->cow++;
 	}
-	if (timed)
+	if (want_hists && timed)
 		hist_add(k->slot, cls, lat);
-	else
+	else if (want_hists)
 		__sync_fetch_and_add(&left_out.unpaired, 1);
 	if (want_maps)
 		map_add(k->slot, v, major, gup);
@@ -396,7 +395,8 @@ static __always_inline int pe_done(struct bpf_perf_event_data *ctx, bool major)
 	if (!timed)
 		k->err = 0;
 	/* the VMA tells file from anon, and names the mapping */
-	bpf_find_vma(t, addr, find_vma_cb, &v, 0);
+	if (want_vma)
+		bpf_find_vma(t, addr, find_vma_cb, &v, 0);
 	fault_done(ctx, k, &v, addr, now - k->t0, timed, major, false);
 	k->t0 = 0;
 	return 0;

@@ -73,7 +73,7 @@ static const struct argp_option opts[] = {
 	{ "folded", OPT_FOLDED, NULL, 0, "code: collapsed stacks (flamegraph.pl, "
 	  "speedscope, inferno)", 0 },
 	{ "call-graph", OPT_CALL_GRAPH, "HOW", 0, "code: how stacks are unwound: dwarf[,SIZE] "
-	  "(default; SIZE bytes of stack copied per fault, default 8192, at most 16384) "
+	  "(default; SIZE bytes of stack copied per fault, default 8192, 4096..16384) "
 	  "or fp (frame pointers)", 0 },
 	{ "offsets", OPT_OFFSETS, NULL, 0, "code: --folded frames with their offsets "
 	  "(func+0x1a), not merged by function", 0 },
@@ -137,10 +137,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			env.unwind = PFT_UNWIND_FP;
 		} else if (!strncmp(arg, "dwarf", 5) && (!arg[5] || arg[5] == ',')) {
 			env.unwind = PFT_UNWIND_DWARF;
-			if (arg[5] && (!pfw_parse_count(arg + 6, &v) || v < 8 ||
+			if (arg[5] && (!pfw_parse_count(arg + 6, &v) || v < 4096 ||
 				       v > PFT_STACK_MAX || v % 8))
-				argp_error(state, "invalid stack size: %s (8..%d, a multiple "
-					   "of 8)", arg + 6, PFT_STACK_MAX);
+				argp_error(state, "invalid stack size: %s (4096..%d, a "
+					   "multiple of 8)", arg + 6, PFT_STACK_MAX);
 			if (arg[5])
 				env.stack_bytes = v;
 		} else {
@@ -246,6 +246,8 @@ static struct pftrace_bpf *open_skel(bool fexit)
 	skel->rodata->want_stacks = env.view == PFT_CODE ? env.unwind : 0;
 	skel->rodata->stack_bytes = env.stack_bytes;
 	skel->rodata->want_events = env.view == PFT_HEAT;
+	skel->rodata->want_hists = env.view == PFT_LAT || env.view == PFT_TOP;
+	skel->rodata->want_vma = env.view != PFT_CODE;
 	bpf_program__set_autoload(p->fx_entry, fexit);
 	bpf_program__set_autoload(p->fx_exit, fexit);
 	bpf_program__set_autoload(p->pe_minor, !fexit);
@@ -255,7 +257,6 @@ static struct pftrace_bpf *open_skel(bool fexit)
 	bpf_map__set_autocreate(skel->maps.seed_pids, env.npids > 0);
 	bpf_map__set_autocreate(skel->maps.events, env.view == PFT_HEAT);
 	bpf_map__set_autocreate(skel->maps.samples, env.view == PFT_CODE);
-	bpf_map__set_autocreate(skel->maps.sample_bufs, env.view == PFT_CODE);
 	return skel;
 }
 
@@ -557,6 +558,8 @@ static int run(struct pft_run *r, struct pfw_held *held, struct pfw_watch *watch
 	}
 	if (rb && env.view == PFT_HEAT) {
 		ring_buffer__consume(rb);
+		/* stop following forks: gnuplot is pftrace's child, not a target */
+		pftrace_bpf__detach(r->skel);
 		err = pft_heat_end(r);
 	}
 	ring_buffer__free(rb);
@@ -623,9 +626,9 @@ static void report_accounting(struct pft_run *r)
 			"%llu with the ring buffer full\n", (unsigned long long)lo->no_stack,
 			(unsigned long long)lo->ring_full);
 	if (env.view == PFT_LAT || env.view == PFT_TOP)
-		fprintf(stderr, "pftrace: left out of lat: %llu not timed (their #PF's "
+		fprintf(stderr, "pftrace: left out of %s: %llu not timed (their #PF's "
 			"start not seen), %llu with the histograms' map full\n",
-			(unsigned long long)lo->unpaired, (unsigned long long)lo->hists_full);
+			env.view == PFT_LAT ? "lat" : "top", (unsigned long long)lo->unpaired, (unsigned long long)lo->hists_full);
 	if (env.view == PFT_WHERE || env.view == PFT_HEAT)
 		fprintf(stderr, "pftrace: left out of where: %llu with the mappings' map full\n",
 			(unsigned long long)lo->maps_full);

@@ -2,7 +2,7 @@
 # pftrace on real programs this project did not write (docs/pftrace.md,
 # "Every fault accounted for"): each program runs RUNS times under
 # pftrace -c, the views in turn (code --folded with DWARF unwinding, code
-# with frame pointers, where, lat, code's table).  Every run must hold:
+# with frame pointers, where, lat, code's table, heat).  Every run must hold:
 #   the view's total + what it says it left out == the faults it counted;
 #   counted + not seen == wait4's minflt + majflt for the command, where
 #   "not seen" (faults without a #PF: get_user_pages, exec's argument
@@ -23,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/corpus-progs.sh"
 progs=("xz-T2|xz -T2 -6 -c $tmp/text" "${progs[@]}")
 views=("code --folded" "code --call-graph fp --folded" "where --csv -n 100000"
-       "lat --csv" "code")
+       "lat --csv" "code" "heat -o $tmp/heat.png")
 
 # judge VIEW OUT ERR: "OK ..." or "BAD ...", the numbers either way
 judge() {
@@ -48,6 +48,9 @@ elif view.startswith("code"):
     mm = re.search(r"(\d+) faults? with a user stack", "\n".join(o))
     total = int(mm.group(1)) if mm else -1
     left = num(r"(\d+) without a user stack") + num(r"(\d+) with the ring buffer full")
+elif view.startswith("heat"):
+    total = num(r"(\d+) received", -1)
+    left = num(r"(\d+) lost")
 elif view.startswith("where"):
     rows = [l.split(",") for l in o[1:] if l.count(",") >= 10]
     total = sum(int(r[7]) + int(r[8]) for r in rows)
