@@ -184,6 +184,7 @@ static struct pfw_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
 }
 
 static __u64 nsamples, last_poll_ms;
+static __u32 pids[PFW_MAX_SLOTS];	/* a row's PID, once known: a row is one process */
 static struct pfw_syms *self;	/* our own address space: a -c command's before exec */
 
 static __u64 mono_ms(void)
@@ -285,9 +286,10 @@ static void fold_name(const struct pfw_sym *sym, int err, char *buf, size_t len)
 /*
  * A new stack: cut it at its first frame (after the innermost) in no
  * object (an unwinder that went astray: fp on code built without frame
- * pointers), judge it complete or not, and find its line and site.
+ * pointers), judge it complete or not (its outermost frame an entry by
+ * name, or by its CFI: no caller), and find its line and site.
  */
-static void stack_name(struct stack *st, struct pfw_syms *sy, const char *comm, bool ended)
+static void stack_name(struct stack *st, struct pfw_syms *sy, const char *comm)
 {
 	char line[16384], name[300], leaf[300];
 	struct pfw_sym sym;
@@ -297,16 +299,14 @@ static void stack_name(struct stack *st, struct pfw_syms *sy, const char *comm, 
 	for (i = 1; i < st->n; i++)
 		if (!sy || pfw_syms_lookup(sy, st->pcs[i] - 1, &sym))
 			break;
-	if (i < st->n)
-		ended = false;
 	st->n = i;
 	off = snprintf(line, sizeof(line), "%s", comm);
 	for (i = st->n - 1; i >= 0; i--) {
 		/* a return address may follow a call that ends its function */
 		err = sy ? pfw_syms_lookup(sy, i ? st->pcs[i] - 1 : st->pcs[i], &sym) : -ENOENT;
 		if (i == st->n - 1)
-			st->complete = (!err && sym.known && is_entry(sym.name)) ||
-				       (!err && ended);
+			st->complete = !err && ((sym.known && is_entry(sym.name)) ||
+						pfw_syms_outermost(sy, st->pcs[i], !i));
 		fold_name(&sym, err, name, sizeof(name));
 		if (off < sizeof(line) - 1)
 			off += snprintf(line + off, sizeof(line) - off, ";%s", name);
@@ -320,6 +320,33 @@ static void stack_name(struct stack *st, struct pfw_syms *sy, const char *comm, 
 	}
 	st->line = table_get(&lines, line);
 	st->site = table_get(&sites, leaf);
+}
+
+/*
+ * --call-graph fp: walk the frame-pointer chain through the stack copy:
+ * the return address at 8(%rbp), then %rbp <- 0(%rbp), while the frame
+ * lies in the copy and the chain goes up (a zero %rbp, as _start leaves
+ * it, ends it).
+ */
+static int fp_walk(const struct pft_sample *s, __u64 *pcs, int max)
+{
+	const unsigned char *stack = (const unsigned char *)(s + 1);
+	__u64 sp = s->regs[PFT_REG_SP], fp = s->regs[PFT_REG_BP], next, ret;
+	int n = 0;
+
+	pcs[n++] = s->regs[PFT_REG_IP];
+	while (n < max && fp >= sp && fp - sp <= s->stack_len &&
+	       s->stack_len - (fp - sp) >= 16) {
+		memcpy(&next, stack + (fp - sp), 8);
+		memcpy(&ret, stack + (fp - sp) + 8, 8);
+		if (!ret)
+			break;
+		pcs[n++] = ret;
+		if (next <= fp)
+			break;
+		fp = next;
+	}
+	return n;
 }
 
 static __u64 pcs_hash(__u32 slot, const __u64 *pcs, int n)
@@ -355,19 +382,93 @@ static struct stack *stack_find(__u32 slot, const __u64 *pcs, int n, bool *isnew
 	return st;
 }
 
+/* The address space a sample's code ran in (NULL if it cannot be read). */
+static struct pfw_syms *space_of(struct pft_run *r, const struct pft_sample *s)
+{
+	__u32 aslot = s->pre_exec ? s->pslot : s->slot;
+	char comm[16];
+
+	/* a forked child before its exec runs its parent's code */
+	if (!aslot)
+		return self;
+	/* the row's PID without a system call a sample: a row is one process */
+	if (aslot >= PFW_MAX_SLOTS || (!pids[aslot] && !pft_who(r, aslot, &pids[aslot], comm)))
+		return NULL;
+	return syms_of(aslot, pids[aslot], false);
+}
+
+/* Unwind one sample, and count its fault on its stack's line and site. */
+static void unwind_one(struct pft_run *r, const struct pft_sample *s)
+{
+	struct pfw_syms *sy = space_of(r, s);
+	__u64 pcs[PFT_MAX_FRAMES];
+	struct stack *st;
+	char comm[16];
+	bool isnew;
+	__u32 pid;
+	int n = 0;
+
+	if (s->unwind == PFT_UNWIND_FP)
+		n = fp_walk(s, pcs, PFT_MAX_FRAMES);
+	else if (sy)
+		n = pfw_syms_unwind(sy, s->tid, s->regs, s + 1, s->stack_len, pcs,
+				    PFT_MAX_FRAMES);
+	if (n <= 0) {
+		pcs[0] = s->regs[PFT_REG_IP];	/* the faulting ip, at least */
+		n = 1;
+	}
+	/* the same addresses before and after an exec are other code */
+	st = stack_find(s->slot | (__u32)s->pre_exec << 31, pcs, n, &isnew);
+	if (st && isnew) {
+		if (!pft_who(r, s->slot, &pid, comm))
+			snprintf(comm, sizeof(comm), "?");
+		stack_name(st, sy, pfw_clean(comm));
+	}
+	got.faults++;
+	if (!sy)
+		got.no_space++;
+	else if (st && st->complete)
+		got.complete++;
+	else
+		got.cut++;
+	if (!st)
+		return;
+	if (st->line)
+		*(s->major ? &st->line->major : &st->line->minor) += 1;
+	if (st->site)
+		*(s->major ? &st->site->major : &st->site->minor) += 1;
+}
+
+/*
+ * Samples waiting to be unwound: a burst of faults comes faster than they
+ * unwind (a few us each), and a sample kept here instead of in the ring
+ * buffer (64 MiB, about 7800 samples) is a sample not lost.  Trimmed to
+ * the stack it holds; QUEUE_MAX bytes at most, then unwound at once.
+ */
+struct queued {
+	struct queued *next;
+	struct pft_sample s;	/* and its stack */
+};
+
+#define QUEUE_MAX (512ULL << 20)
+static struct queued *qhead, **qtail = &qhead;
+static __u64 qbytes;
+
+/*
+ * The samples ring buffer's callback: what must happen while the process
+ * lives happens now (its address space read, again if the code is in an
+ * object mapped since the last look: ld.so at work, dlopen); the
+ * unwinding waits in the queue for pft_code_unwind().
+ */
 int pft_code_sample(struct pft_run *r, const void *data, size_t size)
 {
 	const struct pft_sample *s = data;
-	__u64 pcs[PFT_MAX_FRAMES];
-	struct pfw_sym sym;
 	struct pfw_syms *sy;
-	struct stack *st;
-	bool ended = false, isnew;
-	char comm[16], acomm[16];
-	__u32 pid, aslot, apid;
-	int n = 0;
+	struct pfw_sym sym;
+	struct queued *q;
+	size_t len;
 
-	if (size < sizeof(*s) || !pft_who(r, s->slot, &pid, comm))
+	if (size < sizeof(*s) || s->slot >= PFW_MAX_SLOTS || size < sizeof(*s) + s->stack_len)
 		return 0;
 	/*
 	 * Behind a burst of samples, still look at new processes every few
@@ -375,56 +476,40 @@ int pft_code_sample(struct pft_run *r, const void *data, size_t size)
 	 */
 	if (!(++nsamples & 63) && mono_ms() - last_poll_ms >= 5)
 		pft_code_poll(r);
-	/* a forked child before its exec runs its parent's code */
-	aslot = s->pre_exec ? s->pslot : s->slot;
-	if (!aslot)
-		sy = self;
-	else if (aslot == s->slot || pft_who(r, aslot, &apid, acomm))
-		sy = syms_of(aslot, aslot == s->slot ? pid : apid, false);
-	else
-		sy = NULL;
-	/* code in an object mapped since the last look (ld.so at work, dlopen) */
-	if (sy && aslot && pfw_syms_lookup(sy, s->regs[16], &sym) == -ENOENT &&
-	    s->unwind == PFT_UNWIND_DWARF)
-		refresh_now(aslot);
-	if (s->unwind == PFT_UNWIND_FP) {
-		n = s->nips < PFT_MAX_FRAMES ? s->nips : PFT_MAX_FRAMES;
-		if (size < sizeof(*s) + n * sizeof(__u64))
-			return 0;
-		memcpy(pcs, s + 1, n * sizeof(__u64));
-	} else if (size >= sizeof(*s) + s->stack_len) {
-		if (sy)
-			n = pfw_syms_unwind(sy, s->tid, s->regs, s + 1, s->stack_len,
-					    pcs, PFT_MAX_FRAMES, &ended);
-		if (n <= 0) {
-			pcs[0] = s->regs[16];	/* the faulting ip, at least */
-			n = 1;
-		}
+	sy = space_of(r, s);
+	if (sy && sy != self && pfw_syms_lookup(sy, s->regs[PFT_REG_IP], &sym) == -ENOENT)
+		refresh_now(s->pre_exec ? s->pslot : s->slot);
+	len = sizeof(*s) + s->stack_len;
+	q = qbytes + len <= QUEUE_MAX ? malloc(sizeof(*q) - sizeof(q->s) + len) : NULL;
+	if (!q) {
+		unwind_one(r, s);
+		return 0;
 	}
-	if (!n)
-		return 0;
-	/* the same addresses before and after an exec are other code */
-	st = stack_find(s->slot | (__u32)s->pre_exec << 31, pcs, n, &isnew);
-	if (!st)
-		return 0;
-	if (isnew)
-		stack_name(st, sy, pfw_clean(comm), ended);
-	got.faults++;
-	if (!sy)
-		got.no_space++;
-	else if (st->complete)
-		got.complete++;
-	else
-		got.cut++;
-	if (st->line && s->major)
-		st->line->major++;
-	else if (st->line)
-		st->line->minor++;
-	if (st->site && s->major)
-		st->site->major++;
-	else if (st->site)
-		st->site->minor++;
+	q->next = NULL;
+	memcpy(&q->s, s, len);
+	*qtail = q;
+	qtail = &q->next;
+	qbytes += len;
 	return 0;
+}
+
+bool pft_code_unwind(struct pft_run *r, int ms)
+{
+	__u64 until = mono_ms() + ms;
+	struct queued *q;
+	int n = 0;
+
+	while ((q = qhead)) {
+		qhead = q->next;
+		if (!qhead)
+			qtail = &qhead;
+		qbytes -= sizeof(q->s) + q->s.stack_len;
+		unwind_one(r, &q->s);
+		free(q);
+		if (ms >= 0 && !(++n & 15) && mono_ms() >= until)
+			break;
+	}
+	return qhead != NULL;
 }
 
 static int cmp_site(const void *a, const void *b)
@@ -508,6 +593,7 @@ void pft_code(struct pft_run *r, bool last)
 	pft_code_poll(r);
 	if (!last)
 		return;		/* one table at the end: stacks need a long look */
+	pft_code_unwind(r, -1);
 	if (env.folded)
 		print_folded();
 	else
@@ -530,6 +616,7 @@ void pft_code(struct pft_run *r, bool last)
 	for (i = 0; i < nprocs; i++)
 		pfw_syms_close(procs[i].syms);
 	nprocs = 0;
+	memset(pids, 0, sizeof(pids));
 	pfw_syms_close(self);
 	self = NULL;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -229,6 +230,22 @@ const char *pft_kind_name(int kind)
 #define ENOTSUPP 524	/* the kernel's own, not in the UAPI */
 #endif
 
+/*
+ * code: the samples ring buffer, a 16th of the memory, between 16 and
+ * 256 MiB (a power of two): it holds a burst of faults, 8 KiB each, while
+ * user space unwinds (docs/pftrace.md, "What it costs").
+ */
+static __u32 samples_ring_size(void)
+{
+	struct sysinfo si;
+	__u64 want = 16ULL << 20;
+
+	if (!sysinfo(&si))
+		while (want < (256ULL << 20) && 2 * want <= (__u64)si.totalram * si.mem_unit / 16)
+			want *= 2;
+	return want;
+}
+
 static struct pftrace_bpf *open_skel(bool fexit)
 {
 	struct pftrace_bpf *skel = pftrace_bpf__open();
@@ -257,6 +274,10 @@ static struct pftrace_bpf *open_skel(bool fexit)
 	bpf_map__set_autocreate(skel->maps.seed_pids, env.npids > 0);
 	bpf_map__set_autocreate(skel->maps.events, env.view == PFT_HEAT);
 	bpf_map__set_autocreate(skel->maps.samples, env.view == PFT_CODE);
+	bpf_map__set_max_entries(skel->maps.samples, samples_ring_size());
+	/* a per-CPU hash of 40960 histograms takes a while to create */
+	if (!skel->rodata->want_hists)
+		bpf_map__set_max_entries(skel->maps.hists, 1);
 	return skel;
 }
 
@@ -444,8 +465,10 @@ static bool wait_interval(struct pft_run *r, struct ring_buffer *rb,
 				ms = 100;
 		}
 		if (rb && env.view == PFT_CODE) {
+			/* the ring first; unwind while it is empty */
 			pft_code_poll(r);
-			ring_buffer__poll(rb, ms < 10 ? ms : 10);
+			if (ring_buffer__poll(rb, 0) <= 0 && !pft_code_unwind(r, 2))
+				ring_buffer__poll(rb, ms < 10 ? ms : 10);
 		} else if (rb) {
 			ring_buffer__poll(rb, ms < 100 ? ms : 100);
 		} else if (env.view == PFT_TOP && isatty(STDIN_FILENO)) {

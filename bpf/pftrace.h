@@ -67,22 +67,25 @@ struct pft_map {
 
 /* code: how user stacks are taken (--call-graph) */
 enum pft_unwind {
-	PFT_UNWIND_FP = 1,	/* frame pointers, walked in BPF (bpf_get_stack) */
-	PFT_UNWIND_DWARF,	/* registers and a copy of the stack, unwound in
-				 * user space with libdwfl (.eh_frame, .debug_frame)
+	PFT_UNWIND_FP = 1,	/* frame pointers, walked in user space */
+	PFT_UNWIND_DWARF,	/* call-frame information, unwound in user space
+				 * with libdwfl (.eh_frame, .debug_frame)
 				 */
 };
 
-#define PFT_MAX_FRAMES	127		/* fp: the kernel's limit */
+#define PFT_MAX_FRAMES	127		/* frames kept of a stack */
 #define PFT_STACK_MAX	16384		/* dwarf: bytes of stack copied, at most;
 					 * a power of two
 					 */
 #define PFT_NREGS	21		/* x86-64 struct pt_regs, r15 .. ss, as is */
+#define PFT_REG_BP	4		/* ... its rbp, */
+#define PFT_REG_IP	16		/* rip */
+#define PFT_REG_SP	19		/* and rsp */
 
 /*
  * code: one accounted fault of a traced thread, in the samples ring
- * buffer: this header, then @nips return addresses (fp) or @stack_len
- * bytes of the user stack from regs.sp up (dwarf).
+ * buffer: this header, then @stack_len bytes of the user stack from
+ * regs' sp up (in a record of stack_bytes).
  */
 struct pft_sample {
 	__u32 slot;
@@ -94,7 +97,7 @@ struct pft_sample {
 				 * its parent's
 				 */
 	__u8 pad;
-	__u16 nips;
+	__u16 nips;		/* unused, 0 */
 	__u16 pad2;
 	__u32 stack_len;
 	__u64 regs[PFT_NREGS];	/* dwarf: the user registers at the fault */

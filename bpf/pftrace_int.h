@@ -95,6 +95,11 @@ void pft_code_poll(struct pft_run *r);
 void pft_code_init(void);
 /* code: one sample from the samples ring buffer (a ring_buffer callback). */
 int pft_code_sample(struct pft_run *r, const void *data, size_t size);
+/*
+ * code: unwind the samples waiting, for about @ms ms (all of them if
+ * @ms < 0); true if some still wait.
+ */
+bool pft_code_unwind(struct pft_run *r, int ms);
 void pft_heat_event(struct pft_run *r, const struct pft_event *e);
 int pft_heat_end(struct pft_run *r);
 void pft_top(struct pft_run *r, bool last);

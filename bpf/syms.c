@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include "syms.h"
 
@@ -682,13 +683,10 @@ static Elf *self_elf(void)
 }
 
 int pfw_syms_unwind(struct pfw_syms *s, pid_t tid, const unsigned long long *regs,
-		    const void *stack, size_t len, unsigned long long *pcs, int max,
-		    bool *ended)
+		    const void *stack, size_t len, unsigned long long *pcs, int max)
 {
 	struct frames fr = { .pcs = pcs, .max = max };
-	int rc;
 
-	*ended = false;
 #if !defined(__x86_64__)
 	return -EINVAL;
 #else
@@ -714,14 +712,36 @@ int pfw_syms_unwind(struct pfw_syms *s, pid_t tid, const unsigned long long *reg
 	}
 	s->cur = (struct sample){ .tid = tid, .regs = regs, .stack = stack,
 				  .sp = regs[PT_REGS_SP], .len = len };
-	rc = dwfl_getthread_frames(s->uw, tid, frame_cb, &fr);
-	*ended = rc == 0;
+	/* 0: it ended; -1: it could not go on; either way, the frames so far */
+	dwfl_getthread_frames(s->uw, tid, frame_cb, &fr);
 	if (!fr.n && max) {	/* not even the first frame: the ip, as it is */
 		pcs[0] = s->cur.regs[16];
 		fr.n = 1;
 	}
 	return fr.n;
 #endif
+}
+
+bool pfw_syms_outermost(struct pfw_syms *s, unsigned long long pc, bool innermost)
+{
+	Dwarf_Addr at = innermost ? pc : pc - 1, bias;
+	Dwarf_Op ops_mem[3], *ops;
+	Dwarf_Frame *frame;
+	Dwfl_Module *mod;
+	Dwarf_CFI *cfi;
+	bool undefined;
+	size_t nops;
+	int ra;
+
+	mod = dwfl_addrmodule(s->uw ? s->uw : s->dwfl, at);
+	cfi = mod ? dwfl_module_eh_cfi(mod, &bias) : NULL;
+	if (!cfi || dwarf_cfi_addrframe(cfi, at - bias, &frame))
+		return false;
+	ra = dwarf_frame_info(frame, NULL, NULL, NULL);
+	undefined = !dwarf_frame_register(frame, ra, ops_mem, &ops, &nops) &&
+		    !nops && ops == ops_mem;
+	free(frame);
+	return undefined;
 }
 
 void pfw_syms_close(struct pfw_syms *s)

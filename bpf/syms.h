@@ -91,8 +91,16 @@ const char *pfw_sym_format(const struct pfw_sym *sym, char *buf, size_t len);
  */
 #define PFW_UNWIND_NREGS 21
 int pfw_syms_unwind(struct pfw_syms *s, pid_t tid, const unsigned long long *regs,
-		    const void *stack, size_t len, unsigned long long *pcs, int max,
-		    bool *ended);
+		    const void *stack, size_t len, unsigned long long *pcs, int max);
+
+/*
+ * True if the call-frame information of the code at @pc says its frame
+ * has no caller (its return address is "undefined"), as glibc marks
+ * _start and clone3: the end of a whole stack.  @pc is a return address
+ * unless @innermost.  libdw's unwinder also ends, as if there, where it
+ * cannot read a return address, so its end alone does not tell.
+ */
+bool pfw_syms_outermost(struct pfw_syms *s, unsigned long long pc, bool innermost);
 
 /* Close the files and free @s; NULL is allowed. */
 void pfw_syms_close(struct pfw_syms *s);
