@@ -4,11 +4,13 @@
  * collapsed stacks for flame graphs (see docs/pftrace.md, "code").
  *
  * Every accounted fault of a traced thread arrives as a sample in the
- * samples ring buffer: fp, the return addresses BPF walked by frame
- * pointers; dwarf, the user registers and a copy of the stack, unwound
- * here with libdwfl as perf --call-graph dwarf does.  A sample is unwound
- * when it arrives, while its process's maps are fresh; each distinct
- * stack is symbolized once, when first seen, and counted.
+ * samples ring buffer: the user registers and a copy of the stack, which
+ * are unwound here, by frame pointers (fp) or with libdwfl and the
+ * objects' CFI (dwarf), as perf --call-graph dwarf does.  When a sample
+ * arrives, its process's address space is read if it has to be (while
+ * it lives), and the sample waits in a queue; it is unwound when the
+ * ring buffer is empty.  Each distinct stack is symbolized once, when
+ * first seen, and counted.
  */
 #include <errno.h>
 #include <stdlib.h>
