@@ -355,7 +355,7 @@ static int attach_pe(struct pftrace_bpf *skel, struct bpf_link **links, int ncpu
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_SOFTWARE, .size = sizeof(attr), .sample_period = 1,
 	};
-	int i, n = 0, fd;
+	int i, n = 0, fd, err;
 
 	for (i = 0; i < 2 * ncpus; i++) {
 		attr.config = i % 2 ? PERF_COUNT_SW_PAGE_FAULTS_MAJ : PERF_COUNT_SW_PAGE_FAULTS_MIN;
@@ -363,19 +363,27 @@ static int attach_pe(struct pftrace_bpf *skel, struct bpf_link **links, int ncpu
 		if (fd < 0 && errno == ENODEV)
 			continue;
 		if (fd < 0) {
-			fprintf(stderr, "pftrace: perf_event_open: %s\n", strerror(errno));
-			return -errno;
+			err = -errno;
+			fprintf(stderr, "pftrace: perf_event_open: %s\n", strerror(-err));
+			goto destroy_links;
 		}
 		links[n] = bpf_program__attach_perf_event(i % 2 ? skel->progs.pe_major :
 							  skel->progs.pe_minor, fd);
 		if (libbpf_get_error(links[n])) {
 			close(fd);
 			links[n] = NULL;
-			return -EINVAL;
+			err = -EINVAL;
+			goto destroy_links;
 		}
 		n++;
 	}
 	return n;
+destroy_links:
+	while (n--) {
+		bpf_link__destroy(links[n]);
+		links[n] = NULL;
+	}
+	return err;
 }
 
 bool pft_who(struct pft_run *r, __u32 slot, __u32 *id, char comm[16])

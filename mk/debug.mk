@@ -18,7 +18,7 @@
 DEBUG_TESTS ?=
 # The real-program corpus (minutes of gcc and xz under TCG, slower still
 # under KASAN) is left out: it checks accuracy, which the matrix covers.
-DEBUG_SKIP ?= 77-corpus-module 78-corpus-witness.sh
+DEBUG_SKIP ?= 77-corpus-module 78-corpus-witness.sh 79-corpus-pftrace.sh
 DEBUG_ENV ?= PFPROF_CPU_EDGE_MS=8
 DEBUG_TIMEOUT ?= 1800
 DEBUG_MEM ?= $(MEM)
