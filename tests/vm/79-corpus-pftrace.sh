@@ -34,7 +34,8 @@ trap 'sh "$C/setup.sh" down "$R" >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 export PATH=/usr/bin:/bin LC_ALL=C HOME=/tmp/corpus
 
 # n_of PATTERN: the number in the first line of err.txt matching
-# "PATTERN", where PATTERN holds one \([0-9]*\)
+# "PATTERN", where PATTERN holds one \([0-9]*\) (after fixed text or a
+# [^0-9]: sed's leading .* is greedy)
 n_of() { sed -n "s/.*$1.*/\1/p" "$tmp/err.txt" | head -n 1; }
 
 # One run of VIEW: "OK ..." or "BAD ..." in $verdict, the numbers either way
@@ -46,13 +47,13 @@ judge() {
 	unseen=$(n_of 'not seen: \(-*[0-9]*\) ')
 	if [ "$view" = code ]; then
 		total=$(awk '{ s += $NF } END { print s + 0 }' "$tmp/out")
-		a=$(n_of '\([0-9]*\) without a user stack')
-		b=$(n_of '\([0-9]*\) with the ring buffer full')
+		a=$(n_of '[^0-9]\([0-9][0-9]*\) without a user stack')
+		b=$(n_of '[^0-9]\([0-9][0-9]*\) with the ring buffer full')
 		left=""
 		[ -n "$a" ] && [ -n "$b" ] && left=$((a + b))
 	else
 		total=$(awk -F, 'NR > 1 && NF >= 11 { s += $8 + $9 } END { print s + 0 }' "$tmp/out")
-		left=$(n_of "\([0-9]*\) with the mappings' map full")
+		left=$(n_of "[^0-9]\([0-9][0-9]*\) with the mappings' map full")
 	fi
 	most=0
 	[ "$method" = fexit ] || most=$((8 * ${procs:-1}))
