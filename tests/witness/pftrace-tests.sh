@@ -18,14 +18,14 @@ between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 # many, and a count may be short by that many.
 lo() { m=$(sed -n 's/^pftrace: \([0-9]*\) program run[s]* skipped.*/\1/p' "$tmp/err.txt"); echo $(($1 - ${m:-0})); }
 
-echo "1..26"
+echo "1..27"
 # pftrace needs task storage (5.11+); say so and stop on an older kernel.
 "$P" where --csv -c "$T anon $N" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 rc=$?
 if grep -q 'needs BPF task storage' "$tmp/err.txt"; then
 	[ $rc = 1 ]
 	ok $? "on Linux $(uname -r) pftrace says it needs task storage (5.11+), exit 1"
-	for i in $(seq 2 26); do
+	for i in $(seq 2 27); do
 		skip "pftrace check $i" "Linux $(uname -r) has no BPF task storage (5.11+)"
 	done
 	exit $fail
@@ -92,6 +92,16 @@ bad=$(awk 'NF < 2 || $NF !~ /^[0-9]+$/ || $1 ~ /\+0x/' "$tmp/out.txt" | wc -l)
 fo=$(awk '$1 ~ /;touch\+0x[0-9a-f]+$/ {s += $NF} END {print s + 0}' "$tmp/out.txt")
 between "$f" "$(lo $N)" $((N + 8)) && [ "$bad" = 0 ] && between "$fo" "$(lo $N)" $((N + 8))
 ok $? "code --folded: stacks ending in touch() count $f, every line 'frames count' without offsets ($bad not); --offsets: $fo in touch+0x..."
+
+# a stack deeper than the copy pftrace takes (8 KiB; a page a frame here):
+# cut at the last good frame and counted as cut short, never carried on
+# with made-up frames, never taken for complete
+"$P" code --folded -c "$T stack $N" 0.2 > "$tmp/out.txt" 2> "$tmp/err.txt"
+cut=$(sed -n 's/.*stacks ([a-z]*): [0-9]* of [0-9]* complete, \([0-9]*\) cut short.*/\1/p' "$tmp/err.txt")
+deep=$(awk '$1 ~ /;stack_touch$/ && $1 !~ /\[unknown\]/ {s += $NF} END {print s + 0}' "$tmp/out.txt")
+unk=$(awk '$1 ~ /stack_touch/ && $1 ~ /\[unknown\]/ {s += $NF} END {print s + 0}' "$tmp/out.txt")
+[ "${cut:-0}" -ge $((N * 9 / 10)) ] && [ "$deep" -ge $((N * 9 / 10)) ] && [ "$unk" = 0 ]
+ok $? "code: a stack deeper than the copy: ${cut:-no} cut short (>= $((N * 9 / 10))), $deep faults ending in stack_touch() frames, $unk with [unknown] frames"
 
 # top: not a terminal, so one plain table per interval; a command that
 # spins 1.2 s is in them (its CPU, and its faults at start)
