@@ -165,7 +165,7 @@ fi
 "$P" code -c "$T spin 1500" 0.2 > "$tmp/out.txt" 2> /dev/null
 over=$(sed -n 's/.* with a user stack over \([0-9.]*\) s.*/\1/p' "$tmp/out.txt")
 awk -v s="${over:-0}" 'BEGIN {exit !(s >= 1.4 && s < 10)}'
-ok $? "code: 'faults with a user stack over ${over:-?} s' is the whole run (>= 1.4 s; needs pft_code.c to use run_secs)"
+ok $? "code: 'faults with a user stack over ${over:-?} s' is the whole run (>= 1.4 s)"
 
 # -p ends when every target has exited, its last interval there (was: the
 # full count).  A 5 s sleep (time for a slow guest to load pftrace)
