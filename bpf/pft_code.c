@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
+#include <sys/sysinfo.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pftrace_int.h"
@@ -186,6 +187,7 @@ static struct pfw_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
 }
 
 static __u64 nsamples, last_poll_ms;
+static __u64 qbytes, qmax = 64ULL << 20;	/* the queue of samples (below) */
 static __u32 pids[PFW_MAX_SLOTS];	/* a row's PID, once known: a row is one process */
 static struct pfw_syms *self;	/* our own address space: a -c command's before exec */
 
@@ -247,8 +249,12 @@ void pft_code_poll(struct pft_run *r)
  */
 void pft_code_init(void)
 {
+	struct sysinfo si;
 	struct rlimit rl;
 
+	if (!sysinfo(&si))
+		while (qmax < (512ULL << 20) && 2 * qmax <= (__u64)si.totalram * si.mem_unit / 8)
+			qmax *= 2;
 	self = pfw_syms_open(getpid());
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
@@ -444,17 +450,15 @@ static void unwind_one(struct pft_run *r, const struct pft_sample *s)
 /*
  * Samples waiting to be unwound: a burst of faults comes faster than they
  * unwind (a few us each), and a sample kept here instead of in the ring
- * buffer (64 MiB, about 7800 samples) is a sample not lost.  Trimmed to
- * the stack it holds; QUEUE_MAX bytes at most, then unwound at once.
+ * buffer is a sample not lost.  Trimmed to the stack it holds; qmax bytes
+ * at most (an 8th of the memory, 64..512 MiB), then unwound at once.
  */
 struct queued {
 	struct queued *next;
 	struct pft_sample s;	/* and its stack */
 };
 
-#define QUEUE_MAX (512ULL << 20)
 static struct queued *qhead, **qtail = &qhead;
-static __u64 qbytes;
 
 /*
  * The samples ring buffer's callback: what must happen while the process
@@ -482,7 +486,7 @@ int pft_code_sample(struct pft_run *r, const void *data, size_t size)
 	if (sy && sy != self && pfw_syms_lookup(sy, s->regs[PFT_REG_IP], &sym) == -ENOENT)
 		refresh_now(s->pre_exec ? s->pslot : s->slot);
 	len = sizeof(*s) + s->stack_len;
-	q = qbytes + len <= QUEUE_MAX ? malloc(sizeof(*q) - sizeof(q->s) + len) : NULL;
+	q = qbytes + len <= qmax ? malloc(sizeof(*q) - sizeof(q->s) + len) : NULL;
 	if (!q) {
 		unwind_one(r, s);
 		return 0;
