@@ -516,6 +516,8 @@ void pft_json_next(struct pft_run *r)
 	r->json_objs++;
 }
 
+static __u64 recursion_misses(struct pftrace_bpf *skel);
+
 /* report_accounting()'s figures, as "accounting":{...} */
 static void json_accounting(struct pft_run *r)
 {
@@ -527,6 +529,7 @@ static void json_accounting(struct pft_run *r)
 		printf(",\"wait4_minflt\":%ld,\"wait4_majflt\":%ld,\"not_seen\":%lld",
 		       r->ru.ru_minflt, r->ru.ru_majflt,
 		       (long long)(r->ru.ru_minflt + r->ru.ru_majflt - lo->faults));
+	printf(",\"recursion_misses\":%llu", (unsigned long long)recursion_misses(r->skel));
 	printf(",\"left_out\":{\"no_stack\":%llu,\"ring_full\":%llu,\"not_timed\":%llu,"
 	       "\"hists_full\":%llu,\"maps_full\":%llu,\"heat_lost\":%llu}}",
 	       (unsigned long long)lo->no_stack, (unsigned long long)lo->ring_full,
@@ -610,7 +613,7 @@ static int run(struct pft_run *r, struct pfw_held *held, struct pfw_watch *watch
  * CPU (fexit under preemption, docs/witness.md): the counts may be short
  * by that many, so say so.
  */
-static void report_misses(struct pftrace_bpf *skel)
+static __u64 recursion_misses(struct pftrace_bpf *skel)
 {
 	struct bpf_program *prog;
 	__u64 misses = 0;
@@ -623,6 +626,13 @@ static void report_misses(struct pftrace_bpf *skel)
 		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
 			misses += info.recursion_misses;
 	}
+	return misses;
+}
+
+static void report_misses(struct pftrace_bpf *skel)
+{
+	__u64 misses = recursion_misses(skel);
+
 	if (misses)
 		fprintf(stderr, "pftrace: %llu program %s skipped by the kernel "
 			"(recursion_misses): counts may be short by as many\n",
@@ -648,9 +658,9 @@ static void report_accounting(struct pft_run *r)
 		fprintf(stderr, "pftrace: the command's faults (wait4): %llu (minflt %ld, "
 			"majflt %ld); not seen: %lld (%s)\n", ru, r->ru.ru_minflt,
 			r->ru.ru_majflt, (long long)(ru - lo->faults), r->fexit ?
-			"faults of its descendants it did not wait for, or of its own"
-			" before tracing" : "faults without a #PF, get_user_pages: "
-			"only the fexit method sees those");
+			"program runs the kernel skipped, said below, or faults of "
+			"children it did not wait for" : "faults without a #PF, "
+			"get_user_pages: only the fexit method sees those");
 	}
 	if (env.view == PFT_CODE)
 		fprintf(stderr, "pftrace: left out of code: %llu without a user stack, "
