@@ -143,7 +143,9 @@ int main(void)
 	tap_ok(ret == 0, "R <pid> registers (%d)", ret);
 	n = pf_list(pids, 8);
 	tap_ok(n == 1 && pids[0] == c.pid, "status lists the pid");
-	expect_rejected("a second R of the same pid", (snprintf(line, sizeof(line), "R %d\n", c.pid), line), strlen(line), EEXIST);
+	/* the line first: the order an argument list is evaluated in is unspecified */
+	snprintf(line, sizeof(line), "R %d\n", c.pid);
+	expect_rejected("a second R of the same pid", line, strlen(line), EEXIST);
 	expect_rejected("R of a pid with no process", "R 4194000\n", 10, ESRCH);
 	expect_rejected("U of an unregistered pid", "U 1\n", 4, ENOENT);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
