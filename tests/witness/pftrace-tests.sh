@@ -183,18 +183,22 @@ ok $? "where -p of a 5 s sleep for 10 x 1 s: ends with it after $iv intervals (1
 # top's CPU% in partial intervals: the first (the command began in it) and
 # the last (it ended in it) count too (was 0.0 in both).  A command that
 # spins 1.5 s at 0.4 s intervals: its CPU% x the intervals' lengths must
-# add up to its own on-CPU time (/proc/self/schedstat at its end), within
-# 5% + 30 ms (/proc's utime and stime are in 10 ms ticks).
+# add up to its own on-CPU time (/proc/self/schedstat) within 5% + 30 ms
+# (/proc's utime and stime are in ticks): at least what main() ran (the
+# spin), at most the whole process, whose fork before pftrace released it
+# top rightly leaves out (0.27 s on the debug kernel).
 "$P" top --csv -c "$T spin 1500" 0.4 < /dev/null > "$tmp/out.csv" 2> "$tmp/err.txt"
 child=$(sed -n 's/^pfw-touch: pid=\([0-9]*\).*/\1/p' "$tmp/err.txt" | head -n 1)
-sns=$(sed -n 's/^pfw-touch: .*sched_ns=\([0-9]*\).*/\1/p' "$tmp/err.txt" | head -n 1)
+sns=$(sed -n 's/^pfw-touch: .* sched_ns=\([0-9]*\).*/\1/p' "$tmp/err.txt" | head -n 1)
+mns=$(sed -n 's/^pfw-touch: .* oncpu_at_main=\([0-9]*\).*/\1/p' "$tmp/err.txt" | head -n 1)
 # seq,secs,pid,comm,minor_per_s,major_per_s,gup_per_s,cpu_pct,p99_us
 set -- $(awk -F, -v p="${child:-x}" '$3 == p {s += $2 * $8 / 100; n++; if (n == 1) f = $8; l = $8}
 	END {printf "%.3f %d %s %s\n", s, n, f + 0, l + 0}' "$tmp/out.csv")
-awk -v s="$1" -v k="${sns:-0}" -v f="$3" -v l="$4" \
-	'BEGIN {k /= 1e9; d = s - k; if (d < 0) d = -d; exit !(k > 0.5 && d <= k / 20 + 0.03 && f > 0 && l > 0)}' &&
+awk -v s="$1" -v k="${sns:-0}" -v m="${mns:-0}" -v f="$3" -v l="$4" \
+	'BEGIN {k /= 1e9; m = k - m / 1e9
+		exit !(m > 0.5 && s >= m * 0.95 - 0.03 && s <= k * 1.05 + 0.03 && f > 0 && l > 0)}' &&
 	[ "$2" -ge 3 ]
-ok $? "top: a 1.5 s spin's CPU over its $2 intervals adds up to $1 s, its own ${sns:-?} ns (5% + 30 ms); first $3%, last $4% (> 0)"
+ok $? "top: a 1.5 s spin's CPU over its $2 intervals adds up to $1 s: between its main()'s and its whole own (${mns:-?}..${sns:-?} ns of schedstat, 5% + 30 ms); first $3%, last $4% (> 0)"
 
 # Errors name the real cause.  Unprivileged: privilege, and which
 # capabilities (was: "needs BPF task storage"), not libbpf's "ulimit -l".

@@ -35,8 +35,9 @@
  *                           between two (so that none merge), each
  *                           written once: N faults in N mappings
  *
- * Prints its own getrusage and /proc/self/schedstat at the end:
- *   pfw-touch: pid=P minflt=.. majflt=.. sched_ns=..
+ * Prints its own getrusage and /proc/self/schedstat at the end, and the
+ * latter as it was when main() began:
+ *   pfw-touch: pid=P minflt=.. majflt=.. sched_ns=.. end_ms=.. oncpu_at_main=..
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -66,21 +67,30 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-static void report(void)
+/* On-CPU ns so far (/proc/self/schedstat), or -1. */
+static long long oncpu_ns(void)
 {
-	long long sched_ns = -1;
-	struct rusage ru;
-	FILE *f;
+	long long ns = -1;
+	FILE *f = fopen("/proc/self/schedstat", "r");
 
-	f = fopen("/proc/self/schedstat", "r");	/* on-CPU ns so far */
 	if (f) {
-		if (fscanf(f, "%lld", &sched_ns) != 1)
-			sched_ns = -1;
+		if (fscanf(f, "%lld", &ns) != 1)
+			ns = -1;
 		fclose(f);
 	}
+	return ns;
+}
+
+static long long oncpu_at_main;	/* before main's work: fork, exec, ld.so */
+
+static void report(void)
+{
+	struct rusage ru;
+
 	getrusage(RUSAGE_SELF, &ru);
-	printf("pfw-touch: pid=%d minflt=%ld majflt=%ld sched_ns=%lld end_ms=%lld\n",
-	       (int)getpid(), ru.ru_minflt, ru.ru_majflt, sched_ns, now_ms());
+	printf("pfw-touch: pid=%d minflt=%ld majflt=%ld sched_ns=%lld end_ms=%lld "
+	       "oncpu_at_main=%lld\n", (int)getpid(), ru.ru_minflt, ru.ru_majflt,
+	       oncpu_ns(), now_ms(), oncpu_at_main);
 	fflush(stdout);
 }
 
@@ -162,6 +172,7 @@ int main(int argc, char **argv)
 	long n, i, sum = 0;
 	int fd;
 
+	oncpu_at_main = oncpu_ns();
 	if (argc == 2 && !strcmp(argv[1], "now")) {
 		printf("now_ms=%lld\n", now_ms());
 		return 0;
