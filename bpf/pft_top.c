@@ -288,7 +288,8 @@ static int top_read(struct pft_run *r, struct top_row **order)
 		struct top_row *t = &rows[s];
 		struct pft_counts sum = {};
 
-		if (!t->pid && !pft_who(r, s, &t->pid, t->comm))
+		/* its name each interval: it follows exec (a -c command's too) */
+		if (!pft_who(r, s, &t->pid, t->comm) && !t->pid)
 			continue;
 		if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.counts), &s, v))
 			continue;

@@ -563,6 +563,13 @@ static int run(struct pft_run *r, struct pfw_held *held, struct pfw_watch *watch
 			return 1;
 		}
 	}
+	/*
+	 * Every process's CPU time at the start, before the command runs:
+	 * reading /proc takes a while (0.3 s on the debug kernel), and the
+	 * command's first part would be in the base.
+	 */
+	if (env.view == PFT_TOP)
+		pft_top_poll(r);
 	if (held && (err = pfw_held_release(held))) {
 		fprintf(stderr, "pftrace: cannot run '%s': %s\n", env.cmd, strerror(err));
 		waitpid(held->pid, NULL, 0);
@@ -570,8 +577,6 @@ static int run(struct pft_run *r, struct pfw_held *held, struct pfw_watch *watch
 		return 1;
 	}
 	t = r->start_ns = r->mono_ns = mono_ns();
-	if (env.view == PFT_TOP)
-		pft_top_poll(r);	/* every process's CPU time at the start */
 	for (;;) {
 		if (!wait_interval(r, rb, &e, t + (__u64)(env.interval * 1e9)))
 			done = true;
