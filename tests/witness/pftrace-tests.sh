@@ -185,8 +185,9 @@ ok $? "where -p of a 5 s sleep for 10 x 1 s: ends with it after $iv intervals (1
 # spins 1.5 s at 0.4 s intervals: its CPU% x the intervals' lengths must
 # add up to its own on-CPU time (/proc/self/schedstat) within 5% + 30 ms
 # (/proc's utime and stime are in ticks): at least what main() ran (the
-# spin), at most the whole process, whose fork before pftrace released it
-# top rightly leaves out (0.27 s on the debug kernel).
+# spin), at most the whole process (top leaves out its fork's part before
+# pftrace released it).  On the debug kernel this caught top reading its
+# base after the release: 17% of the first interval.
 "$P" top --csv -c "$T spin 1500" 0.4 < /dev/null > "$tmp/out.csv" 2> "$tmp/err.txt"
 child=$(sed -n 's/^pfw-touch: pid=\([0-9]*\).*/\1/p' "$tmp/err.txt" | head -n 1)
 sns=$(sed -n 's/^pfw-touch: .* sched_ns=\([0-9]*\).*/\1/p' "$tmp/err.txt" | head -n 1)
