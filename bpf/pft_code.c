@@ -18,7 +18,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
-#include <sys/sysinfo.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "pftrace_int.h"
@@ -249,12 +248,9 @@ void pft_code_poll(struct pft_run *r)
  */
 void pft_code_init(void)
 {
-	struct sysinfo si;
 	struct rlimit rl;
 
-	if (!sysinfo(&si))
-		while (qmax < (512ULL << 20) && 2 * qmax <= (__u64)si.totalram * si.mem_unit / 8)
-			qmax *= 2;
+	qmax = pft_mem_share(64ULL << 20, 512ULL << 20, 8);
 	self = pfw_syms_open(getpid());
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;

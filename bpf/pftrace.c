@@ -237,11 +237,16 @@ const char *pft_kind_name(int kind)
  */
 static __u32 samples_ring_size(void)
 {
+	return pft_mem_share(16ULL << 20, 256ULL << 20, 16);
+}
+
+__u64 pft_mem_share(__u64 lo, __u64 hi, unsigned int div)
+{
 	struct sysinfo si;
-	__u64 want = 16ULL << 20;
+	__u64 want = lo;
 
 	if (!sysinfo(&si))
-		while (want < (256ULL << 20) && 2 * want <= (__u64)si.totalram * si.mem_unit / 16)
+		while (want < hi && 2 * want <= (__u64)si.totalram * si.mem_unit / div)
 			want *= 2;
 	return want;
 }

@@ -72,6 +72,11 @@ void pft_json_begin(struct pft_run *r);
 void pft_json_next(struct pft_run *r);
 void pft_json_end(struct pft_run *r);
 
+/*
+ * A buffer's size: the largest power of two from @lo up to @hi that is at
+ * most the memory / @div (@lo if the memory cannot be read).
+ */
+__u64 pft_mem_share(__u64 lo, __u64 hi, unsigned int div);
 /* Every key of hash map @fd (at most @max), each @ksz bytes, into @keys. */
 int pft_map_keys(int fd, void *keys, size_t ksz, int max);
 /* A mapping's label: [heap], [stack], ..., or its file's path. */
