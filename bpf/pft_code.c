@@ -147,11 +147,6 @@ static bool is_entry(const char *name)
 	return false;
 }
 
-static bool proc_gone(struct proc *p)
-{
-	return pfw_syms_refresh(p->syms) == -ESRCH;
-}
-
 /*
  * @pid's address space; a look with @refresh re-reads its maps, each time
  * for the first half second (ld.so maps the libraries early), then every
@@ -172,7 +167,7 @@ static struct pfw_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
 	if (!sy)
 		return NULL;
 	if (nprocs == MAX_PROCS) {
-		for (i = 0; i < nprocs && !proc_gone(&procs[i]); i++)
+		for (i = 0; i < nprocs && !pfw_syms_gone(procs[i].syms); i++)
 			;
 		if (i == nprocs) {
 			pfw_syms_close(sy);

@@ -318,6 +318,11 @@ static int copy_modules(Dwfl *to, Dwfl *from, bool syms)
 	return err;
 }
 
+bool pfw_syms_gone(const struct pfw_syms *s)
+{
+	return gone(s) == -ESRCH;
+}
+
 int pfw_syms_modules(struct pfw_syms *s)
 {
 	int n = 0;

@@ -47,6 +47,9 @@ struct pfw_syms *pfw_syms_open(pid_t pid);
  */
 int pfw_syms_refresh(struct pfw_syms *s);
 
+/* True once the process has been reaped (its pidfd says so; false without one). */
+bool pfw_syms_gone(const struct pfw_syms *s);
+
 /* How many objects @s holds: a refresh that changed it found new ones. */
 int pfw_syms_modules(struct pfw_syms *s);
 
