@@ -19,6 +19,8 @@ PAYLOAD := $(TOP)/build/payload
 MEM ?= 2048
 SWAP ?= 1024
 CHECKPATCH ?= /usr/src/pfprof-checkpatch/scripts/checkpatch.pl
+# the headers of the kernel the VM boots: the payload's mp3.ko is built for it
+VM_KDIR = $(shell sh tools/vm/kernel.sh 2>/dev/null | sed -n 's/^KBUILD=//p')
 
 all: build
 
@@ -26,32 +28,33 @@ help:
 	@sed -n 's/^#   //p' Makefile
 
 deps:
-	@sh scripts/deps.sh
+	@sh tools/install/deps.sh
 
 build: deps
-	$(MAKE) -C kmod
+	$(MAKE) -C kmod $(if $(VM_KDIR),KDIR=$(VM_KDIR))
+	$(MAKE) -C lib
 	$(MAKE) -C userspace
-	@if [ -f bpf/Makefile ]; then $(MAKE) -C bpf; fi
-	@if [ -f tests/witness/Makefile ]; then $(MAKE) -C tests/witness; fi
-	@if [ -f compare/Makefile ]; then $(MAKE) -C compare; fi
+	$(MAKE) -C bpf
+	$(MAKE) -C tests/bpf
+	$(MAKE) -C compare
 	$(MAKE) -C tests
 	$(MAKE) payload
 
 # Everything the guest sees under /pfprof (module, static binaries, tests).
+# The guest's layout is flat: /pfprof/bin, /pfprof/tests, /pfprof/scripts.
+PAYLOAD_BIN := userspace/work userspace/monitor userspace/vmmech bpf/pfwitness bpf/pftrace \
+	tests/bpf/pfw-touch tests/bpf/witness/report_test compare/bin/pfcompare compare/bin/pfscenario
+PAYLOAD_SCRIPTS := $(wildcard experiments/casestudy/*-guest.sh) experiments/casestudy/guest-witness.sh \
+	experiments/demo/demo-guest.sh tests/bpf/corpus-progs.sh $(wildcard tests/bpf/witness/*.sh) \
+	$(wildcard tests/bpf/trace/*.sh)
 payload:
-	rm -rf $(PAYLOAD) && mkdir -p $(PAYLOAD)/bin $(PAYLOAD)/tests
+	rm -rf $(PAYLOAD) && mkdir -p $(PAYLOAD)/bin $(PAYLOAD)/tests $(PAYLOAD)/scripts
 	cp kmod/mp3.ko $(PAYLOAD)/
-	cp userspace/work userspace/monitor $(PAYLOAD)/bin/
-	cp userspace/vmmech $(PAYLOAD)/bin/
-	@for f in bpf/pfwitness bpf/pftrace; do if [ -x $$f ]; then cp $$f $(PAYLOAD)/bin/; fi; done
-	@for f in tests/witness/* compare/bin/*; do \
-		if [ -f "$$f" ] && [ -x "$$f" ] && head -c4 "$$f" | grep -q ELF; then \
-			cp "$$f" $(PAYLOAD)/bin/; fi; done
+	cp $(PAYLOAD_BIN) $(PAYLOAD)/bin/
 	@for f in tests/vm/*; do \
 		if [ -f "$$f" ] && [ -x "$$f" ]; then cp "$$f" $(PAYLOAD)/tests/; fi; done
 	cp tests/vm-runner.sh $(PAYLOAD)/tests/
-	mkdir -p $(PAYLOAD)/scripts && cp scripts/*-guest.sh scripts/guest-witness.sh tests/witness/*.sh $(PAYLOAD)/scripts/
-	@if [ -d compare/scenarios ]; then cp -r compare/scenarios $(PAYLOAD)/; fi
+	cp $(PAYLOAD_SCRIPTS) $(PAYLOAD)/scripts/
 # The corpus of real programs (tests/corpus/, docs/kernels.md): gathered once, cached in build/corpus.
 	tests/corpus/gather.sh $(TOP)/build/corpus
 	cp -a $(TOP)/build/corpus $(PAYLOAD)/corpus
@@ -66,7 +69,7 @@ test: build
 else ifneq ($(KERNEL),)
 # The VM tests on another Debian kernel (mk/matrix.mk, docs/kernels.md).
 test: build
-	MEM=$(MEM) SWAP=$(SWAP) scripts/matrix.sh one $(KERNEL) $(TESTS)
+	MEM=$(MEM) SWAP=$(SWAP) tools/kernels/matrix.sh one $(KERNEL) $(TESTS)
 else
 test: build
 	tests/run.sh --vm-args "--mem $(MEM) --swap $(SWAP)" $(TESTS)
@@ -74,21 +77,22 @@ endif
 
 vm-run: build
 	@$(if $(CMD),true,{ echo "usage: make vm-run CMD='shell command' [EXTRA=dir]"; exit 2; })
-	@vm/run.sh --mem $(MEM) --swap $(SWAP) $(if $(EXTRA),--extra $(EXTRA)) \
-		$(if $(KERNEL),$$(scripts/matrix.sh payload $(KERNEL))) -- '$(CMD)'; rc=$$?; \
+	@tools/vm/run.sh --mem $(MEM) --swap $(SWAP) $(if $(EXTRA),--extra $(EXTRA)) \
+		$(if $(KERNEL),$$(tools/kernels/matrix.sh payload $(KERNEL))) -- '$(CMD)'; rc=$$?; \
 		[ $$rc = 0 ] || echo "vm-run: exit status $$rc (124 timeout, 125 kernel splat, 126 guest died; else the command's)" >&2; \
 		exit $$rc
 
 demo: build
-	scripts/demo.sh
+	experiments/demo/demo.sh
 
 clean:
 	-$(MAKE) -C kmod clean
+	$(MAKE) -C lib clean
 	$(MAKE) -C userspace clean
 	$(MAKE) -C tests clean
-	@if [ -f bpf/Makefile ]; then $(MAKE) -C bpf clean; fi
-	@if [ -f tests/witness/Makefile ]; then $(MAKE) -C tests/witness clean; fi
-	@if [ -f compare/Makefile ]; then $(MAKE) -C compare clean; fi
+	$(MAKE) -C bpf clean
+	$(MAKE) -C tests/bpf clean
+	$(MAKE) -C compare clean
 	rm -rf build
 
 .PHONY: all help deps build payload check test vm-run demo clean

@@ -14,9 +14,10 @@
 #include <unistd.h>
 
 #include "collect.h"
-#include "lib/mp3buf.h"
-#include "lib/mp3ctl.h"
-#include "lib/pftest.h"
+#include "mp3buf.h"
+#include "mp3ctl.h"
+#include "mp3mod.h"
+#include "procstat.h"
 #include "witness.h"
 
 struct child {

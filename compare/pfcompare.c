@@ -69,7 +69,7 @@ static void usage(int rc)
 		"    pfcompare run populate                 # table on the terminal\n"
 		"    pfcompare run all --out /tmp/cmp       # every scenario, JSON+CSV+recordings\n"
 		"    pfcompare run churn --scale test       # the VM test's size\n"
-		"    pfcompare check compare/testdata/threads.rec\n"
+		"    pfcompare check tests/compare/testdata/threads.rec\n"
 		"    pfcompare check old.rec --switch-allowance-us 500  # recording without sclk_ns\n"
 		"    pfcompare bench --reps 5 --out /tmp/cmp\n"
 		"    pfcompare run -- ./myscript.sh         # your own program, every source judged\n"

@@ -6,9 +6,9 @@
 #   make casestudy3-quick   the scaled-down variant make test runs
 #                           (tests/host/55-casestudy3-quick.sh)
 casestudy3: build
-	scripts/casestudy3.sh --check
+	experiments/casestudy/casestudy3.sh --check
 
 casestudy3-quick: build
-	scripts/casestudy3.sh --quick --check
+	experiments/casestudy/casestudy3.sh --quick --check
 
 .PHONY: casestudy3 casestudy3-quick

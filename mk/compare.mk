@@ -6,6 +6,6 @@
 #                         its PNGs.  About 3 minutes.
 #   COMPARE_SCALE=test COMPARE_REPS=N COMPARE_BENCH=NAME COMPARE_HOST_BENCH=0
 compare-report: build
-	@MEM=$(MEM) SWAP=$(SWAP) compare/report.sh
+	@MEM=$(MEM) SWAP=$(SWAP) experiments/compare-report/report.sh
 
 .PHONY: compare-report

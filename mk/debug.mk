@@ -30,22 +30,22 @@ DEBUG_LANE_ENV = PFPROF_DEBUG_ENV='$(DEBUG_ENV)' PFPROF_DEBUG_SKIP='$(DEBUG_SKIP
 	PFPROF_DEBUG_MEM=$(DEBUG_MEM) PFPROF_DEBUG_SWAP=$(DEBUG_SWAP)
 
 debug-kernel-available:
-	@scripts/debug-kernel-find.sh --check
+	@tools/debug/debug-kernel-find.sh --check
 
 # Say which kernel (or why none) before building anything.
 test-debug:
-	@scripts/debug-kernel-find.sh --check || \
+	@tools/debug/debug-kernel-find.sh --check || \
 		{ echo "make test-debug: cannot run without a debug kernel (see above)"; exit 1; }
 	$(MAKE) build
-	$(DEBUG_LANE_ENV) scripts/debug-lane.sh $(DEBUG_TESTS)
+	$(DEBUG_LANE_ENV) tools/debug/debug-lane.sh $(DEBUG_TESTS)
 
 test-debug-selftest:
-	@scripts/debug-kernel-find.sh --check || \
+	@tools/debug/debug-kernel-find.sh --check || \
 		{ echo "make test-debug-selftest: cannot run without a debug kernel (see above)"; exit 1; }
 	$(MAKE) build
-	$(DEBUG_LANE_ENV) PFPROF_DEBUG_TESTS='$(DEBUG_SELFTEST_TESTS)' scripts/debug-selftest.sh
+	$(DEBUG_LANE_ENV) PFPROF_DEBUG_TESTS='$(DEBUG_SELFTEST_TESTS)' tools/debug/debug-selftest.sh
 
 debug-kernel:
-	scripts/debug-kernel-build.sh
+	tools/debug/debug-kernel-build.sh
 
 .PHONY: debug-kernel-available test-debug test-debug-selftest debug-kernel

@@ -6,25 +6,11 @@
 #   make test-matrix     the VM tests on every target, a table of kernel x
 #                        passed/failed/skipped, then "N passed, N failed"
 #   make kernels         fetch every target's kernel (cached)
-#   make install         mp3.ko through DKMS for the running kernel (or
-#                        KVER=...), and the tools into $(PREFIX)/bin
-#   make uninstall       undo make install
-PREFIX ?= /usr/local
 
 test-matrix: build
-	scripts/matrix.sh all
+	tools/kernels/matrix.sh all
 
 kernels:
-	@for t in $$(scripts/kernels.sh targets); do scripts/kernels.sh fetch $$t >/dev/null || exit 1; done
+	@for t in $$(tools/kernels/kernels.sh targets); do tools/kernels/kernels.sh fetch $$t >/dev/null || exit 1; done
 
-install: build
-	scripts/dkms.sh install $(KVER)
-	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 userspace/work userspace/monitor $(DESTDIR)$(PREFIX)/bin/
-	@if [ -x bpf/pfwitness ]; then install -m 0755 bpf/pfwitness $(DESTDIR)$(PREFIX)/bin/; fi
-
-uninstall:
-	scripts/dkms.sh uninstall
-	rm -f $(DESTDIR)$(PREFIX)/bin/work $(DESTDIR)$(PREFIX)/bin/monitor $(DESTDIR)$(PREFIX)/bin/pfwitness
-
-.PHONY: test-matrix kernels install uninstall
+.PHONY: test-matrix kernels

@@ -53,7 +53,7 @@ if [ $vmt = 1 ]; then
 		[ -z "$guest_pre" ] || gcmd="$guest_pre; $gcmd"
 		[ -z "$guest_post" ] || gcmd="$gcmd; $guest_post"
 		# shellcheck disable=SC2086
-		"$top/vm/run.sh" $vm_args -- "$gcmd" 2>&1 | tee -a "$log"
+		"$top/tools/vm/run.sh" $vm_args -- "$gcmd" 2>&1 | tee -a "$log"
 		vrc=${PIPESTATUS[0]}
 		case "$vrc" in
 		0) ;;

@@ -28,7 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/mp3buf.h"
+#include "mp3buf.h"
 
 static volatile sig_atomic_t stop;
 

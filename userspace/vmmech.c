@@ -61,7 +61,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/mp3ctl.h"
+#include "mp3ctl.h"
 
 #ifndef MADV_POPULATE_WRITE
 #define MADV_POPULATE_WRITE 23	/* 5.14+ */

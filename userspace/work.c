@@ -31,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lib/mp3ctl.h"
+#include "mp3ctl.h"
 
 #define PAGE 4096UL
 #define LOCAL_WINDOW 16UL	/* pages in the locality window */

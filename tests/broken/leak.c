@@ -3,7 +3,7 @@
  * leak: DELIBERATELY BROKEN.  Allocates a buffer at load time and drops the
  * only pointer to it, so nothing can ever free it.  kmemleak reports it as
  * an unreferenced object; the debug lane must report it
- * (scripts/debug-selftest.sh checks that it does).  The buffer starts with
+ * (tools/debug/debug-selftest.sh checks that it does).  The buffer starts with
  * the text "pfprof-leak", which kmemleak's hex dump shows: the backtrace
  * alone cannot name the module, as its init code is freed by then.
  */

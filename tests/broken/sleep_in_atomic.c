@@ -5,7 +5,7 @@
  * under CONFIG_DEBUG_ATOMIC_SLEEP, "BUG: sleeping function called from
  * invalid context") and then sleeps (msleep: the scheduler says
  * "BUG: scheduling while atomic").  The debug lane must report it
- * (scripts/debug-selftest.sh checks that it does).
+ * (tools/debug/debug-selftest.sh checks that it does).
  */
 #include <linux/delay.h>
 #include <linux/module.h>

@@ -6,7 +6,7 @@
 # library with a small reader (abi32_reader) and monitor, each built -m64
 # and -m32, must print what was written: the header, every sample the
 # follower reaches, the -1 drain's samples, and refuse a header whose
-# record_size is not 32.  Needs gcc-multilib (scripts/deps.sh).
+# record_size is not 32.  Needs gcc-multilib (tools/install/deps.sh).
 cd "$(dirname "$0")/../.." || exit 1
 n=0 fail=0 plan=14
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }

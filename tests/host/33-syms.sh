@@ -1,10 +1,10 @@
 #!/bin/sh
-# 33-syms: user-space symbols with libdwfl (bpf/syms.c, shared by the BPF
-# tools): a PIE, its shared library, its stripped copy, a dlopen, the
-# vDSO, and all of it again after the process has exited and its files
-# are deleted (tests/witness/syms_test).
-cd "$(dirname "$0")/../witness" || exit 1
-if ! out=$(make -s syms_test 2>&1); then
+# 33-syms: pftrace's user-space symbols with libdwfl (bpf/trace/syms.c): a
+# PIE, its shared library, its stripped copy, a dlopen, the vDSO, and all
+# of it again after the process has exited and its files are deleted
+# (tests/bpf/trace/syms_test).
+cd "$(dirname "$0")/../bpf/trace" || exit 1
+if ! out=$(make -s -C .. trace/syms_test 2>&1); then
 	echo "$out" | tail -5 | sed 's/^/# /'
 	echo "not ok - syms_test does not build"
 	exit 1

@@ -1,32 +1,32 @@
 #!/bin/sh
-# 34-heat: the heat map of faults, address x time.  First bpf/heat.c alone
-# (tests/witness/heat_test, drawing with gnuplot): every fault in the .dat
+# 34-heat: the heat map of faults, address x time.  First bpf/trace/heatmap.c alone
+# (tests/bpf/trace/heatmap_test, drawing with gnuplot): every fault in the .dat
 # once, in its band's rows, a diagonal kept a diagonal, PNGs in linear and
 # log colour, 2000 mappings folded down to the busiest.  Then pftrace heat
 # on pfw-touch's 2000 one-page mappings, with -c and on every process: a
 # PNG, the busiest mappings in bands of their own, the rest folded into
 # "other", and every fault received drawn.
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
-P=$top/bpf/pftrace T=$top/tests/witness/pfw-touch
+P=$top/bpf/pftrace T=$top/tests/bpf/pfw-touch
 M=2000		# pfw-touch's mappings
 B=24		# pftrace heat's default bands
-cd "$top/tests/witness" || exit 1
-if ! out=$(make -s heat_test pfw-touch 2>&1); then
+cd "$top/tests/bpf" || exit 1
+if ! out=$(make -s trace/heatmap_test pfw-touch 2>&1); then
 	echo "$out" | tail -5 | sed 's/^/# /'
-	echo "not ok - heat_test or pfw-touch does not build"
+	echo "not ok - heatmap_test or pfw-touch does not build"
 	exit 1
 fi
 dir=$(mktemp -d /tmp/pfprof-heat.XXXXXX) || exit 1
 
-# heat_test's TAP, then ours, numbered on from it, under one plan
-./heat_test "$dir" > "$dir/unit.tap"
+# heatmap_test's TAP, then ours, numbered on from it, under one plan
+./trace/heatmap_test "$dir" > "$dir/unit.tap"
 urc=$?
 k=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$dir/unit.tap")
 k=${k:-0}
 echo "1..$((k + 11))"
 grep -v '^1\.\.' "$dir/unit.tap"
 [ "$urc" = 0 ] || [ "$k" = 0 ] || grep -q '^not ok' "$dir/unit.tap" ||
-	echo "# heat_test exited with $urc"
+	echo "# heatmap_test exited with $urc"
 n=$k fail=$urc
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
 is_png() { [ "$(od -An -tx1 -N8 "$1" 2>/dev/null | tr -d ' \n')" = 89504e470d0a1a0a ]; }

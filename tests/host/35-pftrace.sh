@@ -2,4 +2,4 @@
 # 35-pftrace: ad-hoc fault analysis on this host's kernel (no fexit here:
 # the page_fault_user + perf event method).
 cd "$(dirname "$0")/../.." || exit 1
-exec sh tests/witness/pftrace-tests.sh host bpf/pftrace tests/witness/pfw-touch
+exec sh tests/bpf/trace/pftrace-tests.sh host bpf/pftrace tests/bpf/pfw-touch

@@ -1,6 +1,6 @@
 #!/bin/sh
 # 40-compare-check: the checker's self-test on the host.  `pfcompare check`
-# re-judges a recording made in the VM (compare/testdata/threads.rec, from
+# re-judges a recording made in the VM (tests/compare/testdata/threads.rec, from
 # `pfcompare run threads --scale test --out DIR`): the clean one passes,
 # and each doctored copy fails with exit status 1 and names what is wrong.
 #   threads-dropped.rec             sample seq 31 deleted
@@ -9,13 +9,13 @@
 #                                   (sequence intact: totals must catch it)
 #   threads-doubled-inplace.rec     seq 30's counts added to seq 31
 #                                   (sequence intact: totals must catch it)
-# compare/testdata/xz-host.rec is `pfcompare run -- xz.sh` (41-compare-cmd's
+# tests/compare/testdata/xz-host.rec is `pfcompare run -- xz.sh` (41-compare-cmd's
 # script) on this host's 6.18, tp/pe/sw/ru, no module, no fexit.
 # PFCOMPARE=path runs another binary (e.g. one that always passes, to see
 # this test fail).  docs/compare.md, "Checker self-test".
 cd "$(dirname "$0")/../.." || exit 1
 pfc=${PFCOMPARE:-compare/bin/pfcompare}
-td=compare/testdata
+td=tests/compare/testdata
 n=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
 tmp=$(mktemp -d /tmp/pfc-check.XXXXXX)

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 50-casestudy-quick: the scaled-down MP3 case studies (scripts/casestudy.sh
+# 50-casestudy-quick: the scaled-down MP3 case studies (experiments/casestudy/casestudy.sh
 # --quick, docs/case-studies.md) in their own VM boot, about a minute.  TAP
 # from casestudy.py --check: in every run the module's totals equal the
 # works' getrusage exactly and pfwitness's perf-event and fexit totals agree
@@ -7,7 +7,7 @@
 # 2's largest N thrash (major faults, seen by both); locality faults less;
 # runs without eviction fault exactly the first-touch model.
 cd "$(dirname "$0")/../.." || exit 1
-scripts/casestudy.sh --quick --check 2>&1 | grep -E '^(not )?ok |^1\.\.|^#|^\|'
+experiments/casestudy/casestudy.sh --quick --check 2>&1 | grep -E '^(not )?ok |^1\.\.|^#|^\|'
 rc=${PIPESTATUS[0]}
-[ "$rc" = 0 ] || echo "# scripts/casestudy.sh --quick --check: exit status $rc"
+[ "$rc" = 0 ] || echo "# experiments/casestudy/casestudy.sh --quick --check: exit status $rc"
 exit "$rc"

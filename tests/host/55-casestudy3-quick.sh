@@ -1,5 +1,5 @@
 #!/bin/bash
-# 55-casestudy3-quick: case study 3, VM mechanisms (scripts/casestudy3.sh
+# 55-casestudy3-quick: case study 3, VM mechanisms (experiments/casestudy/casestudy3.sh
 # --quick, docs/case-studies.md), in its own VM boot, under a minute of VM
 # time.  TAP from casestudy3.py --check: every phase's faults agree exactly
 # between getrusage, mp3.ko and pfwitness (fexit; perf + get_user_pages), and
@@ -10,7 +10,7 @@
 # readahead window (one per page with MADV_RANDOM) and none from a warm page
 # cache; 512 times fewer faults with huge pages.
 cd "$(dirname "$0")/../.." || exit 1
-scripts/casestudy3.sh --quick --check 2>&1 | grep -E '^(not )?ok |^1\.\.|^#'
+experiments/casestudy/casestudy3.sh --quick --check 2>&1 | grep -E '^(not )?ok |^1\.\.|^#'
 rc=${PIPESTATUS[0]}
-[ "$rc" = 0 ] || echo "# scripts/casestudy3.sh --quick --check: exit status $rc"
+[ "$rc" = 0 ] || echo "# experiments/casestudy/casestudy3.sh --quick --check: exit status $rc"
 exit "$rc"

@@ -16,84 +16,12 @@
 
 #include "pftest.h"
 
-const char *pf_root(void)
-{
-	const char *r = getenv("PFPROF_ROOT");
-
-	return r && *r ? r : "/pfprof";
-}
-
-int pf_load(const char *params)
-{
-	char path[512];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), "%s/mp3.ko", pf_root());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (syscall(SYS_finit_module, fd, params ? params : "", 0))
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-int pf_unload(void)
-{
-	if (syscall(SYS_delete_module, "mp3", O_NONBLOCK))
-		return -errno;
-	return 0;
-}
-
-long pf_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/mp3/refcnt", "r");
-	long v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-bool pf_ensure_unloaded(void)
-{
-	int i, ret;
-
-	for (i = 0; i < 100; i++) {
-		ret = pf_unload();
-		if (!ret || ret == -ENOENT)
-			return true;
-		pf_msleep(50);
-	}
-	return false;
-}
-
-int pf_write_status(const void *buf, size_t len)
-{
-	int fd = open("/proc/mp3/status", O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, len);
-	if (n < 0)
-		ret = -errno;
-	else if ((size_t)n != len)
-		ret = -EIO;	/* a short write would be a module bug */
-	close(fd);
-	return ret;
-}
-
 static int pf_cmd(char c, pid_t pid)
 {
 	char line[32];
 	int n = snprintf(line, sizeof(line), "%c %d\n", c, (int)pid);
 
-	return pf_write_status(line, n);
+	return mp3ctl_write(line, n);
 }
 
 int pf_reg(pid_t pid)
@@ -141,118 +69,6 @@ int pf_list(pid_t *pids, int max)
 		p = end + 1;
 	}
 	return n;
-}
-
-long long pf_stat(const char *key)
-{
-	FILE *f = fopen("/proc/mp3/stats", "r");
-	char k[64];
-	long long v, ret = -1;
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lld", k, &v) == 2)
-		if (!strcmp(k, key)) {
-			ret = v;
-			break;
-		}
-	fclose(f);
-	return ret;
-}
-
-int pf_read_procstat(pid_t pid, struct pf_procstat *ps)
-{
-	char path[64], buf[4096], *p;
-	unsigned long long v[16];
-	ssize_t n;
-	int fd, i;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = 0;
-	p = strrchr(buf, ')');	/* comm may contain spaces */
-	if (!p)
-		return -EPROTO;
-	p += 2;
-	/* fields 3.. : state ppid pgrp session tty tpgid flags minflt cminflt
-	 * majflt cmajflt utime stime cutime cstime
-	 */
-	p = strchr(p, ' ');	/* skip state */
-	for (i = 0; i < 14 && p; i++)
-		v[i] = strtoull(p, &p, 10);
-	ps->min_flt = v[6];
-	ps->cmin_flt = v[7];
-	ps->maj_flt = v[8];
-	ps->cmaj_flt = v[9];
-	ps->utime_ticks = v[10];
-	ps->stime_ticks = v[11];
-	ps->cutime_ticks = v[12];
-	ps->cstime_ticks = v[13];
-	return 0;
-}
-
-long long pf_read_runtime_ns(pid_t pid)
-{
-	char path[320];
-	long long sum = 0, ns;
-	struct dirent *de;
-	FILE *f;
-	DIR *d;
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	d = opendir(path);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat",
-			 (int)pid, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fscanf(f, "%lld", &ns) == 1)
-			sum += ns;
-		fclose(f);
-	}
-	closedir(d);
-	return sum;
-}
-
-/*
- * Wait until @pid sleeps (state S in /proc/PID/stat): e.g. a held child
- * blocked in its read() of the go pipe.  Until then it may still be
- * faulting in pages after fork(), so its counters are not yet a stable
- * base.
- */
-int pf_wait_blocked(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int i, fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	for (i = 0; i < 20000; i++) {
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			return -errno;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			return -EIO;
-		buf[n] = 0;
-		p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'S')
-			return 0;
-		pf_msleep(1);
-	}
-	return -ETIMEDOUT;
 }
 
 int pf_spawn_held(struct pf_child *c, int (*fn)(void *), void *arg)
@@ -310,22 +126,6 @@ bool pf_read_restarting(const void *ucp)
 	greg_t ip = uc->uc_mcontext.gregs[REG_RIP];
 
 	return uc->uc_mcontext.gregs[REG_RAX] == SYS_read && *(const uint16_t *)ip == 0x050f;
-}
-
-void pf_msleep(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-uint64_t pf_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 int pf_sleeper(void *arg)

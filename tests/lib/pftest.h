@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* pftest.h - helpers shared by pfprof's VM test programs. */
+/* pftest.h - helpers shared by pfprof's test programs (and, through it, lib/). */
 #ifndef PFPROF_PFTEST_H
 #define PFPROF_PFTEST_H
 
@@ -8,22 +8,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* the product library (lib/): module control, /proc readers, mp3ctl_write() */
+#include "mp3ctl.h"
+#include "mp3mod.h"
+#include "procstat.h"
+
 #define PF_MAX_LIST 4096
 
-/* $PFPROF_ROOT (default /pfprof): where mp3.ko and bin/ live. */
-const char *pf_root(void);
-
-/* finit_module(mp3.ko, params); returns 0 or -errno. */
-int pf_load(const char *params);
-/* delete_module("mp3", O_NONBLOCK); returns 0 or -errno. */
-int pf_unload(void);
-/* Unload if loaded (retrying briefly on EBUSY/EAGAIN); true if gone. */
-bool pf_ensure_unloaded(void);
-/* Module refcount from /sys/module/mp3/refcnt, -1 if not loaded. */
-long pf_refcnt(void);
-
-/* One write() of @len bytes of @buf to /proc/mp3/status: 0 or -errno. */
-int pf_write_status(const void *buf, size_t len);
 /* "R <pid>\n" / "U <pid>\n"; 0 or -errno. */
 int pf_reg(pid_t pid);
 int pf_unreg(pid_t pid);
@@ -31,20 +22,6 @@ int pf_unreg(pid_t pid);
 int pf_list(pid_t *pids, int max);
 /* Copy of /proc/mp3/status as text; NUL-terminated, static buffer. */
 const char *pf_status_text(void);
-
-/* A value from /proc/mp3/stats, or -1 if missing. */
-long long pf_stat(const char *key);
-
-/* Counters of a process from /proc/PID/stat (whole thread group). */
-struct pf_procstat {
-	unsigned long long min_flt, maj_flt;
-	unsigned long long utime_ticks, stime_ticks;
-	/* of its reaped children (cminflt cmajflt cutime cstime) */
-	unsigned long long cmin_flt, cmaj_flt, cutime_ticks, cstime_ticks;
-};
-int pf_read_procstat(pid_t pid, struct pf_procstat *ps);
-/* sum_exec_runtime of a thread group: sum of /proc/PID/task/ * /schedstat. */
-long long pf_read_runtime_ns(pid_t pid);
 
 /* Fork a child that waits on a pipe before running fn(arg) then exiting
  * with its return value; returns once the child is blocked on the pipe
@@ -56,9 +33,6 @@ struct pf_child {
 };
 int pf_spawn_held(struct pf_child *c, int (*fn)(void *), void *arg);
 void pf_release(struct pf_child *c);
-/* Wait (up to ~20 s) until @pid's main thread sleeps (state S): 0, or -errno. */
-int pf_wait_blocked(pid_t pid);
-
 /* A pf_spawn_held() body that waits until it is killed. */
 int pf_sleeper(void *arg);
 
@@ -79,10 +53,5 @@ void pf_itimer_us(long first_us, long every_us);
  * `syscall` instruction (0f 05) with rax = SYS_read (x86-64).
  */
 bool pf_read_restarting(const void *ucp);
-
-/* Sleep for @ms milliseconds. */
-void pf_msleep(long ms);
-/* CLOCK_MONOTONIC in ns. */
-uint64_t pf_now_ns(void);
 
 #endif

@@ -2,7 +2,7 @@
 /*
  * abi32_reader: the reader side of the -m32 reader test (tests/host/
  * 15-abi32.sh), built both as a 64-bit and as an i386 (-m32) program
- * with the reader library (userspace/lib/mp3buf.c) built the same way.
+ * with the reader library (lib/mp3buf.c) built the same way.
  * Maps FILE (a buffer abi32_mkbuf wrote), prints the stream header as
  * "name value" lines, then follows the ring from the oldest safe sample
  * to the newest with mp3buf_follow() and prints
@@ -13,7 +13,7 @@
  */
 #include <stdio.h>
 
-#include "lib/mp3buf.h"
+#include "mp3buf.h"
 
 int main(int argc, char **argv)
 {

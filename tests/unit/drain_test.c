@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * drain_test: host unit test of the -1 protocol reader
- * (mp3buf_drain_next() in userspace/lib/mp3buf.c, what `monitor` without
+ * (mp3buf_drain_next() in lib/mp3buf.c, what `monitor` without
  * -f runs) against a simulated writer in an ordinary buffer laid out like
  * the module's.  mp3_ring_append() writes a record's three counters, then
  * (after a write barrier) its jiffies; a drain can run between the two.
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/mp3buf.h"
+#include "mp3buf.h"
 #include "lib/tap.h"
 
 #define NEVER	(~0ULL)		/* what the module initialises every word to */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mp3buf_test: host unit test of the stream-header follower
- * (userspace/lib/mp3buf.c) against a simulated writer in an ordinary
+ * (lib/mp3buf.c) against a simulated writer in an ordinary
  * buffer laid out like the module's: in-order reads, wrap-around, overrun
  * (samples lost and counted), the "slot reused while copying" case, and
  * a -1 protocol reader (the drainer) consuming slots beside the follower:
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/mp3buf.h"
+#include "mp3buf.h"
 #include "lib/tap.h"
 
 static long *mem;

@@ -45,7 +45,7 @@ static void expect_rejected(const char *name, const void *buf, size_t len,
 	int ret;
 
 	snprintf(before, sizeof(before), "%s", pf_status_text());
-	ret = pf_write_status(buf, len);
+	ret = mp3ctl_write(buf, len);
 	if (!tap_ok(ret == -err && !strcmp(before, pf_status_text()),
 		    "rejects %s with %s, list unchanged", name, strerror(err)))
 		tap_diag("got %d (%s)", ret, strerror(-ret));
@@ -168,10 +168,10 @@ int main(void)
 	tap_ok(pf_unreg(c.pid) == 0 && pf_list(pids, 8) == 0,
 	       "U <pid> unregisters; list empty");
 	snprintf(line, sizeof(line), "R\t \t%d", c.pid);
-	ret = pf_write_status(line, strlen(line));
+	ret = mp3ctl_write(line, strlen(line));
 	tap_ok(ret == 0 && pf_list(pids, 8) == 1, "tabs and no newline accepted (%d)", ret);
 	snprintf(line, sizeof(line), "U %d", c.pid);
-	tap_ok(pf_write_status(line, strlen(line)) == 0 && pf_list(pids, 8) == 0,
+	tap_ok(mp3ctl_write(line, strlen(line)) == 0 && pf_list(pids, 8) == 0,
 	       "U without newline");
 
 	/* A zombie cannot be registered. */

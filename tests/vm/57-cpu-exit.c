@@ -51,7 +51,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/mp3buf.h"
+#include "mp3buf.h"
 #include "lib/pftest.h"
 #include "lib/tap.h"
 

@@ -135,7 +135,7 @@ int main(void)
 		size_t len = gen(buf, sizeof(buf), live.pid, false);
 
 		snprintf(before, sizeof(before), "%s", pf_status_text());
-		ret = pf_write_status(buf, len);
+		ret = mp3ctl_write(buf, len);
 		if (ret == 0) {
 			/* Accepted (a well-formed command after all): undo it. */
 			accepted++;
@@ -160,7 +160,7 @@ int main(void)
 	memset(big, '7', 1 << 20);
 	memcpy(big, "R ", 2);
 	snprintf(before, sizeof(before), "%s", pf_status_text());
-	ret = pf_write_status(big, 1 << 20);
+	ret = mp3ctl_write(big, 1 << 20);
 	tap_ok(ret == -EINVAL && !strcmp(before, pf_status_text()),
 	       "1 MiB write: EINVAL, list unchanged");
 	free(big);
@@ -176,7 +176,7 @@ int main(void)
 			for (i = 0; i < 2000; i++) {
 				size_t len = gen(buf, sizeof(buf), 4194000, true);
 
-				ret = pf_write_status(buf, len);
+				ret = mp3ctl_write(buf, len);
 				if (ret && !documented(-ret))
 					bad++;
 			}

@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * pft_top.c - pftrace top: the processes faulting most, refreshed each
+ * interval.  On a terminal the table redraws in place and keys change the
+ * sort (m minor, j major, g no-#PF, c CPU, l latency, p PID; q quits);
+ * otherwise it prints one table per interval.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "core.h"
+#include "pftrace.skel.h"
+
+enum sort_key { BY_MINOR, BY_MAJOR, BY_GUP, BY_CPU, BY_LAT, BY_PID };
+
+static enum sort_key sort_by = BY_MINOR;
+static const char *const sort_names[] = { "minor/s", "major/s", "no-#PF/s", "CPU%",
+					  "p99", "PID" };
+
+struct top_row {
+	__u32 slot, pid;
+	char comm[16];
+	struct pft_counts now;		/* cumulative */
+	double minor, major, gup;	/* per second, this interval */
+	double cpu;			/* % of one CPU */
+	double p99_us;
+	/* CPU time (utime + stime, clock ticks, /proc/PID/stat) of the process */
+	unsigned long long start;	/* its start time, to tell a reused PID */
+	unsigned long long last;	/* its ticks when last seen alive (polled) */
+	unsigned long long base;	/* its ticks at the interval's start */
+	bool has_base, has_start;
+};
+
+static struct top_row *rows;	/* indexed by slot */
+static __u32 nrows;
+
+/*
+ * Every process's CPU time at the start of the interval (a scan of /proc,
+ * sorted by PID): the base of a row first seen in the interval, if its
+ * process was there then; else it began in the interval, from 0.
+ */
+struct proc_cpu {
+	__u32 pid;
+	unsigned long long start, ticks;
+};
+static struct proc_cpu *scan;
+static int nscan;
+static struct termios saved;
+static bool raw_tty;
+
+static void restore_tty(void)
+{
+	if (raw_tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+}
+
+/* Keys without Enter, not echoed. */
+static void tty_raw(void)
+{
+	struct termios t;
+
+	if (raw_tty || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) ||
+	    tcgetattr(STDIN_FILENO, &saved))
+		return;
+	t = saved;
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = 0;
+	t.c_cc[VTIME] = 0;
+	if (!tcsetattr(STDIN_FILENO, TCSANOW, &t)) {
+		raw_tty = true;
+		atexit(restore_tty);
+	}
+}
+
+bool pft_top_key(int key)
+{
+	switch (key) {
+	case 'm': sort_by = BY_MINOR; break;
+	case 'j': sort_by = BY_MAJOR; break;
+	case 'g': sort_by = BY_GUP; break;
+	case 'c': sort_by = BY_CPU; break;
+	case 'l': sort_by = BY_LAT; break;
+	case 'p': sort_by = BY_PID; break;
+	case 'q': return true;
+	}
+	return false;
+}
+
+/*
+ * utime + stime of @pid in clock ticks (of all its threads, live and
+ * exited; a zombie's too, until it is reaped) and its start time; false
+ * if it is gone.
+ */
+static bool proc_cpu(__u32 pid, unsigned long long *ticks, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+		   "%*d %*d %*d %*d %*d %*d %llu", &ut, &st, start) == 3) {
+		*ticks = ut + st;
+		ok = true;
+	}
+	fclose(f);
+	return ok;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct proc_cpu *x = a, *y = b;
+
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+/* Every process's CPU time now, into scan[]. */
+static void scan_procs(void)
+{
+	struct proc_cpu *grown;
+	struct dirent *d;
+	int cap = nscan;
+	DIR *dir = opendir("/proc");
+
+	nscan = 0;
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		struct proc_cpu c;
+
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		c.pid = strtoul(d->d_name, NULL, 10);
+		if (!proc_cpu(c.pid, &c.ticks, &c.start))
+			continue;
+		if (nscan == cap) {
+			cap = cap ? 2 * cap : 1024;
+			grown = realloc(scan, cap * sizeof(*scan));
+			if (!grown)
+				break;
+			scan = grown;
+		}
+		scan[nscan++] = c;
+	}
+	closedir(dir);
+	qsort(scan, nscan, sizeof(*scan), cmp_pid);
+}
+
+/* Room for rows 0..@n-1; false if there is no memory. */
+static bool rows_grow(__u32 n)
+{
+	struct top_row *g;
+
+	if (n <= nrows)
+		return true;
+	g = realloc(rows, n * sizeof(*rows));
+	if (!g)
+		return false;
+	memset(g + nrows, 0, (n - nrows) * sizeof(*rows));
+	rows = g;
+	nrows = n;
+	return true;
+}
+
+/* @t's process's CPU time now, if it is alive (and still that process). */
+static void row_poll(struct top_row *t)
+{
+	unsigned long long ticks, start;
+
+	if (!proc_cpu(t->pid, &ticks, &start) || (t->has_start && start != t->start))
+		return;		/* gone: its last polled value stands */
+	t->start = start;
+	t->has_start = true;
+	t->last = ticks;
+}
+
+void pft_top_poll(struct pft_run *r)
+{
+	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
+
+	if (!scan)
+		scan_procs();	/* the first interval's base */
+	if (n > PFB_MAX_SLOTS)
+		n = PFB_MAX_SLOTS;
+	if (!rows_grow(n))
+		return;
+	for (s = 1; s < n; s++)
+		if (rows[s].pid || pft_who(r, s, &rows[s].pid, rows[s].comm))
+			row_poll(&rows[s]);
+}
+
+/*
+ * The row's CPU% over the interval just ended: its CPU time then (at its
+ * exit, for one that has exited: polled every 100 ms, or read from the -c
+ * command's zombie) minus at the start (or 0, if it began in the
+ * interval), over the interval's length.
+ */
+static double row_cpu(struct top_row *t, double secs, long hz)
+{
+	unsigned long long base = 0;
+
+	row_poll(t);
+	if (!t->has_start)
+		return 0;	/* never seen alive */
+	if (t->has_base) {
+		base = t->base;
+	} else {
+		struct proc_cpu key = { .pid = t->pid }, *c;
+
+		c = nscan ? bsearch(&key, scan, nscan, sizeof(key), cmp_pid) : NULL;
+		if (c && c->start == t->start)
+			base = c->ticks;
+	}
+	t->base = t->last;
+	t->has_base = true;
+	return t->last > base ? 100.0 * (t->last - base) / hz / secs : 0;
+}
+
+/* The row's p99 latency in µs over every class, from the histograms it drains. */
+static double p99_of(struct pft_run *r, __u32 slot)
+{
+	int fd = bpf_map__fd(r->skel->maps.hists), c, j;
+	struct pft_hist *v = calloc(r->ncpus, sizeof(*v)), h = {};
+
+	if (!v)
+		return 0;
+	for (c = 0; c < PFT_NCLASS; c++) {
+		struct pft_hist_key k = { .slot = slot, .cls = c };
+
+		if (bpf_map_lookup_and_delete_elem(fd, &k, v) && bpf_map_lookup_elem(fd, &k, v))
+			continue;
+		bpf_map_delete_elem(fd, &k);
+		for (j = 0; j < r->ncpus; j++)
+			pft_hist_merge(&h, &v[j]);
+	}
+	free(v);
+	return h.count ? pft_quantile(&h, 0.99) / 1e3 : 0;
+}
+
+static double key_of(const struct top_row *t)
+{
+	switch (sort_by) {
+	case BY_MINOR: return t->minor;
+	case BY_MAJOR: return t->major;
+	case BY_GUP: return t->gup;
+	case BY_CPU: return t->cpu;
+	case BY_LAT: return t->p99_us;
+	case BY_PID: return -(double)t->pid;
+	}
+	return 0;
+}
+
+static int cmp_top(const void *a, const void *b)
+{
+	double x = key_of(*(struct top_row *const *)a), y = key_of(*(struct top_row *const *)b);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Read every row's counts, rates over the interval, CPU% and p99. */
+static int top_read(struct pft_run *r, struct top_row **order)
+{
+	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
+	struct pft_counts *v = calloc(r->ncpus, sizeof(*v));
+	long hz = sysconf(_SC_CLK_TCK);
+	int j, shown = 0;
+
+	if (n > PFB_MAX_SLOTS)
+		n = PFB_MAX_SLOTS;
+	if (!v)
+		return 0;
+	if (!rows_grow(n)) {
+		free(v);
+		return 0;
+	}
+	for (s = 1; s < n; s++) {
+		struct top_row *t = &rows[s];
+		struct pft_counts sum = {};
+
+		/* its name each interval: it follows exec (a -c command's too) */
+		if (!pft_who(r, s, &t->pid, t->comm) && !t->pid)
+			continue;
+		if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.counts), &s, v))
+			continue;
+		for (j = 0; j < r->ncpus; j++) {
+			sum.minor += v[j].minor;
+			sum.major += v[j].major;
+			sum.gup += v[j].gup;
+		}
+		t->slot = s;
+		t->minor = (sum.minor - t->now.minor) / r->secs;
+		t->major = (sum.major - t->now.major) / r->secs;
+		t->gup = (sum.gup - t->now.gup) / r->secs;
+		t->now = sum;
+		t->cpu = row_cpu(t, r->secs, hz);
+		t->p99_us = p99_of(r, s);
+		if (t->minor + t->major + t->gup + t->cpu > 0)
+			order[shown++] = t;
+	}
+	free(v);
+	scan_procs();	/* the next interval's base */
+	qsort(order, shown, sizeof(*order), cmp_top);
+	return shown;
+}
+
+void pft_top(struct pft_run *r, bool last)
+{
+	struct top_row **order = calloc(PFB_MAX_SLOTS, sizeof(*order));
+	struct winsize ws = { .ws_row = 24 };
+	int n, i, lines;
+
+	if (!order)
+		return;
+	if (env.fmt == PFB_TABLE)
+		tty_raw();	/* CSV and JSON are not redrawn in place */
+	n = top_read(r, order);
+	lines = n;
+	if (raw_tty) {
+		ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+		if (lines > ws.ws_row - 4)
+			lines = ws.ws_row > 4 ? ws.ws_row - 4 : 1;
+		printf("\033[H\033[2J");
+	}
+	if (env.fmt == PFB_TABLE) {
+		printf("pftrace top: %d %s faulting, %.2f s interval, sorted by %s%s\n",
+		       n, pfb_plural(n, "process", "processes"), r->secs, sort_names[sort_by],
+		       raw_tty ? " (m j g c l p: sort; q: quit)" : "");
+		printf("%-7s %-16s %10s %10s %10s %7s %10s\n", "PID", "COMM", "MINOR/s",
+		       "MAJOR/s", "NO-#PF/s", "CPU%", "P99-us");
+	} else if (env.fmt == PFB_CSV && r->seq == 1) {
+		printf("seq,secs,pid,comm,minor_per_s,major_per_s,gup_per_s,cpu_pct,p99_us\n");
+	} else if (env.fmt == PFB_JSON) {
+		pft_json_next(r);
+		printf("{\"view\":\"top\",\"seq\":%d,\"secs\":%.6f,\"procs\":[", r->seq, r->secs);
+	}
+	for (i = 0; i < lines; i++) {
+		struct top_row *t = order[i];
+
+		if (env.fmt == PFB_TABLE)
+			printf("%-7u %-16s %10.0f %10.0f %10.0f %7.1f %10.1f\n", t->pid, t->comm,
+			       t->minor, t->major, t->gup, t->cpu, t->p99_us);
+		else if (env.fmt == PFB_CSV)
+			printf("%d,%.6f,%u,%s,%.1f,%.1f,%.1f,%.1f,%.1f\n", r->seq, r->secs, t->pid,
+			       pfb_clean(t->comm), t->minor, t->major, t->gup, t->cpu, t->p99_us);
+		else
+			printf("%s{\"pid\":%u,\"comm\":\"%s\",\"minor_per_s\":%.1f,"
+			       "\"major_per_s\":%.1f,\"gup_per_s\":%.1f,\"cpu_pct\":%.1f,"
+			       "\"p99_us\":%.1f}", i ? "," : "", t->pid, pfb_clean(t->comm),
+			       t->minor, t->major, t->gup, t->cpu, t->p99_us);
+	}
+	if (env.fmt == PFB_JSON)
+		printf("]}\n");
+	else if (env.fmt == PFB_TABLE && !raw_tty)
+		printf("\n");	/* between plain tables; not in CSV */
+	fflush(stdout);
+	free(order);
+	if (last) {
+		restore_tty();
+		free(rows);
+		rows = NULL;
+		nrows = 0;
+		free(scan);
+		scan = NULL;
+		nscan = 0;
+	}
+}

@@ -1,0 +1,64 @@
+#!/bin/sh
+# Install the Debian packages pfprof needs, idempotently: a no-op (one dpkg
+# query) when everything is present.  Run as root on Debian 12.
+set -eu
+
+KPKGS="linux-image-amd64 linux-headers-amd64"
+PKGS="make gcc libc6-dev qemu-system-x86 busybox-static cpio xz-utils kmod
+ clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev gnuplot-nox jq
+ python3 linux-source-6.1 bpftrace procps linux-perf
+ mmdebstrap dkms dwarves zstd gcc-multilib
+ libdw-dev liblzma-dev libbz2-dev libzstd-dev strace git"
+# mmdebstrap: the kernel matrix's chroots (tools/kernels/kchroot.sh); dkms: the
+# DKMS install and the matrix's dkms builds; dwarves (pahole): BTF for
+# modules built against kernels with CONFIG_DEBUG_INFO_BTF_MODULES; zstd:
+# kernels whose modules are .ko.zst; gcc-multilib: the -m32 reader test;
+# libdw-dev (elfutils' libdwfl) and the compressors its static archive
+# needs: pftrace's symbols.
+
+missing=""
+for p in $KPKGS $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	case "$st" in
+	ii*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: need root to install packages" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q || true
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+
+# The linux-headers-amd64 metapackage may lag or lead the installed image;
+# make sure the headers for every installed image are there too.
+for img in /boot/vmlinuz-*; do
+	[ -e "$img" ] || continue
+	v=${img#/boot/vmlinuz-}
+	if [ ! -d "/usr/src/linux-headers-$v" ] &&
+	   apt-cache show "linux-headers-$v" >/dev/null 2>&1; then
+		echo "deps: installing linux-headers-$v"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+			--no-install-recommends "linux-headers-$v"
+	fi
+done
+
+# checkpatch.pl ships inside linux-source's tarball: unpack just the
+# scripts it needs, once.
+CP=/usr/src/pfprof-checkpatch
+if [ ! -x "$CP/scripts/checkpatch.pl" ]; then
+	tarball=$(ls /usr/src/linux-source-*.tar.xz | sort -V | tail -n 1)
+	top=$(basename "$tarball" .tar.xz)
+	mkdir -p "$CP"
+	tar -xJf "$tarball" -C "$CP" --strip-components=1 \
+		"$top/scripts/checkpatch.pl" "$top/scripts/spelling.txt" \
+		"$top/scripts/const_structs.checkpatch"
+fi
+exit 0
