@@ -448,6 +448,7 @@ static const struct command commands[] = {
 };
 #define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
 
+/* The command called @name, or NULL. */
 static const struct command *command_find(const char *name)
 {
 	int i;
