@@ -35,7 +35,7 @@ static int cmpd(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static double pct(double *v, int n, double p)
+static double pct(const double *v, int n, double p)
 {
 	double s[256];
 
@@ -92,85 +92,121 @@ static void print_command(const struct bench_opts *o)
 	printf("\n");
 }
 
-int bench_main(const struct bench_opts *o)
+/*
+ * What to run: a scenario's plan (@pl, its scenario in *@sc), or the
+ * command (*@sc NULL); and the CSV of raw rows, opened, in *@csv.  0, or
+ * the exit status with a message: 2 usage, 1 the CSV cannot be written.
+ */
+static int bench_plan(const struct bench_opts *o, const struct scenario **sc, struct plan *pl,
+		      FILE **csv)
 {
-	struct cfg cf[4] = {
-		{ .id = 'A', .name = "untraced", .module = false, .witness = false },
-		{ .id = 'B', .name = "module", .module = true, .witness = false },
-		{ .id = 'C', .name = "witness", .module = false, .witness = true },
-		{ .id = 'D', .name = "module+witness", .module = true, .witness = true },
-	};
-	const struct scenario *sc = o->argv ? NULL : scenario_find(o->scenario);
-	struct plan pl = {};
-	FILE *csv = NULL;
-	int rep, i, k, first = 1;
-	double base_wall, base_cpu;
-	const char *env = environment();
-
-	if (!sc && !o->argv) {
+	*sc = o->argv ? NULL : scenario_find(o->scenario);
+	*csv = NULL;
+	if (!*sc && !o->argv) {
 		fprintf(stderr, "pfcompare: unknown scenario '%s'\n", o->scenario);
 		return 2;
 	}
-	if (sc)
-		sc->build(&pl, o->scale);
-	if (sc && pl.self_registers) {
+	if (*sc)
+		(*sc)->build(pl, o->scale);
+	if (*sc && pl->self_registers) {
 		fprintf(stderr, "pfcompare: bench needs a workload that does not register itself (not %s)\n",
-			sc->name);
+			(*sc)->name);
 		return 2;
 	}
-	if (o->csv && !(csv = fopen(o->csv, "w"))) {
+	if (o->csv && !(*csv = fopen(o->csv, "w"))) {
 		perror(o->csv);
 		return 1;
 	}
-	if (csv)
-		fprintf(csv, "rep,config,wall_ns,cpu_ns\n");
-	for (rep = 0; rep < o->reps; rep++) {
-		for (i = 0; i < 4; i++) {
-			struct record r;
-			double cpu = 0;
+	if (*csv)
+		fprintf(*csv, "rep,config,wall_ns,cpu_ns\n");
+	return 0;
+}
 
-			if (!strchr(o->configs, cf[i].id) || (o->no_module && cf[i].module))
+/* Config @c's figures from its run @r in repetition @rep (and a CSV row). */
+static void cfg_add(struct cfg *c, const struct record *r, int rep, FILE *csv)
+{
+	double cpu = 0;
+	int k;
+
+	for (k = 0; k < r->nprocs; k++)
+		cpu += r->procs[k].ru_cpu_ns;
+	c->wall[c->n] = wall_ns(r);
+	c->cpu[c->n] = cpu;
+	if (csv)
+		fprintf(csv, "%d,%c,%.0f,%.0f\n", rep, c->id, c->wall[c->n], cpu);
+	if (c->n < 255)
+		c->n++;
+	if (c->module) {
+		c->handler_avg_ns = r->handler_avg_ns;
+		c->handler_runs = r->handler_runs;
+		for (k = 1; k < r->nsamples; k++) {
+			if (r->samples[k].seq != r->samples[k - 1].seq + 1)
 				continue;
-			fprintf(stderr, "pfcompare: bench %d/%d %c (%s)\n", rep + 1, o->reps,
-				cf[i].id, cf[i].name);
-			rec_init(&r);
-			if (one_run(o, &pl, &cf[i], &r)) {
-				rec_free(&r);
-				return 1;
+			if (c->nivals == c->cap) {
+				c->cap = c->cap ? 2 * c->cap : 1024;
+				c->ivals = realloc(c->ivals, c->cap * sizeof(double));
 			}
-			for (k = 0; k < r.nprocs; k++)
-				cpu += r.procs[k].ru_cpu_ns;
-			cf[i].wall[cf[i].n] = wall_ns(&r);
-			cf[i].cpu[cf[i].n] = cpu;
-			if (csv)
-				fprintf(csv, "%d,%c,%.0f,%.0f\n", rep, cf[i].id, cf[i].wall[cf[i].n], cpu);
-			if (cf[i].n < 255)
-				cf[i].n++;
-			if (cf[i].module) {
-				cf[i].handler_avg_ns = r.handler_avg_ns;
-				cf[i].handler_runs = r.handler_runs;
-				for (k = 1; k < r.nsamples; k++) {
-					if (r.samples[k].seq != r.samples[k - 1].seq + 1)
-						continue;
-					if (cf[i].nivals == cf[i].cap) {
-						cf[i].cap = cf[i].cap ? 2 * cf[i].cap : 1024;
-						cf[i].ivals = realloc(cf[i].ivals, cf[i].cap * sizeof(double));
-					}
-					cf[i].ivals[cf[i].nivals++] =
-						(double)(r.samples[k].mono_ns - r.samples[k - 1].mono_ns);
-				}
-			}
-			for (k = 0; k < r.nprogs; k++) {
-				cf[i].prog_ns += r.progs[k].run_time_ns;
-				cf[i].prog_runs += r.progs[k].run_cnt;
-			}
-			rec_free(&r);
+			c->ivals[c->nivals++] = (double)(r->samples[k].mono_ns - r->samples[k - 1].mono_ns);
 		}
 	}
-	if (csv)
-		fclose(csv);
-	base_wall = pct(cf[0].wall, cf[0].n, 0.5);
-	base_cpu = pct(cf[0].cpu, cf[0].n, 0.5);
+	for (k = 0; k < r->nprogs; k++) {
+		c->prog_ns += r->progs[k].run_time_ns;
+		c->prog_runs += r->progs[k].run_cnt;
+	}
+}
+
+/*
+ * Repetition @rep: each chosen config once, in order A B C D.  0, or 1
+ * if a run failed.
+ */
+static int bench_rep(const struct bench_opts *o, const struct plan *pl, struct cfg cf[4], int rep,
+		     FILE *csv)
+{
+	struct record r;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!strchr(o->configs, cf[i].id) || (o->no_module && cf[i].module))
+			continue;
+		fprintf(stderr, "pfcompare: bench %d/%d %c (%s)\n", rep + 1, o->reps,
+			cf[i].id, cf[i].name);
+		rec_init(&r);
+		if (one_run(o, pl, &cf[i], &r)) {
+			rec_free(&r);
+			return 1;
+		}
+		cfg_add(&cf[i], &r, rep, csv);
+		rec_free(&r);
+	}
+	return 0;
+}
+
+/* The module's sampling intervals: their mean and p99 into @c. */
+static void cfg_period(struct cfg *c)
+{
+	double mean = 0;
+	int k;
+
+	for (k = 0; k < c->nivals; k++)
+		mean += c->ivals[k];
+	c->period_mean = c->nivals ? mean / c->nivals : 0;
+	qsort(c->ivals, c->nivals, sizeof(double), cmpd);
+	c->period_p99 = c->nivals ? c->ivals[(int)floor(0.99 * (c->nivals - 1))] : 0;
+}
+
+/* Percent slower than the base (0 without a base). */
+static double slowdown(double v, double base)
+{
+	return base ? 100 * (v / base - 1) : 0;
+}
+
+/* The table: a row per config run, then the module's and witness's costs. */
+static void bench_print_table(const struct bench_opts *o, const struct scenario *sc,
+			      const char *env, const struct cfg cf[4])
+{
+	double bw = pct(cf[0].wall, cf[0].n, 0.5), bc = pct(cf[0].cpu, cf[0].n, 0.5), w, c;
+	int i;
+
 	printf("\n== bench: %s, %d interleaved repetitions, %s\n", sc ? sc->title : "your command",
 	       o->reps, !strcmp(env, "tcg") ? "in the TCG VM (emulated times: read the ratios)" : "native");
 	if (o->argv)
@@ -182,67 +218,104 @@ int bench_main(const struct bench_opts *o)
 	printf("  %-16s %4s %11s %11s %9s %11s %11s %9s\n", "config", "n", "wall-med-ms",
 		"wall-IQR", "slowdown", "cpu-med-ms", "cpu-IQR", "cpu-slow");
 	for (i = 0; i < 4; i++) {
-		double w = pct(cf[i].wall, cf[i].n, 0.5), c = pct(cf[i].cpu, cf[i].n, 0.5);
-
 		if (!cf[i].n)
 			continue;
+		w = pct(cf[i].wall, cf[i].n, 0.5);
+		c = pct(cf[i].cpu, cf[i].n, 0.5);
 		printf("  %c %-14s %4d %11.2f %11.2f %8.2f%% %11.2f %11.2f %8.2f%%\n", cf[i].id,
 		       cf[i].name, cf[i].n, w / 1e6,
 		       (pct(cf[i].wall, cf[i].n, 0.75) - pct(cf[i].wall, cf[i].n, 0.25)) / 1e6,
-		       base_wall ? 100 * (w / base_wall - 1) : 0, c / 1e6,
+		       slowdown(w, bw), c / 1e6,
 		       (pct(cf[i].cpu, cf[i].n, 0.75) - pct(cf[i].cpu, cf[i].n, 0.25)) / 1e6,
-		       base_cpu ? 100 * (c / base_cpu - 1) : 0);
+		       slowdown(c, bc));
 	}
 	for (i = 0; i < 4; i++) {
-		double mean = 0, p99;
-
-		if (cf[i].module && cf[i].n) {
-			for (k = 0; k < cf[i].nivals; k++)
-				mean += cf[i].ivals[k];
-			mean = cf[i].nivals ? mean / cf[i].nivals : 0;
-			qsort(cf[i].ivals, cf[i].nivals, sizeof(double), cmpd);
-			p99 = cf[i].nivals ? cf[i].ivals[(int)floor(0.99 * (cf[i].nivals - 1))] : 0;
+		if (cf[i].module && cf[i].n)
 			printf("  %c module: handler %lld ns per sampling pass (avg since load), "
 			       "period mean %.3f ms p99 %.3f ms over %d intervals (nominal 50 ms)\n",
-			       cf[i].id, cf[i].handler_avg_ns, mean / 1e6, p99 / 1e6, cf[i].nivals);
-			cf[i].period_mean = mean;
-			cf[i].period_p99 = p99;
-		}
+			       cf[i].id, cf[i].handler_avg_ns, cf[i].period_mean / 1e6,
+			       cf[i].period_p99 / 1e6, cf[i].nivals);
 		if (cf[i].witness && cf[i].prog_runs)
 			printf("  %c witness: %.0f ns per BPF program run (%.0f runs, BPF stats)\n",
 			       cf[i].id, cf[i].prog_ns / cf[i].prog_runs, cf[i].prog_runs / cf[i].n);
 	}
-	if (o->json) {
-		fprintf(o->json, "{\"bench\":");
-		fprintf(o->json, "{\"scenario\":\"%s\",\"scale\":\"%s\",\"reps\":%d,"
-			"\"environment\":\"%s\",\"configs\":[", sc ? sc->name : "command",
-			o->scale == SCALE_FULL ? "full" : "test", o->reps, env);
-		for (i = 0; i < 4; i++) {
-			if (!cf[i].n)
-				continue;
-			fprintf(o->json, "%s{\"id\":\"%c\",\"name\":\"%s\",\"n\":%d,"
-				"\"wall_median_ns\":%.0f,\"wall_p25_ns\":%.0f,\"wall_p75_ns\":%.0f,"
-				"\"cpu_median_ns\":%.0f,\"cpu_p25_ns\":%.0f,\"cpu_p75_ns\":%.0f,"
-				"\"wall_slowdown_pct\":%.3f,\"cpu_slowdown_pct\":%.3f",
-				first ? "" : ",", cf[i].id, cf[i].name, cf[i].n,
-				pct(cf[i].wall, cf[i].n, 0.5), pct(cf[i].wall, cf[i].n, 0.25),
-				pct(cf[i].wall, cf[i].n, 0.75), pct(cf[i].cpu, cf[i].n, 0.5),
-				pct(cf[i].cpu, cf[i].n, 0.25), pct(cf[i].cpu, cf[i].n, 0.75),
-				base_wall ? 100 * (pct(cf[i].wall, cf[i].n, 0.5) / base_wall - 1) : 0,
-				base_cpu ? 100 * (pct(cf[i].cpu, cf[i].n, 0.5) / base_cpu - 1) : 0);
-			if (cf[i].module)
-				fprintf(o->json, ",\"handler_avg_ns\":%lld,\"period_mean_ns\":%.0f,"
-					"\"period_p99_ns\":%.0f,\"intervals\":%d", cf[i].handler_avg_ns,
-					cf[i].period_mean, cf[i].period_p99, cf[i].nivals);
-			if (cf[i].witness && cf[i].prog_runs)
-				fprintf(o->json, ",\"bpf_ns_per_run\":%.1f,\"bpf_runs_per_rep\":%.0f",
-					cf[i].prog_ns / cf[i].prog_runs, cf[i].prog_runs / cf[i].n);
-			fprintf(o->json, "}");
-			first = 0;
-		}
-		fprintf(o->json, "]}}\n");
+}
+
+/* One config's JSON object, after a comma unless @first. */
+static void json_cfg(FILE *f, const struct cfg *c, double bw, double bc, bool first)
+{
+	fprintf(f, "%s{\"id\":\"%c\",\"name\":\"%s\",\"n\":%d,"
+		"\"wall_median_ns\":%.0f,\"wall_p25_ns\":%.0f,\"wall_p75_ns\":%.0f,"
+		"\"cpu_median_ns\":%.0f,\"cpu_p25_ns\":%.0f,\"cpu_p75_ns\":%.0f,"
+		"\"wall_slowdown_pct\":%.3f,\"cpu_slowdown_pct\":%.3f",
+		first ? "" : ",", c->id, c->name, c->n,
+		pct(c->wall, c->n, 0.5), pct(c->wall, c->n, 0.25),
+		pct(c->wall, c->n, 0.75), pct(c->cpu, c->n, 0.5),
+		pct(c->cpu, c->n, 0.25), pct(c->cpu, c->n, 0.75),
+		slowdown(pct(c->wall, c->n, 0.5), bw), slowdown(pct(c->cpu, c->n, 0.5), bc));
+	if (c->module)
+		fprintf(f, ",\"handler_avg_ns\":%lld,\"period_mean_ns\":%.0f,"
+			"\"period_p99_ns\":%.0f,\"intervals\":%d", c->handler_avg_ns,
+			c->period_mean, c->period_p99, c->nivals);
+	if (c->witness && c->prog_runs)
+		fprintf(f, ",\"bpf_ns_per_run\":%.1f,\"bpf_runs_per_rep\":%.0f",
+			c->prog_ns / c->prog_runs, c->prog_runs / c->n);
+	fprintf(f, "}");
+}
+
+/* The same as JSON, one line, into o->json. */
+static void bench_write_json(const struct bench_opts *o, const struct scenario *sc,
+			     const char *env, const struct cfg cf[4])
+{
+	double bw = pct(cf[0].wall, cf[0].n, 0.5), bc = pct(cf[0].cpu, cf[0].n, 0.5);
+	bool first = true;
+	int i;
+
+	fprintf(o->json, "{\"bench\":");
+	fprintf(o->json, "{\"scenario\":\"%s\",\"scale\":\"%s\",\"reps\":%d,"
+		"\"environment\":\"%s\",\"configs\":[", sc ? sc->name : "command",
+		o->scale == SCALE_FULL ? "full" : "test", o->reps, env);
+	for (i = 0; i < 4; i++) {
+		if (!cf[i].n)
+			continue;
+		json_cfg(o->json, &cf[i], bw, bc, first);
+		first = false;
+	}
+	fprintf(o->json, "]}}\n");
+}
+
+/*
+ * The bench: plan, repetitions, the period figures, table, JSON.  0, or
+ * the exit status with a message: 2 usage, 1 a run or the CSV failed.
+ */
+int bench_main(const struct bench_opts *o)
+{
+	struct cfg cf[4] = {
+		{ .id = 'A', .name = "untraced", .module = false, .witness = false },
+		{ .id = 'B', .name = "module", .module = true, .witness = false },
+		{ .id = 'C', .name = "witness", .module = false, .witness = true },
+		{ .id = 'D', .name = "module+witness", .module = true, .witness = true },
+	};
+	const char *env = environment();
+	const struct scenario *sc;
+	struct plan pl = {};
+	FILE *csv;
+	int rep, i, rc;
+
+	rc = bench_plan(o, &sc, &pl, &csv);
+	for (rep = 0; !rc && rep < o->reps; rep++)
+		rc = bench_rep(o, &pl, cf, rep, csv);
+	if (csv)
+		fclose(csv);
+	if (!rc) {
+		for (i = 0; i < 4; i++)
+			if (cf[i].module && cf[i].n)
+				cfg_period(&cf[i]);
+		bench_print_table(o, sc, env, cf);
+		if (o->json)
+			bench_write_json(o, sc, env, cf);
 	}
 	for (i = 0; i < 4; i++)
 		free(cf[i].ivals);
-	return 0;
+	return rc;
 }

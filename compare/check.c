@@ -2,6 +2,7 @@
 /* check.c - the checker and classifier; docs/compare.md explains each rule. */
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,14 +238,24 @@ static const char *gup_without_fexit(const struct record *r, const struct checke
 	return NULL;
 }
 
+/* What the witness's per-source checks share (witness_ctx()). */
+struct wctx {
+	long long truth;	/* minor + major ground truth */
+	long long gup;		/* fexit's get_user_pages faults */
+	long long fxm;		/* fexit runs skipped that explain its deficit */
+	long long kread, gself;	/* the workloads' own kread/gup page counts */
+	bool hk, hg;		/* ... when some process said them */
+};
+
 /*
  * perf_event against the ground truth.  Short by exactly the faults in
  * stretches the pe source could not read (the kernel did not trace a
  * switch; pe_miss_*): classed.  Then the get_user_pages faults, counted by
- * fexit (@gup; @fxm runs it skipped) or, without it, gup_without_fexit().
+ * fexit (x->gup; x->fxm runs it skipped) or, without it, gup_without_fexit().
  */
-static void check_pe(const struct record *r, struct checked *c, long long gup, long long fxm)
+static void check_pe(const struct record *r, struct checked *c, const struct wctx *x)
 {
+	long long gup = x->gup, fxm = x->fxm;
 	long long truth = c->truth_min + c->truth_maj, pe = c->wit.pe_min + c->wit.pe_maj;
 	long long miss = c->wit.pe_miss_min + c->wit.pe_miss_maj, pm = misses(r, "_switch");
 	long long d = truth - pe, g = d - miss;
@@ -289,8 +300,9 @@ static void check_pe(const struct record *r, struct checked *c, long long gup, l
 }
 
 /* The thread counters (ru): what getrusage sums, so exactly the truth. */
-static void check_ru(struct checked *c)
+static void check_ru(const struct record *r, struct checked *c, const struct wctx *x)
 {
+	(void)r, (void)x;
 	add(c, "minor faults", "ru", c->wit.ru_min, c->truth_min,
 	    c->wit.ru_min == c->truth_min ? V_PASS : V_FAIL, "", -1,
 	    c->wit.ru_min == c->truth_min ? "equals the ground truth exactly" :
@@ -301,158 +313,247 @@ static void check_ru(struct checked *c)
 	    "differs from the ground truth by %+lld: unexplained", c->wit.ru_maj - c->truth_maj);
 }
 
-static void check_witness(const struct record *r, struct checked *c)
+/* fexit: its totals, the get_user_pages faults, the failed or retried. */
+static void check_fx(const struct record *r, struct checked *c, const struct wctx *x)
 {
-	long long truth = c->truth_min + c->truth_maj, gup = c->wit.fx_gup, d, tp;
-	long long kread = 0, gself = 0, fxm = r->wit_fx ? fexit_missed(r, c) : 0;
-	int i, hk = 0, hg = 0;
+	check_fexit_count(r, c, "minor faults", c->wit.fx_min, c->truth_min, x->fxm);
+	check_fexit_count(r, c, "major faults", c->wit.fx_maj, c->truth_maj, x->fxm);
+	add(c, "get_user_pages faults", "fexit", x->gup, x->hg ? x->gself : -1, V_INFO,
+	    "gup faults (no regs)", x->gup, x->hg ?
+	    "accounted faults without user registers; the workload populated/mlocked %lld pages" :
+	    "accounted faults without user registers (MAP_POPULATE, mlock, ...)", x->gself);
+	add(c, "failed or retried", "fexit", c->wit.fx_skip, -1, V_INFO,
+	    "failed/retried (not accounted)", c->wit.fx_skip,
+	    "handle_mm_fault results with VM_FAULT_ERROR or VM_FAULT_RETRY");
+}
 
+static void fx_absent(const struct record *r, struct checked *c, const struct wctx *x)
+{
+	(void)r;
+	add(c, "faults", "fexit", 0, x->truth, V_INFO, "", -1, "fexit not attached");
+}
+
+/*
+ * The #PF entries @tp against the ground truth; @d is @tp minus the
+ * accounted faults other than gup (with fexit), @tm the tracepoint
+ * programs' recursion misses.
+ */
+static void tp_entries(const struct record *r, struct checked *c, const struct wctx *x,
+		       long long tp, long long d, long long tm)
+{
+	long long truth = x->truth, gup = x->gup;
+
+	if (!r->wit_fx && tp != truth && gup_without_fexit(r, c, truth - tp, false)) {
+		add(c, "#PF entries (user+kernel)", "tracepoint", tp, truth, V_EXPLAINED,
+		    "gup faults (no #PF; fexit not attached)", truth - tp,
+		    "%lld fewer: %s", truth - tp, gup_without_fexit(r, c, truth - tp, false));
+		return;
+	}
+	/*
+	 * More #PFs than accounted faults: ones handle_mm_fault() failed
+	 * (fx_skip), or kernel-mode ones on user addresses that never
+	 * reached it, fixed up by the exception table with page faults
+	 * disabled (futex's atomic ops, *_nofault copies): at most the
+	 * kernel-mode entries.
+	 */
+	if (r->wit_fx && d > c->wit.fx_skip && d <= c->wit.fx_skip + c->wit.tp_kernel) {
+		add(c, "#PF entries (user+kernel)", "tracepoint", tp, truth, V_EXPLAINED,
+		    "#PFs not accounted (failed, or fixed up in the kernel)", d,
+		    "%+lld vs ground truth: gup faults missing, plus %lld #PFs not "
+		    "accounted: %lld failed in handle_mm_fault, the rest kernel-mode "
+		    "(<= %lld) fixed up without it", tp - truth, d, c->wit.fx_skip,
+		    c->wit.tp_kernel);
+		return;
+	}
+	add(c, "#PF entries (user+kernel)", "tracepoint", tp, truth,
+	    tp == truth ? V_PASS : (r->wit_fx && d == 0) ? V_EXPLAINED :
+	    (r->wit_fx && d < 0 && -d <= tm) ? V_EXPLAINED :
+	    (r->wit_fx && d > 0 && d <= c->wit.fx_skip) ? V_EXPLAINED : V_FAIL,
+	    d == 0 ? "gup faults (no #PF)" : d > 0 ? "failed faults (#PF, not accounted)" : "",
+	    d == 0 ? gup : d,
+	    d == 0 ? "differs by %+lld = -gup faults (no exception for get_user_pages)" :
+	    (d > 0 && d <= c->wit.fx_skip) ?
+	    "%+lld vs ground truth: gup faults missing, plus %lld #PFs that failed (<= %lld skipped results)" :
+	    "%+lld vs ground truth: not explained by gup (%lld) or failed faults (%lld)",
+	    tp - truth, d > 0 ? d : gup, c->wit.fx_skip);
+}
+
+/* The tracepoints: missed runs, the #PF entries, the kernel-mode ones. */
+static void check_tp(const struct record *r, struct checked *c, const struct wctx *x)
+{
+	long long tm = misses(r, "fault_user") + misses(r, "fault_kernel");
+	long long tp = c->wit.tp_user + c->wit.tp_kernel;
+	long long d = tp - (x->truth - (r->wit_fx ? x->gup : 0));
+
+	/* gup runs fexit skipped (see perf_event above) */
+	if (r->wit_fx && d < 0 && -d <= x->fxm)
+		d = 0;
+	if (r->wit_fx && d < 0 && -d <= tm)
+		add(c, "missed tracepoint runs", "tracepoint", -d, tm, V_EXPLAINED,
+		    "BPF recursion misses", tm,
+		    "%lld fewer #PF entries than accounted non-gup faults: within the "
+		    "tracepoint programs' recursion_misses (%lld)", -d, tm);
+	tp_entries(r, c, x, tp, d, tm);
+	add(c, "kernel-mode #PF on user addr", "tracepoint", c->wit.tp_kernel, x->hk ? x->kread : -1,
+	    V_INFO, "kernel-mode faults (copy_to_user ...)", c->wit.tp_kernel,
+	    x->hk ? "page_fault_kernel on user addresses; the workload read() into %lld fresh pages" :
+	    "page_fault_kernel on user addresses (counted in min_flt, shown as kernel)", x->kread);
+}
+
+/* sched_switch CPU time against wait4's, and what may explain the excess. */
+struct swcpu {
+	long long tol;		/* 1% + 2 ticks per process */
+	long long sm;		/* sched_switch runs skipped */
+	long long ex;		/* witness minus wait4 */
+	long long nv;		/* voluntary switches, -1: not known */
+	long long unseen, res;	/* BPF clock minus scheduler's; scheduler's minus wait4 */
+	bool in, sk, clk, sw;	/* within tol; sclk known; clock class; switch class */
+};
+
+static void sw_figures(const struct record *r, const struct checked *c, struct swcpu *s)
+{
+	int i;
+
+	memset(s, 0, sizeof(*s));
+	s->tol = c->truth_cpu / 100 + 2LL * r->nprocs * (1000000000LL / r->hz);
+	s->sm = misses(r, "_switch");
+	s->ex = c->wit.cpu_ns - c->truth_cpu;
+	s->in = llabs(s->ex) <= s->tol;
+	s->sk = c->wit.cpu_ns > 0;
+	for (i = 0; i < r->nprocs && s->nv >= 0; i++)
+		s->nv = r->procs[i].ru_nvcsw < 0 ? -1 : s->nv + r->procs[i].ru_nvcsw;
+	/* The scheduler's clock over the same intervals: known when
+	 * every process the witness saw run has it.
+	 */
+	for (i = 0; i < r->nprocs; i++)
+		if (r->procs[i].have_wit && r->procs[i].wit.cpu_ns > 0 &&
+		    r->procs[i].wit.sclk_ns <= 0)
+			s->sk = false;
+	if (s->sk) {
+		s->unseen = c->wit.cpu_ns - c->wit.sclk_ns;
+		s->res = c->wit.sclk_ns - c->truth_cpu;
+	}
+	/* All of the excess is time the scheduler's clock did not
+	 * see, and on that clock the witness agrees with wait4.
+	 */
+	s->clk = !s->in && s->sk && !s->sm && llabs(s->res) <= s->tol;
+	/* More than the kernel charged, within the allowance per
+	 * voluntary switch (r->switch_allow_ns): see the top of this file.
+	 */
+	s->sw = !s->in && !s->clk && !s->sm && s->nv > 0 && s->ex > 0 &&
+		s->ex - s->tol <= s->nv * r->switch_allow_ns;
+}
+
+/* The CPU findings: on the scheduler's clock (when known), then the verdict. */
+static void sw_cpu(const struct record *r, struct checked *c, const struct swcpu *s)
+{
+	long long ex = s->ex, tol = s->tol, nv = s->nv, unseen = s->unseen, res = s->res;
+	long long sm = s->sm;
+	bool in = s->in, sw = s->sw;
+
+	if (s->sk)
+		add(c, "CPU on the scheduler's clock", "sched_switch", c->wit.sclk_ns, c->truth_cpu,
+		    V_INFO, "bpf_ktime_get_ns minus the scheduler's clock (ns)", unseen,
+		    "the witness's on-CPU intervals on rq clock_task (what the kernel charges "
+		    "with): %+.3f ms vs wait4; bpf_ktime_get_ns minus that clock over them: %+.3f ms",
+		    res / 1e6, unseen / 1e6);
+	if (s->clk)
+		add(c, "CPU time", "sched_switch", c->wit.cpu_ns, c->truth_cpu, V_EXPLAINED,
+		    "BPF clock vs scheduler clock", unseen,
+		    "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms); "
+		    "over the same on-CPU intervals bpf_ktime_get_ns advanced %.3f ms more than "
+		    "the scheduler's clock (rq clock_task), on which the witness is %+.3f ms "
+		    "from wait4 (within tolerance)", ex / 1e6, tol / 1e6, unseen / 1e6, res / 1e6);
+	else
+		add(c, "CPU time", "sched_switch", c->wit.cpu_ns, c->truth_cpu,
+		    in ? V_PASS : (sm || sw) ? V_EXPLAINED : V_FAIL,
+		    in ? "" : sw ? "switch-out work (pick_next, idle balance)" :
+		    "sched_switch runs skipped (recursion_misses)", in ? -1 : sw ? nv : sm,
+		    in ? "vs wait4 utime+stime since release: %+.3f ms (tolerance 1%% + 2 ticks per process = %.3f ms)" :
+		    sm ? "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms): "
+		    "a skipped switch charges the next switch-out with the previous task's time" :
+		    sw ? "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms), "
+		    "%.1f us per voluntary context switch (%lld, allowance %d us): the scheduler's work "
+		    "between dequeueing the task and the tracepoint, charged by sched_switch, not by the kernel" :
+		    "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms) with no "
+		    "skipped runs, %.1f us per voluntary context switch (%lld, allowance %d us): unexplained",
+		    ex / 1e6, tol / 1e6, nv > 0 ? (ex - tol) / 1e3 / nv : 0.0, nv,
+		    (int)(r->switch_allow_ns / 1000));
+}
+
+/* sched_switch: CPU time, switches the kernel did not trace, CPU after the exit stop. */
+static void check_sw(const struct record *r, struct checked *c, const struct wctx *x)
+{
+	struct swcpu s;
+
+	(void)x;
+	sw_figures(r, c, &s);
+	sw_cpu(r, c, &s);
+	if (c->wit.miss_in || c->wit.miss_out)
+		add(c, "switches not traced", "sched_switch", c->wit.miss_in + c->wit.miss_out, -1,
+		    V_INFO, "switches the kernel did not trace", c->wit.miss_in + c->wit.miss_out,
+		    "the kernel did not trace %lld switch-in(s) and %lld switch-out(s) of the "
+		    "watched threads; %.3f ms of CPU recovered from the threads' own counters "
+		    "(included above)", c->wit.miss_in, c->wit.miss_out, c->wit.cpu_rec_ns / 1e6);
+	add(c, "CPU after the exit stop", "ground truth", c->cpu_after_stop, -1, V_INFO,
+	    "CPU after the exit stop (ns)", c->cpu_after_stop,
+	    r->user_cmd ? "wait4 minus schedstat read at the command's ptrace exit stop: "
+	    "its reaped descendants, exit_mm() and the rest of do_exit()" :
+	    "wait4 minus schedstat read at the ptrace exit stop: exit_mm() and the rest of do_exit()");
+}
+
+/* The witness's sources, in the order their findings are listed. */
+static const struct wsource {
+	const char *name;
+	size_t attached;	/* offsetof its bool in struct record */
+	void (*check)(const struct record *r, struct checked *c, const struct wctx *x);
+	void (*absent)(const struct record *r, struct checked *c, const struct wctx *x);
+} wsources[] = {
+	{ "fexit", offsetof(struct record, wit_fx), check_fx, fx_absent },
+	{ "perf_event", offsetof(struct record, wit_pe), check_pe, NULL },
+	{ "tracepoint", offsetof(struct record, wit_tp), check_tp, NULL },
+	{ "sched_switch", offsetof(struct record, wit_sw), check_sw, NULL },
+	{ "ru", offsetof(struct record, wit_ru), check_ru, NULL },
+};
+
+/*
+ * What the sources' checks share; a process without a witness row is
+ * said here.
+ */
+static void witness_ctx(const struct record *r, struct checked *c, struct wctx *x)
+{
+	int i;
+
+	memset(x, 0, sizeof(*x));
+	x->truth = c->truth_min + c->truth_maj;
+	x->gup = c->wit.fx_gup;
+	x->fxm = r->wit_fx ? fexit_missed(r, c) : 0;
 	for (i = 0; i < r->nprocs; i++) {
 		if (!r->procs[i].have_wit)
 			add(c, "witness totals", "witness", 0, 0, V_INFO, "", -1,
 			    "pid %d: no witness row (it never faulted or ran while watched)",
 			    r->procs[i].pid);
 		if (r->procs[i].kread_pages >= 0)
-			kread += r->procs[i].kread_pages, hk = 1;
+			x->kread += r->procs[i].kread_pages, x->hk = true;
 		if (r->procs[i].gup_pages >= 0)
-			gself += r->procs[i].gup_pages, hg = 1;
+			x->gself += r->procs[i].gup_pages, x->hg = true;
 	}
-	if (r->wit_fx) {
-		check_fexit_count(r, c, "minor faults", c->wit.fx_min, c->truth_min, fxm);
-		check_fexit_count(r, c, "major faults", c->wit.fx_maj, c->truth_maj, fxm);
-		add(c, "get_user_pages faults", "fexit", gup, hg ? gself : -1, V_INFO,
-		    "gup faults (no regs)", gup, hg ?
-		    "accounted faults without user registers; the workload populated/mlocked %lld pages" :
-		    "accounted faults without user registers (MAP_POPULATE, mlock, ...)", gself);
-		add(c, "failed or retried", "fexit", c->wit.fx_skip, -1, V_INFO,
-		    "failed/retried (not accounted)", c->wit.fx_skip,
-		    "handle_mm_fault results with VM_FAULT_ERROR or VM_FAULT_RETRY");
-	} else {
-		add(c, "faults", "fexit", 0, truth, V_INFO, "", -1, "fexit not attached");
-	}
-	if (r->wit_pe)
-		check_pe(r, c, gup, fxm);
-	if (r->wit_tp) {
-		long long tm = misses(r, "fault_user") + misses(r, "fault_kernel");
+}
 
-		tp = c->wit.tp_user + c->wit.tp_kernel;
-		d = tp - (truth - (r->wit_fx ? gup : 0));
-		/* gup runs fexit skipped (see perf_event above) */
-		if (r->wit_fx && d < 0 && -d <= fxm)
-			d = 0;
-		if (r->wit_fx && d < 0 && -d <= tm)
-			add(c, "missed tracepoint runs", "tracepoint", -d, tm, V_EXPLAINED,
-			    "BPF recursion misses", tm,
-			    "%lld fewer #PF entries than accounted non-gup faults: within the "
-			    "tracepoint programs' recursion_misses (%lld)", -d, tm);
-		if (!r->wit_fx && tp != truth && gup_without_fexit(r, c, truth - tp, false)) {
-			add(c, "#PF entries (user+kernel)", "tracepoint", tp, truth, V_EXPLAINED,
-			    "gup faults (no #PF; fexit not attached)", truth - tp,
-			    "%lld fewer: %s", truth - tp, gup_without_fexit(r, c, truth - tp, false));
-			goto kernel_mode;
-		}
-		/*
-		 * More #PFs than accounted faults: ones handle_mm_fault() failed
-		 * (fx_skip), or kernel-mode ones on user addresses that never
-		 * reached it, fixed up by the exception table with page faults
-		 * disabled (futex's atomic ops, *_nofault copies): at most the
-		 * kernel-mode entries.
-		 */
-		if (r->wit_fx && d > c->wit.fx_skip && d <= c->wit.fx_skip + c->wit.tp_kernel) {
-			add(c, "#PF entries (user+kernel)", "tracepoint", tp, truth, V_EXPLAINED,
-			    "#PFs not accounted (failed, or fixed up in the kernel)", d,
-			    "%+lld vs ground truth: gup faults missing, plus %lld #PFs not "
-			    "accounted: %lld failed in handle_mm_fault, the rest kernel-mode "
-			    "(<= %lld) fixed up without it", tp - truth, d, c->wit.fx_skip,
-			    c->wit.tp_kernel);
-			goto kernel_mode;
-		}
-		add(c, "#PF entries (user+kernel)", "tracepoint", tp, truth,
-		    tp == truth ? V_PASS : (r->wit_fx && d == 0) ? V_EXPLAINED :
-		    (r->wit_fx && d < 0 && -d <= tm) ? V_EXPLAINED :
-		    (r->wit_fx && d > 0 && d <= c->wit.fx_skip) ? V_EXPLAINED : V_FAIL,
-		    d == 0 ? "gup faults (no #PF)" : d > 0 ? "failed faults (#PF, not accounted)" : "",
-		    d == 0 ? gup : d,
-		    d == 0 ? "differs by %+lld = -gup faults (no exception for get_user_pages)" :
-		    (d > 0 && d <= c->wit.fx_skip) ?
-		    "%+lld vs ground truth: gup faults missing, plus %lld #PFs that failed (<= %lld skipped results)" :
-		    "%+lld vs ground truth: not explained by gup (%lld) or failed faults (%lld)",
-		    tp - truth, d > 0 ? d : gup, c->wit.fx_skip);
-kernel_mode:
-		add(c, "kernel-mode #PF on user addr", "tracepoint", c->wit.tp_kernel, hk ? kread : -1,
-		    V_INFO, "kernel-mode faults (copy_to_user ...)", c->wit.tp_kernel,
-		    hk ? "page_fault_kernel on user addresses; the workload read() into %lld fresh pages" :
-		    "page_fault_kernel on user addresses (counted in min_flt, shown as kernel)", kread);
-	}
-	if (r->wit_sw) {
-		long long tol = c->truth_cpu / 100 + 2LL * r->nprocs * (1000000000LL / r->hz);
-		long long sm = misses(r, "_switch"), ex = c->wit.cpu_ns - c->truth_cpu, nv = 0;
-		long long unseen = 0, res = 0;
-		bool in = llabs(ex) <= tol, sw, sk = c->wit.cpu_ns > 0, clk;
+static void check_witness(const struct record *r, struct checked *c)
+{
+	const struct wsource *s;
+	struct wctx x;
+	size_t k;
 
-		for (i = 0; i < r->nprocs && nv >= 0; i++)
-			nv = r->procs[i].ru_nvcsw < 0 ? -1 : nv + r->procs[i].ru_nvcsw;
-		/* The scheduler's clock over the same intervals: known when
-		 * every process the witness saw run has it.
-		 */
-		for (i = 0; i < r->nprocs; i++)
-			if (r->procs[i].have_wit && r->procs[i].wit.cpu_ns > 0 &&
-			    r->procs[i].wit.sclk_ns <= 0)
-				sk = false;
-		if (sk) {
-			unseen = c->wit.cpu_ns - c->wit.sclk_ns;
-			res = c->wit.sclk_ns - c->truth_cpu;
-		}
-		/* All of the excess is time the scheduler's clock did not
-		 * see, and on that clock the witness agrees with wait4.
-		 */
-		clk = !in && sk && !sm && llabs(res) <= tol;
-		/* More than the kernel charged, within the allowance per
-		 * voluntary switch (r->switch_allow_ns): see the top of this file.
-		 */
-		sw = !in && !clk && !sm && nv > 0 && ex > 0 && ex - tol <= nv * r->switch_allow_ns;
-		if (sk)
-			add(c, "CPU on the scheduler's clock", "sched_switch", c->wit.sclk_ns, c->truth_cpu,
-			    V_INFO, "bpf_ktime_get_ns minus the scheduler's clock (ns)", unseen,
-			    "the witness's on-CPU intervals on rq clock_task (what the kernel charges "
-			    "with): %+.3f ms vs wait4; bpf_ktime_get_ns minus that clock over them: %+.3f ms",
-			    res / 1e6, unseen / 1e6);
-		if (clk)
-			add(c, "CPU time", "sched_switch", c->wit.cpu_ns, c->truth_cpu, V_EXPLAINED,
-			    "BPF clock vs scheduler clock", unseen,
-			    "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms); "
-			    "over the same on-CPU intervals bpf_ktime_get_ns advanced %.3f ms more than "
-			    "the scheduler's clock (rq clock_task), on which the witness is %+.3f ms "
-			    "from wait4 (within tolerance)", ex / 1e6, tol / 1e6, unseen / 1e6, res / 1e6);
-		else
-			add(c, "CPU time", "sched_switch", c->wit.cpu_ns, c->truth_cpu,
-			    in ? V_PASS : (sm || sw) ? V_EXPLAINED : V_FAIL,
-			    in ? "" : sw ? "switch-out work (pick_next, idle balance)" :
-			    "sched_switch runs skipped (recursion_misses)", in ? -1 : sw ? nv : sm,
-			    in ? "vs wait4 utime+stime since release: %+.3f ms (tolerance 1%% + 2 ticks per process = %.3f ms)" :
-			    sm ? "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms): "
-			    "a skipped switch charges the next switch-out with the previous task's time" :
-			    sw ? "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms), "
-			    "%.1f us per voluntary context switch (%lld, allowance %d us): the scheduler's work "
-			    "between dequeueing the task and the tracepoint, charged by sched_switch, not by the kernel" :
-			    "vs wait4 utime+stime since release: %+.3f ms, beyond 1%% + 2 ticks (%.3f ms) with no "
-			    "skipped runs, %.1f us per voluntary context switch (%lld, allowance %d us): unexplained",
-			    ex / 1e6, tol / 1e6, nv > 0 ? (ex - tol) / 1e3 / nv : 0.0, nv,
-			    (int)(r->switch_allow_ns / 1000));
-		if (c->wit.miss_in || c->wit.miss_out)
-			add(c, "switches not traced", "sched_switch", c->wit.miss_in + c->wit.miss_out, -1,
-			    V_INFO, "switches the kernel did not trace", c->wit.miss_in + c->wit.miss_out,
-			    "the kernel did not trace %lld switch-in(s) and %lld switch-out(s) of the "
-			    "watched threads; %.3f ms of CPU recovered from the threads' own counters "
-			    "(included above)", c->wit.miss_in, c->wit.miss_out, c->wit.cpu_rec_ns / 1e6);
-		add(c, "CPU after the exit stop", "ground truth", c->cpu_after_stop, -1, V_INFO,
-		    "CPU after the exit stop (ns)", c->cpu_after_stop,
-		    r->user_cmd ? "wait4 minus schedstat read at the command's ptrace exit stop: "
-		    "its reaped descendants, exit_mm() and the rest of do_exit()" :
-		    "wait4 minus schedstat read at the ptrace exit stop: exit_mm() and the rest of do_exit()");
+	witness_ctx(r, c, &x);
+	for (k = 0; k < sizeof(wsources) / sizeof(wsources[0]); k++) {
+		s = &wsources[k];
+		if (*(const bool *)((const char *)r + s->attached))
+			s->check(r, c, &x);
+		else if (s->absent)
+			s->absent(r, c, &x);
 	}
-	if (r->wit_ru)
-		check_ru(c);
 }
 
 static void stats(struct winstats *s, const char *name, const struct checked *c, int which)

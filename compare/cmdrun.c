@@ -423,7 +423,30 @@ static int wait_loop(struct run *u)
 	return 0;
 }
 
-/* `pfwitness --csv -s all -c 'CMD ARGS' INTERVAL` as a traced child. */
+/*
+ * A pipe to hold a child with, and the child forked (*@pid): 0 in both,
+ * or -1 with a message and the pipe closed.
+ */
+static int fork_held(int go[2], pid_t *pid)
+{
+	int err;
+
+	if (pipe2(go, O_CLOEXEC))
+		return fprintf(stderr, "pfcompare: fork: %s\n", strerror(errno)), -1;
+	*pid = fork();
+	if (*pid >= 0)
+		return 0;
+	err = errno;
+	close(go[0]);
+	close(go[1]);
+	return fprintf(stderr, "pfcompare: fork: %s\n", strerror(err)), -1;
+}
+
+/*
+ * `pfwitness --csv -s all -c 'CMD ARGS' INTERVAL` as a traced child,
+ * released.  0, or -1 with a message (the pipe closed; the witness, if
+ * forked, left for cleanup()).
+ */
 static int start_witness(struct run *u, char *const argv[])
 {
 	char cmd[4096] = "", ival[32];
@@ -435,8 +458,8 @@ static int start_witness(struct run *u, char *const argv[])
 		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd), "%s%s", i ? " " : "", argv[i]);
 	snprintf(ival, sizeof(ival), "%g", u->o->witness_interval);
 	witness_files(&u->wit);
-	if (pipe2(go, O_CLOEXEC) || (u->w = fork()) < 0)
-		return fprintf(stderr, "pfcompare: fork: %s\n", strerror(errno)), -1;
+	if (fork_held(go, &u->w))
+		return -1;
 	if (!u->w) {
 		fd = open(u->wit.out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0 || dup2(fd, 1) < 0 || read(go[0], &b, 1) != 1)
@@ -452,6 +475,7 @@ static int start_witness(struct run *u, char *const argv[])
 	if (ptrace(PTRACE_SEIZE, u->w, 0, PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK)) {
 		fprintf(stderr, "pfcompare: ptrace seize the witness: %s\n", strerror(errno));
 		kill(u->w, SIGKILL);
+		close(go[1]);
 		return -1;
 	}
 	i = write(go[1], "g", 1);
@@ -459,14 +483,18 @@ static int start_witness(struct run *u, char *const argv[])
 	return i == 1 ? 0 : -1;
 }
 
-/* Without the witness: the command as our own held, traced child. */
+/*
+ * Without the witness: the command as our own held, traced child,
+ * released.  0, or -1 with a message (the pipe closed; the command, if
+ * forked, left for cleanup()).
+ */
 static int start_own(struct run *u, char *const argv[])
 {
 	int go[2];
 	char b;
 
-	if (pipe2(go, O_CLOEXEC) || (u->x = fork()) < 0)
-		return fprintf(stderr, "pfcompare: fork: %s\n", strerror(errno)), -1;
+	if (fork_held(go, &u->x))
+		return -1;
 	if (!u->x) {
 		if (read(go[0], &b, 1) != 1)
 			_exit(125);
@@ -478,6 +506,7 @@ static int start_own(struct run *u, char *const argv[])
 	close(go[0]);
 	if (ptrace(PTRACE_SEIZE, u->x, 0, x_options(u)) || setup_x(u, false)) {
 		fprintf(stderr, "pfcompare: ptrace seize %d: %s\n", (int)u->x, strerror(errno));
+		close(go[1]);
 		return -1;
 	}
 	b = write(go[1], "g", 1) != 1;

@@ -79,51 +79,77 @@ bool plan_runnable(const struct plan *pl, char *why, size_t n)
 	return false;
 }
 
-/* Fork a child that waits for a byte on a pipe, then execs @cmd. */
-static int spawn(struct child *c, const char *cmd, const char *env)
+static void close_fd(int *fd)
 {
-	int go[2], out[2], ready[2];
-	char buf[160], ebuf[160], *argv[16], *sv = NULL, *t;
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* In the forked child: say it is ready, wait for the go byte, exec @cmd. */
+static void __attribute__((noreturn))
+child_exec(const char *cmd, const char *env, int go, int out, int ready)
+{
+	char buf[160], ebuf[160], *argv[16], *sv = NULL, *t, b;
 	int argc = 0;
 
 	snprintf(buf, sizeof(buf), "%s", cmd);
+	snprintf(ebuf, sizeof(ebuf), "%s", env);
+	for (t = strtok_r(ebuf, " ", &sv); t; t = strtok_r(NULL, " ", &sv))
+		putenv(t);
+	sv = NULL;
+	for (t = strtok_r(buf, " ", &sv); t && argc < 15; t = strtok_r(NULL, " ", &sv))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	dup2(out, 1);
+	if (write(ready, "r", 1) != 1 || read(go, &b, 1) != 1)
+		_exit(125);
+	execvp(argv[0], argv);
+	fprintf(stderr, "pfcompare: cannot run %s: %s\n", argv[0], strerror(errno));
+	_exit(127);
+}
+
+/*
+ * Fork a child that waits for a byte on a pipe (c->go_fd), then execs
+ * @cmd with its stdout on c->out_fd; return once it is blocked in that
+ * read.  0, or -1 with errno set and every pipe closed (c->pid, if a
+ * child was forked, is left for the caller to kill).
+ */
+static int spawn(struct child *c, const char *cmd, const char *env)
+{
+	int go[2] = { -1, -1 }, out[2] = { -1, -1 }, ready[2] = { -1, -1 };
+	int rc = -1, err, i;
+	char b;
+
 	if (pipe2(go, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
-		return -1;
+		goto out;
 	c->pid = fork();
 	if (c->pid < 0)
-		return -1;
-	if (!c->pid) {
-		char b;
-
-		snprintf(ebuf, sizeof(ebuf), "%s", env);
-		for (t = strtok_r(ebuf, " ", &sv); t; t = strtok_r(NULL, " ", &sv))
-			putenv(t);
-		sv = NULL;
-		for (t = strtok_r(buf, " ", &sv); t && argc < 15; t = strtok_r(NULL, " ", &sv))
-			argv[argc++] = t;
-		argv[argc] = NULL;
-		dup2(out[1], 1);
-		if (write(ready[1], "r", 1) != 1 || read(go[0], &b, 1) != 1)
-			_exit(125);
-		execvp(argv[0], argv);
-		fprintf(stderr, "pfcompare: cannot run %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(go[0]);
-	close(out[1]);
-	close(ready[1]);
+		goto out;
+	if (!c->pid)
+		child_exec(cmd, env, go[0], out[1], ready[1]);
+	close_fd(&go[0]);
+	close_fd(&out[1]);
+	close_fd(&ready[1]);
 	/* Blocked in its read() of the go pipe: nothing it does runs
 	 * between our base reading and the release.
 	 */
-	if (read(ready[0], buf, 1) != 1 || pf_wait_blocked(c->pid)) {
-		close(ready[0]);
-		return -1;
-	}
-	close(ready[0]);
+	if (read(ready[0], &b, 1) != 1 || pf_wait_blocked(c->pid))
+		goto out;
 	c->go_fd = go[1];
 	c->out_fd = out[0];
+	go[1] = out[0] = -1;
 	fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
-	return 0;
+	rc = 0;
+out:
+	err = errno;
+	for (i = 0; i < 2; i++) {
+		close_fd(&go[i]);
+		close_fd(&out[i]);
+		close_fd(&ready[i]);
+	}
+	errno = err;
+	return rc;
 }
 
 static void write_file(const char *path, const char *text)
@@ -206,189 +232,324 @@ void collect_modstats(struct record *r)
 		r->period_ns = pf_stat("period_ns");
 }
 
-int collect_run(const struct plan *pl, const struct collect_opts *o, struct record *r)
-{
-	struct child ch[PLAN_MAX_PROCS] = {};
+/* One run of a plan: what its steps share, and what cleanup() undoes. */
+struct run {
+	const struct plan *pl;
+	const struct collect_opts *o;
+	struct record *r;
+	int n;
+	struct child ch[PLAN_MAX_PROCS];
 	pid_t pids[PLAN_MAX_PROCS];
-	struct witness w = {};
-	struct mp3buf m = {};
-	uint64_t next = 0, lost = 0;
-	int i, n = pl->nprocs, left, rc = -1;
-	char num[32], path[128];
+	struct witness w;
+	struct mp3buf m;
+	uint64_t next, lost;
+};
+
+static unsigned long long mono_now_ns(void)
+{
 	struct timespec ts;
 
-	r->self_registers = pl->self_registers;
-	r->hz = 250;	/* until the ring's header says */
-	if (sh(pl->setup)) {
-		fprintf(stderr, "pfcompare: scenario set-up failed: %s\n", pl->setup);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/*
+ * Load the module if /proc/mp3 is missing, map its ring, note where the
+ * ring stands.  0 (also without o->module), or -1 with a message.
+ */
+static int setup_module(struct run *u)
+{
+	if (!u->o->module)
+		return 0;
+	if (collect_ensure_module() || mp3buf_open(&u->m, "/dev/mp3", false)) {
+		fprintf(stderr, "pfcompare: cannot map /dev/mp3\n");
 		return -1;
 	}
-	if (o->module) {
-		if (collect_ensure_module() || mp3buf_open(&m, "/dev/mp3", false)) {
-			fprintf(stderr, "pfcompare: cannot map /dev/mp3\n");
-			goto out;
-		}
-		if (m.hdr)
-			r->hz = m.hdr->hz;
-		next = mp3buf_written(&m);
+	if (u->m.hdr)
+		u->r->hz = u->m.hdr->hz;
+	u->next = mp3buf_written(&u->m);
+	return 0;
+}
+
+/* A fresh process record: nothing known yet (-1 where -1 means that). */
+static void proc_init(struct proc_rec *p, pid_t pid, const char *cmd)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->self_reg_min = p->self_reg_maj = -1;
+	p->gup_pages = p->kread_pages = -1;
+	p->ru_nvcsw = -1;
+	p->mod_min = p->mod_maj = p->mod_cpu_ns = -1;
+	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)strcspn(cmd, " "), cmd);
+}
+
+/* PFCOMPARE_DEBUG: the held child's state, twice, 300 ms apart. */
+static void debug_child(pid_t pid)
+{
+	char cmdl[512];
+	int q = pid;
+
+	snprintf(cmdl, sizeof(cmdl), "(cut -d\" \" -f1-12 /proc/%d/stat; head -1 /proc/%d/status; grep '^%d ' /proc/mp3/tasks; cat /proc/%d/stack) >&2",
+		 q, q, q, q);
+	sh(cmdl);
+	pf_msleep(300);
+	sh(cmdl);
+}
+
+/*
+ * Child @i, held before exec: into the cgroup, registered with the
+ * module, its faults and CPU before registration read, seized for the
+ * exit stop.  0, or -1 with a message (the child, if forked, is left
+ * for cleanup() to kill).
+ */
+static int spawn_held(struct run *u, int i)
+{
+	struct child *c = &u->ch[i];
+	struct proc_rec *p = &u->r->procs[i];
+	struct pf_procstat ps;
+	char num[32], path[128];
+
+	if (spawn(c, u->pl->cmd[i], u->pl->env)) {
+		fprintf(stderr, "pfcompare: fork: %s\n", strerror(errno));
+		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		struct proc_rec *p = &r->procs[i];
+	u->pids[i] = c->pid;
+	proc_init(p, c->pid, u->pl->cmd[i]);
+	if (u->pl->cgroup) {
+		snprintf(path, sizeof(path), "%s/cgroup.procs", u->pl->cgroup);
+		snprintf(num, sizeof(num), "%d", (int)c->pid);
+		write_file(path, num);
+	}
+	if (u->o->module && !u->pl->self_registers) {
+		int err = mp3ctl('R', c->pid);
+
+		if (err) {
+			fprintf(stderr, "pfcompare: R %d: %s\n", (int)c->pid, strerror(-err));
+			return -1;
+		}
+	}
+	/* held in read(): these are the faults before registration */
+	if (pf_read_procstat(c->pid, &ps) == 0) {
+		p->base_min = ps.min_flt;
+		p->base_maj = ps.maj_flt;
+	}
+	p->base_cpu_ns = pf_read_runtime_ns(c->pid);
+	if (getenv("PFCOMPARE_DEBUG"))
+		debug_child(c->pid);
+	if (u->o->trace_exit && ptrace(PTRACE_SEIZE, c->pid, 0, PTRACE_O_TRACEEXIT)) {
+		fprintf(stderr, "pfcompare: ptrace seize %d: %s\n", (int)c->pid, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Every process of the plan, held.  0, or -1 with a message. */
+static int spawn_held_all(struct run *u)
+{
+	int i;
+
+	for (i = 0; i < u->n; i++)
+		if (spawn_held(u, i))
+			return -1;
+	u->r->nprocs = u->n;
+	return 0;
+}
+
+/* The witness on the held processes.  0, or -1 with a message. */
+static int start_witness(struct run *u)
+{
+	if (!u->o->witness)
+		return 0;
+	return witness_start(&u->w, u->o->witness_prog, u->pids, u->n, u->o->witness_interval);
+}
+
+/* Note the time, and let every held process exec. */
+static void release_all(struct run *u)
+{
+	int i;
+
+	u->r->release_mono_ns = mono_now_ns();
+	for (i = 0; i < u->n; i++) {
+		if (write(u->ch[i].go_fd, "g", 1) != 1)
+			fprintf(stderr, "pfcompare: release %d failed\n", (int)u->ch[i].pid);
+		close_fd(&u->ch[i].go_fd);
+	}
+}
+
+/* The child for @pid, or -1; the witness dying is said here. */
+static int child_index(struct run *u, pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < u->n; i++)
+		if (u->ch[i].pid == pid)
+			return i;
+	if (u->w.pid == pid) {
+		fprintf(stderr, "pfcompare: the witness died\n");
+		u->w.pid = 0;
+	}
+	return -1;
+}
+
+/*
+ * Child @i stopped (status @st): at its exit stop read its /proc figures
+ * and the module's view of it; let it go on, passing on a real signal.
+ */
+static void on_stop(struct run *u, int i, int st)
+{
+	struct proc_rec *p = &u->r->procs[i];
+	pid_t q = u->ch[i].pid;
+	int sig = WSTOPSIG(st);
+
+	if (st >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
 		struct pf_procstat ps;
 
-		if (spawn(&ch[i], pl->cmd[i], pl->env)) {
-			fprintf(stderr, "pfcompare: fork: %s\n", strerror(errno));
-			goto out;
+		read_comm(q, p->comm, sizeof(p->comm));
+		if (!pf_read_procstat(q, &ps)) {
+			p->stat_min = ps.min_flt;
+			p->stat_maj = ps.maj_flt;
 		}
-		pids[i] = ch[i].pid;
-		memset(p, 0, sizeof(*p));
-		p->pid = ch[i].pid;
-		p->self_reg_min = p->self_reg_maj = -1;
-		p->gup_pages = p->kread_pages = -1;
-		p->ru_nvcsw = -1;
-		p->mod_min = p->mod_maj = p->mod_cpu_ns = -1;
-		snprintf(p->comm, sizeof(p->comm), "%.*s", (int)strcspn(pl->cmd[i], " "),
-			 pl->cmd[i]);
-		if (pl->cgroup) {
-			snprintf(path, sizeof(path), "%s/cgroup.procs", pl->cgroup);
-			snprintf(num, sizeof(num), "%d", (int)ch[i].pid);
-			write_file(path, num);
-		}
-		if (o->module && !pl->self_registers) {
-			int err = mp3ctl('R', ch[i].pid);
-
-			if (err) {
-				fprintf(stderr, "pfcompare: R %d: %s\n", (int)ch[i].pid, strerror(-err));
-				goto out;
-			}
-		}
-		/* held in read(): these are the faults before registration */
-		if (pf_read_procstat(ch[i].pid, &ps) == 0) {
-			p->base_min = ps.min_flt;
-			p->base_maj = ps.maj_flt;
-		}
-		p->base_cpu_ns = pf_read_runtime_ns(ch[i].pid);
-		if (getenv("PFCOMPARE_DEBUG")) {
-			char cmdl[512];
-
-			snprintf(cmdl, sizeof(cmdl), "(cut -d\" \" -f1-12 /proc/%d/stat; head -1 /proc/%d/status; grep '^%d ' /proc/mp3/tasks; cat /proc/%d/stack) >&2",
-				 (int)ch[i].pid, (int)ch[i].pid, (int)ch[i].pid, (int)ch[i].pid);
-			sh(cmdl);
-			pf_msleep(300);
-			sh(cmdl);
-		}
-		if (o->trace_exit &&
-		    ptrace(PTRACE_SEIZE, ch[i].pid, 0, PTRACE_O_TRACEEXIT)) {
-			fprintf(stderr, "pfcompare: ptrace seize %d: %s\n", (int)ch[i].pid,
-				strerror(errno));
-			goto out;
-		}
+		p->sched_ns = pf_read_runtime_ns(q);
+		if (u->o->module)
+			read_mp3_task(q, p);
+		u->ch[i].stopped_at_exit = true;
+		sig = 0;
+	} else if (sig == SIGTRAP || (st >> 16)) {
+		sig = 0;	/* other ptrace events */
 	}
-	r->nprocs = n;
-	if (o->witness && witness_start(&w, o->witness_prog, pids, n, o->witness_interval))
-		goto out;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	r->release_mono_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	for (i = 0; i < n; i++) {
-		if (write(ch[i].go_fd, "g", 1) != 1)
-			fprintf(stderr, "pfcompare: release %d failed\n", (int)ch[i].pid);
-		close(ch[i].go_fd);
-	}
-	for (left = n; left > 0;) {
-		struct rusage ru;
-		int st;
-		pid_t q = wait4(-1, &st, __WALL, &ru);
+	ptrace(PTRACE_CONT, q, 0, sig);
+}
 
+/* Child @i reaped (status @st, rusage @ru): the kernel's final accounting. */
+static void on_reaped(struct run *u, int i, int st, const struct rusage *ru)
+{
+	struct proc_rec *p = &u->r->procs[i];
+
+	p->ru_min = ru->ru_minflt;
+	p->ru_maj = ru->ru_majflt;
+	p->ru_cpu_ns = (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000LL +
+		       (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000LL;
+	p->ru_nvcsw = ru->ru_nvcsw;
+	p->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	drain_output(&u->ch[i], p);
+	close_fd(&u->ch[i].out_fd);
+	u->ch[i].exited = true;
+}
+
+/* Wait until every child is reaped.  0, or -1 (wait4 failed) with a message. */
+static int reap_all(struct run *u)
+{
+	int i, st, n = u->n, left = n;
+	struct rusage ru;
+	pid_t q;
+
+	while (left > 0) {
+		q = wait4(-1, &st, __WALL, &ru);
 		if (q < 0) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "pfcompare: wait4: %s\n", strerror(errno));
-			goto out;
+			return -1;
 		}
-		for (i = 0; i < n && ch[i].pid != q; i++)
-			;
-		if (i == n) {
-			if (w.pid == q) {
-				fprintf(stderr, "pfcompare: the witness died\n");
-				w.pid = 0;
-			}
+		i = child_index(u, q);
+		if (i < 0)
 			continue;
-		}
-		struct proc_rec *p = &r->procs[i];
-
 		if (WIFSTOPPED(st)) {
-			int sig = WSTOPSIG(st);
-
-			if (st >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
-				struct pf_procstat ps;
-
-				read_comm(q, p->comm, sizeof(p->comm));
-				if (!pf_read_procstat(q, &ps)) {
-					p->stat_min = ps.min_flt;
-					p->stat_maj = ps.maj_flt;
-				}
-				p->sched_ns = pf_read_runtime_ns(q);
-				if (o->module)
-					read_mp3_task(q, p);
-				ch[i].stopped_at_exit = true;
-				sig = 0;
-			} else if (sig == SIGTRAP || (st >> 16)) {
-				sig = 0;	/* other ptrace events */
-			}
-			ptrace(PTRACE_CONT, q, 0, sig);
+			on_stop(u, i, st);
 			continue;
 		}
-		p->ru_min = ru.ru_minflt;
-		p->ru_maj = ru.ru_majflt;
-		p->ru_cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000LL +
-			       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000LL;
-		p->ru_nvcsw = ru.ru_nvcsw;
-		p->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		drain_output(&ch[i], p);
-		close(ch[i].out_fd);
-		ch[i].exited = true;
+		on_reaped(u, i, st, &ru);
 		left--;
-		if (!o->quiet && n > 1 && (n - left) % 8 == 0)
+		if (!u->o->quiet && n > 1 && (n - left) % 8 == 0)
 			fprintf(stderr, "pfcompare:   %d/%d processes done\n", n - left, n);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	r->end_mono_ns = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-	/* The module writes an exited process's last counts in the next
-	 * sample, then drops it: wait until nothing of ours is registered.
-	 */
-	if (o->module) {
-		for (i = 0; i < 100 && pf_stat("registrations") > 0; i++)
-			pf_msleep(20);
-		pf_msleep(r->period_ns / 1000000 + 20);
-		struct mp3_sample s;
+	u->r->end_mono_ns = mono_now_ns();
+	return 0;
+}
 
-		while (mp3buf_follow(&m, &next, &lost, &s) == 1) {
-			struct msample x = { s.seq, s.mono_ns, s.jiffies, s.min_flt,
-					     s.maj_flt, s.cpu_ns };
+/*
+ * The module writes an exited process's last counts in the next sample,
+ * then drops it: wait until nothing of ours is registered, then read the
+ * ring from where it stood at the start, and the module's statistics.
+ */
+static void drain_module(struct run *u)
+{
+	struct mp3_sample s;
+	int i;
 
-			rec_add_sample(r, &x);
+	if (!u->o->module)
+		return;
+	for (i = 0; i < 100 && pf_stat("registrations") > 0; i++)
+		pf_msleep(20);
+	pf_msleep(u->r->period_ns / 1000000 + 20);
+	while (mp3buf_follow(&u->m, &u->next, &u->lost, &s) == 1) {
+		struct msample x = { s.seq, s.mono_ns, s.jiffies, s.min_flt,
+				     s.maj_flt, s.cpu_ns };
+
+		rec_add_sample(u->r, &x);
+	}
+	u->r->lost = u->lost;
+	collect_modstats(u->r);
+}
+
+/* Let the witness write its last intervals, stop it, read them.  0 or -1. */
+static int stop_witness(struct run *u)
+{
+	if (!u->o->witness)
+		return 0;
+	pf_msleep(3 * u->o->witness_interval * 1000 + 20);
+	return witness_stop(&u->w, u->r);
+}
+
+/*
+ * Whatever set-up left, after success or a failure at any step: kill and
+ * reap the children not reaped, close their pipes, kill the witness,
+ * unmap the ring, run the plan's teardown.
+ */
+static void cleanup(struct run *u)
+{
+	int i;
+
+	for (i = 0; i < u->n; i++) {
+		if (u->ch[i].pid > 0 && !u->ch[i].exited) {
+			kill(u->ch[i].pid, SIGKILL);
+			waitpid(u->ch[i].pid, NULL, __WALL);
 		}
-		r->lost = lost;
-		collect_modstats(r);
+		close_fd(&u->ch[i].go_fd);
+		close_fd(&u->ch[i].out_fd);
 	}
-	if (o->witness) {
-		pf_msleep(3 * o->witness_interval * 1000 + 20);
-		if (witness_stop(&w, r))
-			goto out;
+	if (u->w.pid > 0) {
+		kill(u->w.pid, SIGKILL);
+		waitpid(u->w.pid, NULL, 0);
 	}
+	if (u->o->module)
+		mp3buf_close(&u->m);
+	sh(u->pl->teardown);
+}
+
+int collect_run(const struct plan *pl, const struct collect_opts *o, struct record *r)
+{
+	struct run u = { .pl = pl, .o = o, .r = r, .n = pl->nprocs, .m = { .fd = -1 } };
+	int i, rc = -1;
+
+	for (i = 0; i < u.n; i++)
+		u.ch[i].go_fd = u.ch[i].out_fd = -1;
+	r->self_registers = pl->self_registers;
+	r->hz = 250;	/* until the ring's header says */
+	if (sh(pl->setup)) {	/* nothing to clean up yet */
+		fprintf(stderr, "pfcompare: scenario set-up failed: %s\n", pl->setup);
+		return -1;
+	}
+	if (setup_module(&u) || spawn_held_all(&u) || start_witness(&u))
+		goto out;
+	release_all(&u);
+	if (reap_all(&u))
+		goto out;
+	drain_module(&u);
+	if (stop_witness(&u))
+		goto out;
 	rc = 0;
 out:
-	for (i = 0; i < n; i++)
-		if (ch[i].pid > 0 && !ch[i].exited) {
-			kill(ch[i].pid, SIGKILL);
-			waitpid(ch[i].pid, NULL, __WALL);
-		}
-	if (w.pid > 0) {
-		kill(w.pid, SIGKILL);
-		waitpid(w.pid, NULL, 0);
-	}
-	if (o->module)
-		mp3buf_close(&m);
-	sh(pl->teardown);
+	cleanup(&u);
 	return rc;
 }

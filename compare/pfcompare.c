@@ -21,62 +21,7 @@
 #include "record.h"
 #include "scenarios.h"
 
-static void usage(int rc)
-{
-	FILE *f = rc ? stderr : stdout;
-	int i;
-
-	fprintf(f,
-		"USAGE: pfcompare run <SCENARIO|all> [--scale test|full] [--out DIR] [--json]\n"
-		"                     [--no-witness] [--witness PROG] [--interval SECS]\n"
-		"                     [--switch-allowance-us US]\n"
-		"       pfcompare run [--out DIR] [--json] [--no-witness] [--no-module] [--witness PROG]\n"
-		"                     [--interval SECS] [--switch-allowance-us US] -- CMD [ARGS...]\n"
-		"       pfcompare check <RECORDING> [--json] [--out DIR] [--switch-allowance-us US]\n"
-		"       pfcompare bench [--scenario NAME] [--reps N] [--configs ABCD]\n"
-		"                       [--scale test|full] [--out DIR] [--witness PROG]\n"
-		"       pfcompare bench [--reps N] [--configs ABCD] [--out DIR] [--witness PROG] -- CMD [ARGS...]\n"
-		"       pfcompare list\n"
-		"\n"
-		"run     launch the scenario's processes held before exec, register them with\n"
-		"        mp3.ko and pfwitness, release them, hold each at exit for /proc, reap\n"
-		"        with wait4, and check every source against that ground truth.\n"
-		"        --out DIR writes NAME.json, NAME.windows.csv and NAME.rec (a\n"
-		"        recording `check` re-judges).  Exit 1 if a check fails, 3 if none\n"
-		"        failed but a scenario cannot run on this machine (RESULT ... SKIP,\n"
-		"        with the reason, e.g. no memory cgroup controller).\n"
-		"        --switch-allowance-us: sched_switch CPU time may exceed the kernel's\n"
-		"        by this much per voluntary context switch (default 100; the\n"
-		"        recording keeps it).  Used only when the recording has no\n"
-		"        scheduler-clock figure (sclk_ns) to explain the excess with.\n"
-		"run -- CMD  the same for your own command (a script too): held before exec,\n"
-		"        registered with mp3.ko (and each process it forks) when the module is\n"
-		"        loaded, run under pfwitness -c (descendants followed), reaped with wait4\n"
-		"        (its rusage holds the reaped descendants).  Its output goes to stderr.\n"
-		"        Without the module only the witness's sources are judged and it says so.\n"
-		"        Exit 0 all passed, 1 a check failed, 3 none failed but the module is not\n"
-		"        loaded, 127 CMD not found, 126 not executable, 2 usage.\n"
-		"check   judge a recording again (e.g. a doctored one: the self-test).\n"
-		"bench   interleaved runs: A untraced, B module, C witness, D both.\n"
-		"        --configs AC on a host without the module.  With -- CMD: your command\n"
-		"        (ABCD with the module, AC without).\n"
-		"\n"
-		"Scenarios:\n");
-	for (i = 0; i < nscenarios; i++)
-		fprintf(f, "  %-9s %s\n", scenarios[i].name, scenarios[i].title);
-	fprintf(f,
-		"\nEXAMPLES:\n"
-		"    pfcompare run populate                 # table on the terminal\n"
-		"    pfcompare run all --out /tmp/cmp       # every scenario, JSON+CSV+recordings\n"
-		"    pfcompare run churn --scale test       # the VM test's size\n"
-		"    pfcompare check tests/compare/testdata/threads.rec\n"
-		"    pfcompare check old.rec --switch-allowance-us 500  # recording without sclk_ns\n"
-		"    pfcompare bench --reps 5 --out /tmp/cmp\n"
-		"    pfcompare run -- ./myscript.sh         # your own program, every source judged\n"
-		"    pfcompare run --json -- xz -T2 -6 -k big.txt\n"
-		"    pfcompare bench --reps 11 -- sort --parallel=2 -o /dev/null words.txt\n");
-	exit(rc);
-}
+static void usage(int rc);
 
 static FILE *open_out(const char *dir, const char *name, const char *ext)
 {
@@ -159,6 +104,21 @@ struct opts {
 	char **cmd;		/* after --, or NULL */
 };
 
+/* An option's bit in a command's set: OPT(O_JSON). */
+#define OPT(c) (1u << ((c) - O_SCALE))
+
+/*
+ * A command: its forms as USAGE shows them, the options it takes (OPT
+ * bits; --help always), those it takes with -- CMD (0: it takes no
+ * -- CMD), and what runs it.  An option outside its set is refused.
+ */
+struct command {
+	const char *name;
+	const char *usage;
+	unsigned int opts, cmd_opts;
+	int (*fn)(struct opts *o, char **args, int nargs);
+};
+
 /* A number option in [lo, hi], else usage (exit 2) naming @what. */
 static double num_opt(const char *s, double lo, double hi, const char *what)
 {
@@ -206,8 +166,41 @@ static void parse_one(struct opts *o, int c)
 	}
 }
 
-/* Options up to `--`; what follows it is the command (o->cmd). */
-static void parse_opts(struct opts *o, int argc, char **argv)
+/* The long option that getopt_long returns as @c. */
+static const char *opt_name(int c)
+{
+	int i;
+
+	for (i = 0; longopts[i].name && longopts[i].val != c; i++)
+		;
+	return longopts[i].name;
+}
+
+/*
+ * Refuse (exit 2) option @c if @cm does not take it (in the form given,
+ * with or without -- CMD): say so, and print that command's usage.
+ */
+static void opt_allowed(const struct command *cm, const struct opts *o, int c)
+{
+	unsigned int set = o->cmd ? cm->cmd_opts : cm->opts;
+	unsigned int other = o->cmd ? cm->opts : cm->cmd_opts;
+
+	if (c < O_SCALE || c > O_NOMOD || (set & OPT(c)))
+		return;
+	if (other & OPT(c))
+		fprintf(stderr, "pfcompare: %s takes --%s only %s -- CMD\n", cm->name,
+			opt_name(c), o->cmd ? "without" : "with");
+	else
+		fprintf(stderr, "pfcompare: %s does not take --%s\n", cm->name, opt_name(c));
+	fprintf(stderr, "USAGE: %s", cm->usage);
+	exit(2);
+}
+
+/*
+ * Options up to `--` (what follows it is the command, o->cmd), each one
+ * that @cm takes.  A usage error exits 2.
+ */
+static void parse_opts(struct opts *o, const struct command *cm, int argc, char **argv)
 {
 	int c, k;
 
@@ -220,16 +213,23 @@ static void parse_opts(struct opts *o, int argc, char **argv)
 		}
 		o->cmd = argv + k + 1;
 	}
+	if (o->cmd && !cm->cmd_opts) {
+		fprintf(stderr, "pfcompare: only run and bench take -- CMD\n");
+		usage(2);
+	}
 	optind = 2;
-	while ((c = getopt_long(k, argv, "h", longopts, NULL)) != -1)
+	while ((c = getopt_long(k, argv, "h", longopts, NULL)) != -1) {
+		opt_allowed(cm, o, c);
 		parse_one(o, c);
+	}
 	argv[k] = NULL;
 }
 
-static int do_list(int nargs)
+static int do_list(struct opts *o, char **args, int nargs)
 {
 	int i;
 
+	(void)o, (void)args;
 	if (nargs)
 		usage(2);
 	for (i = 0; i < nscenarios; i++)
@@ -238,7 +238,7 @@ static int do_list(int nargs)
 	return 0;
 }
 
-static int do_check(const struct opts *o, char **args, int nargs)
+static int do_check(struct opts *o, char **args, int nargs)
 {
 	struct record r;
 	FILE *f;
@@ -282,12 +282,13 @@ static int command_usable(char **cmd, bool witness)
 	return 0;
 }
 
-static int do_bench(struct opts *o, int nargs)
+static int do_bench(struct opts *o, char **args, int nargs)
 {
 	FILE *jf = NULL;
 	char csv[512], why[256];
 	int rc;
 
+	(void)args;
 	if (nargs || (!o->cmd && !scenario_find(o->bo.scenario))) {
 		if (!nargs)
 			fprintf(stderr, "pfcompare: unknown scenario '%s'\n", o->bo.scenario);
@@ -397,7 +398,7 @@ static int run_scenario(const struct opts *o, int i)
 	return nf ? 1 : 0;
 }
 
-static int do_run(const struct opts *o, char **args, int nargs)
+static int do_run(struct opts *o, char **args, int nargs)
 {
 	int i, rc, fails = 0, skipped = 0;
 
@@ -420,6 +421,91 @@ static int do_run(const struct opts *o, char **args, int nargs)
 		skipped += rc == 3;
 	}
 	return fails ? 1 : skipped ? 3 : 0;
+}
+
+#define RUN_OPTS (OPT(O_OUT) | OPT(O_JSON) | OPT(O_NOWIT) | OPT(O_WIT) | OPT(O_IVAL) | \
+		  OPT(O_SWALLOW))
+#define BENCH_OPTS (OPT(O_REPS) | OPT(O_CONF) | OPT(O_OUT) | OPT(O_WIT) | OPT(O_NOMOD))
+
+static const struct command commands[] = {
+	{ "run",
+	  "pfcompare run <SCENARIO|all> [--scale test|full] [--out DIR] [--json]\n"
+	  "                     [--no-witness] [--witness PROG] [--interval SECS]\n"
+	  "                     [--switch-allowance-us US]\n"
+	  "       pfcompare run [--out DIR] [--json] [--no-witness] [--no-module] [--witness PROG]\n"
+	  "                     [--interval SECS] [--switch-allowance-us US] -- CMD [ARGS...]\n",
+	  RUN_OPTS | OPT(O_SCALE), RUN_OPTS | OPT(O_NOMOD), do_run },
+	{ "check",
+	  "pfcompare check <RECORDING> [--json] [--out DIR] [--switch-allowance-us US]\n",
+	  OPT(O_JSON) | OPT(O_OUT) | OPT(O_SWALLOW), 0, do_check },
+	{ "bench",
+	  "pfcompare bench [--scenario NAME] [--reps N] [--configs ABCD] [--no-module]\n"
+	  "                       [--scale test|full] [--out DIR] [--witness PROG]\n"
+	  "       pfcompare bench [--reps N] [--configs ABCD] [--no-module] [--out DIR]\n"
+	  "                       [--witness PROG] -- CMD [ARGS...]\n",
+	  BENCH_OPTS | OPT(O_SCEN) | OPT(O_SCALE), BENCH_OPTS, do_bench },
+	{ "list", "pfcompare list\n", 0, 0, do_list },
+};
+#define NCOMMANDS ((int)(sizeof(commands) / sizeof(commands[0])))
+
+/* The command called @name, or NULL. */
+static const struct command *command_find(const char *name)
+{
+	int i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void usage(int rc)
+{
+	FILE *f = rc ? stderr : stdout;
+	int i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "%s%s", i ? "       " : "USAGE: ", commands[i].usage);
+	fprintf(f,
+		"\n"
+		"run     launch the scenario's processes held before exec, register them with\n"
+		"        mp3.ko and pfwitness, release them, hold each at exit for /proc, reap\n"
+		"        with wait4, and check every source against that ground truth.\n"
+		"        --out DIR writes NAME.json, NAME.windows.csv and NAME.rec (a\n"
+		"        recording `check` re-judges).  Exit 1 if a check fails, 3 if none\n"
+		"        failed but a scenario cannot run on this machine (RESULT ... SKIP,\n"
+		"        with the reason, e.g. no memory cgroup controller).\n"
+		"        --switch-allowance-us: sched_switch CPU time may exceed the kernel's\n"
+		"        by this much per voluntary context switch (default 100; the\n"
+		"        recording keeps it).  Used only when the recording has no\n"
+		"        scheduler-clock figure (sclk_ns) to explain the excess with.\n"
+		"run -- CMD  the same for your own command (a script too): held before exec,\n"
+		"        registered with mp3.ko (and each process it forks) when the module is\n"
+		"        loaded, run under pfwitness -c (descendants followed), reaped with wait4\n"
+		"        (its rusage holds the reaped descendants).  Its output goes to stderr.\n"
+		"        Without the module only the witness's sources are judged and it says so.\n"
+		"        Exit 0 all passed, 1 a check failed, 3 none failed but the module is not\n"
+		"        loaded, 127 CMD not found, 126 not executable, 2 usage.\n"
+		"check   judge a recording again (e.g. a doctored one: the self-test).\n"
+		"bench   interleaved runs: A untraced, B module, C witness, D both.\n"
+		"        --configs AC on a host without the module.  With -- CMD: your command\n"
+		"        (ABCD with the module, AC without).\n"
+		"\n"
+		"Scenarios:\n");
+	for (i = 0; i < nscenarios; i++)
+		fprintf(f, "  %-9s %s\n", scenarios[i].name, scenarios[i].title);
+	fprintf(f,
+		"\nEXAMPLES:\n"
+		"    pfcompare run populate                 # table on the terminal\n"
+		"    pfcompare run all --out /tmp/cmp       # every scenario, JSON+CSV+recordings\n"
+		"    pfcompare run churn --scale test       # the VM test's size\n"
+		"    pfcompare check tests/compare/testdata/threads.rec\n"
+		"    pfcompare check old.rec --switch-allowance-us 500  # recording without sclk_ns\n"
+		"    pfcompare bench --reps 5 --out /tmp/cmp\n"
+		"    pfcompare run -- ./myscript.sh         # your own program, every source judged\n"
+		"    pfcompare run --json -- xz -T2 -6 -k big.txt\n"
+		"    pfcompare bench --reps 11 -- sort --parallel=2 -o /dev/null words.txt\n");
+	exit(rc);
 }
 
 /*
@@ -465,7 +551,7 @@ int main(int argc, char **argv)
 		.bo = { "threads", SCALE_FULL, 5, "ABCD", "pfwitness", NULL, NULL, NULL, false },
 		.scale = SCALE_FULL, .swallow = -1,
 	};
-	const char *cmd;
+	const struct command *cm;
 	char **args;
 	int nargs;
 
@@ -473,10 +559,14 @@ int main(int argc, char **argv)
 	o.co.witness_prog = o.bo.witness_prog = default_witness();
 	if (argc < 2)
 		usage(2);
-	cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
 		usage(0);
-	parse_opts(&o, argc, argv);
+	cm = command_find(argv[1]);
+	if (!cm) {
+		fprintf(stderr, "pfcompare: unknown command '%s'\n", argv[1]);
+		usage(2);
+	}
+	parse_opts(&o, cm, argc, argv);
 	args = argv + optind;
 	for (nargs = 0; args[nargs]; nargs++)
 		;
@@ -484,19 +574,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pfcompare: mkdir %s: %s\n", o.dir, strerror(errno));
 		return 1;
 	}
-	if (o.cmd && strcmp(cmd, "run") && strcmp(cmd, "bench")) {
-		fprintf(stderr, "pfcompare: only run and bench take -- CMD\n");
-		usage(2);
-	}
-	if (!strcmp(cmd, "list"))
-		return do_list(nargs);
-	if (!strcmp(cmd, "check"))
-		return do_check(&o, args, nargs);
-	if (!strcmp(cmd, "bench"))
-		return do_bench(&o, nargs);
-	if (!strcmp(cmd, "run"))
-		return do_run(&o, args, nargs);
-	fprintf(stderr, "pfcompare: unknown command '%s'\n", cmd);
-	usage(2);
-	return 2;
+	return cm->fn(&o, args, nargs);
 }

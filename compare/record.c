@@ -156,114 +156,209 @@ static int kv(const char *line, const char *key, long long *v)
 	return 0;
 }
 
+/*
+ * The line parsers: @line is the whole line, @arg what follows its
+ * keyword.  Each returns 0, or -1 for a malformed line (rec_load says so).
+ */
+static int rd_scenario(struct record *r, const char *line, const char *arg)
+{
+	(void)line;
+	return sscanf(arg, "%31s", r->scenario) == 1 ? 0 : -1;
+}
+
+static int rd_config(struct record *r, const char *line, const char *arg)
+{
+	long long v;
+
+	(void)arg;
+	if (kv(line, "self_registers", &v))
+		return -1;
+	r->self_registers = v;
+	if (!kv(line, "hz", &v))
+		r->hz = v;
+	kv(line, "period_ns", &r->period_ns);
+	if (!kv(line, "release_mono_ns", &v))
+		r->release_mono_ns = v;
+	kv(line, "lost", &r->lost);
+	kv(line, "switch_allow_ns", &r->switch_allow_ns);
+	if (!kv(line, "module", &v))
+		r->have_module = v;
+	if (!kv(line, "user_cmd", &v))
+		r->user_cmd = v;
+	kv(line, "execs", &r->execs);
+	kv(line, "exec_gup_max", &r->exec_gup_max);
+	kv(line, "wit_wait_min", &r->wit_wait_min);
+	kv(line, "wit_wait_maj", &r->wit_wait_maj);
+	kv(line, "wit_wait_cpu_ns", &r->wit_wait_cpu_ns);
+	return 0;
+}
+
+static int rd_module_why(struct record *r, const char *line, const char *arg)
+{
+	(void)line;
+	snprintf(r->module_why, sizeof(r->module_why), "%.*s", (int)strcspn(arg, "\n"), arg);
+	return 0;
+}
+
+static int rd_command(struct record *r, const char *line, const char *arg)
+{
+	(void)line;
+	snprintf(r->command, sizeof(r->command), "%.*s", (int)strcspn(arg, "\n"), arg);
+	return 0;
+}
+
+static int rd_witness(struct record *r, const char *line, const char *arg)
+{
+	long long v;
+
+	(void)arg;
+	if (kv(line, "have", &v))
+		return -1;
+	r->have_witness = v;
+	r->wit_tp = !kv(line, "tp", &v) && v;
+	r->wit_pe = !kv(line, "pe", &v) && v;
+	r->wit_fx = !kv(line, "fx", &v) && v;
+	r->wit_sw = !kv(line, "sw", &v) && v;
+	r->wit_ru = !kv(line, "ru", &v) && v;
+	return 0;
+}
+
+static int rd_modstats(struct record *r, const char *line, const char *arg)
+{
+	(void)arg;
+	kv(line, "handler_runs", &r->handler_runs);
+	kv(line, "handler_avg_ns", &r->handler_avg_ns);
+	kv(line, "handler_max_ns", &r->handler_max_ns);
+	kv(line, "period_mean_ns", &r->period_mean_ns);
+	return 0;
+}
+
+/* Older recordings end the line after 29 fields (no nvcsw, sclk_ns, ...). */
+static int rd_proc(struct record *r, const char *line, const char *arg)
+{
+	struct proc_rec *p;
+	int hw, nf;
+
+	(void)line;
+	if (r->nprocs == REC_MAX_PROCS)
+		return -1;
+	p = &r->procs[r->nprocs];
+	memset(p, 0, sizeof(*p));
+	p->ru_nvcsw = -1;	/* absent from older recordings */
+	nf = sscanf(arg, "%d %31s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
+		    WC_FMT " %lld %lld " WX_FMT, &p->pid, p->comm, &p->base_min, &p->base_maj, &p->base_cpu_ns,
+		    &p->stat_min, &p->stat_maj, &p->sched_ns, &p->ru_min, &p->ru_maj,
+		    &p->ru_cpu_ns, &p->mod_min, &p->mod_maj, &p->mod_cpu_ns,
+		    &p->self_reg_min, &p->self_reg_maj, &p->gup_pages, &p->kread_pages,
+		    &p->exit_status, &hw, WC_PTRS(p->wit), &p->ru_nvcsw,
+		    &p->wit.sclk_ns, WX_PTRS(p->wit));
+	if (nf < 29 || nf > 38)
+		return -1;
+	p->have_wit = hw;
+	r->nprocs++;
+	return 0;
+}
+
+static int rd_sample(struct record *r, const char *line, const char *arg)
+{
+	struct msample s;
+
+	(void)line;
+	if (sscanf(arg, "%llu %llu %lld %lld %lld %lld", &s.seq, &s.mono_ns,
+		   &s.jiffies, &s.min, &s.maj, &s.cpu_ns) != 6)
+		return -1;
+	rec_add_sample(r, &s);
+	return 0;
+}
+
+/* Older recordings end the line after 12 fields (no sclk_ns, ru, ...). */
+static int rd_bucket(struct record *r, const char *line, const char *arg)
+{
+	struct wcounts c = {};
+	unsigned long long mono;
+	long long seq;
+	double secs;
+	int nf = sscanf(arg, "%lld %llu %lf " WC_FMT " %lld " WX_FMT, &seq,
+			&mono, &secs, WC_PTRS(c), &c.sclk_ns, WX_PTRS(c));
+
+	(void)line;
+	if (nf != 12 && nf != 20)
+		return -1;
+	rec_add_bucket(r, seq, mono, secs, &c);
+	return 0;
+}
+
+static int rd_prog(struct record *r, const char *line, const char *arg)
+{
+	struct wprog *p = &r->progs[r->nprogs];
+
+	(void)line;
+	if (r->nprogs == 16 ||
+	    sscanf(arg, "%31s %lld %lld %lld", p->name, &p->run_cnt,
+		   &p->run_time_ns, &p->misses) < 3)
+		return -1;
+	r->nprogs++;
+	return 0;
+}
+
+/* Each line after the first, by its keyword (docs/compare.md, "Recordings"). */
+static const struct rec_line {
+	const char *keyword;	/* the line starts with it */
+	int (*parse)(struct record *r, const char *line, const char *arg);
+} rec_lines[] = {
+	{ "scenario ", rd_scenario },
+	{ "config ", rd_config },
+	{ "module_why ", rd_module_why },
+	{ "command ", rd_command },
+	{ "witness ", rd_witness },
+	{ "modstats ", rd_modstats },
+	{ "proc ", rd_proc },
+	{ "sample ", rd_sample },
+	{ "bucket ", rd_bucket },
+	{ "prog ", rd_prog },
+	{ "end", NULL },	/* the recording is whole */
+};
+
+/*
+ * One line after the first: 0, 1 for the end line, -1 if malformed or
+ * its keyword is unknown.
+ */
+static int rd_line(struct record *r, const char *line)
+{
+	const struct rec_line *l;
+	size_t k, n;
+
+	for (k = 0; k < sizeof(rec_lines) / sizeof(rec_lines[0]); k++) {
+		l = &rec_lines[k];
+		n = strlen(l->keyword);
+		if (strncmp(line, l->keyword, n))
+			continue;
+		if (!l->parse)
+			return 1;
+		return l->parse(r, line, line + n);
+	}
+	return -1;
+}
+
 int rec_load(struct record *r, FILE *f, const char *name)
 {
 	char line[1024];
-	int ln = 0, ended = 0;
-	long long v;
+	int ln = 0, ended = 0, rc;
 
 	rec_init(r);
 	while (fgets(line, sizeof(line), f)) {
 		ln++;
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		if (ln == 1) {
-			if (strncmp(line, "pfcompare-record 1", 18))
-				goto bad;
-		} else if (!strncmp(line, "scenario ", 9)) {
-			if (sscanf(line + 9, "%31s", r->scenario) != 1)
-				goto bad;
-		} else if (!strncmp(line, "config ", 7)) {
-			if (kv(line, "self_registers", &v))
-				goto bad;
-			r->self_registers = v;
-			if (!kv(line, "hz", &v))
-				r->hz = v;
-			kv(line, "period_ns", &r->period_ns);
-			if (!kv(line, "release_mono_ns", &v))
-				r->release_mono_ns = v;
-			kv(line, "lost", &r->lost);
-			kv(line, "switch_allow_ns", &r->switch_allow_ns);
-			if (!kv(line, "module", &v))
-				r->have_module = v;
-			if (!kv(line, "user_cmd", &v))
-				r->user_cmd = v;
-			kv(line, "execs", &r->execs);
-			kv(line, "exec_gup_max", &r->exec_gup_max);
-			kv(line, "wit_wait_min", &r->wit_wait_min);
-			kv(line, "wit_wait_maj", &r->wit_wait_maj);
-			kv(line, "wit_wait_cpu_ns", &r->wit_wait_cpu_ns);
-		} else if (!strncmp(line, "module_why ", 11)) {
-			snprintf(r->module_why, sizeof(r->module_why), "%.*s",
-				 (int)strcspn(line + 11, "\n"), line + 11);
-		} else if (!strncmp(line, "command ", 8)) {
-			snprintf(r->command, sizeof(r->command), "%.*s",
-				 (int)strcspn(line + 8, "\n"), line + 8);
-		} else if (!strncmp(line, "witness ", 8)) {
-			if (kv(line, "have", &v))
-				goto bad;
-			r->have_witness = v;
-			r->wit_tp = !kv(line, "tp", &v) && v;
-			r->wit_pe = !kv(line, "pe", &v) && v;
-			r->wit_fx = !kv(line, "fx", &v) && v;
-			r->wit_sw = !kv(line, "sw", &v) && v;
-			r->wit_ru = !kv(line, "ru", &v) && v;
-		} else if (!strncmp(line, "modstats ", 9)) {
-			kv(line, "handler_runs", &r->handler_runs);
-			kv(line, "handler_avg_ns", &r->handler_avg_ns);
-			kv(line, "handler_max_ns", &r->handler_max_ns);
-			kv(line, "period_mean_ns", &r->period_mean_ns);
-		} else if (!strncmp(line, "proc ", 5)) {
-			struct proc_rec *p;
-			int hw, nf;
-
-			if (r->nprocs == REC_MAX_PROCS)
-				goto bad;
-			p = &r->procs[r->nprocs];
-			memset(p, 0, sizeof(*p));
-			p->ru_nvcsw = -1;	/* absent from older recordings */
-			nf = sscanf(line + 5, "%d %31s %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %d %d "
-				   WC_FMT " %lld %lld " WX_FMT, &p->pid, p->comm, &p->base_min, &p->base_maj, &p->base_cpu_ns,
-				   &p->stat_min, &p->stat_maj, &p->sched_ns, &p->ru_min, &p->ru_maj,
-				   &p->ru_cpu_ns, &p->mod_min, &p->mod_maj, &p->mod_cpu_ns,
-				   &p->self_reg_min, &p->self_reg_maj, &p->gup_pages, &p->kread_pages,
-				   &p->exit_status, &hw, WC_PTRS(p->wit), &p->ru_nvcsw,
-				   &p->wit.sclk_ns, WX_PTRS(p->wit));
-			if (nf < 29 || nf > 38)
-				goto bad;
-			p->have_wit = hw;
-			r->nprocs++;
-		} else if (!strncmp(line, "sample ", 7)) {
-			struct msample s;
-
-			if (sscanf(line + 7, "%llu %llu %lld %lld %lld %lld", &s.seq, &s.mono_ns,
-				   &s.jiffies, &s.min, &s.maj, &s.cpu_ns) != 6)
-				goto bad;
-			rec_add_sample(r, &s);
-		} else if (!strncmp(line, "bucket ", 7)) {
-			struct wcounts c = {};
-			unsigned long long mono;
-			long long seq;
-			double secs;
-			int nf = sscanf(line + 7, "%lld %llu %lf " WC_FMT " %lld " WX_FMT, &seq,
-					&mono, &secs, WC_PTRS(c), &c.sclk_ns, WX_PTRS(c));
-
-			if (nf != 12 && nf != 20)
-				goto bad;
-			rec_add_bucket(r, seq, mono, secs, &c);
-		} else if (!strncmp(line, "prog ", 5)) {
-			struct wprog *p = &r->progs[r->nprogs];
-
-			if (r->nprogs == 16 ||
-			    sscanf(line + 5, "%31s %lld %lld %lld", p->name, &p->run_cnt,
-				   &p->run_time_ns, &p->misses) < 3)
-				goto bad;
-			r->nprogs++;
-		} else if (!strncmp(line, "end", 3)) {
-			ended = 1;
-		} else {
-			goto bad;
+		if (ln == 1)
+			rc = strncmp(line, "pfcompare-record 1", 18) ? -1 : 0;
+		else
+			rc = rd_line(r, line);
+		if (rc < 0) {
+			fprintf(stderr, "pfcompare: %s:%d: malformed line: %s", name, ln, line);
+			return -1;
 		}
+		ended |= rc;
 	}
 	if (!ln) {
 		fprintf(stderr, "pfcompare: %s: empty recording\n", name);
@@ -274,7 +369,4 @@ int rec_load(struct record *r, FILE *f, const char *name)
 		return -1;
 	}
 	return 0;
-bad:
-	fprintf(stderr, "pfcompare: %s:%d: malformed line: %s", name, ln, line);
-	return -1;
 }

@@ -125,90 +125,130 @@ static void follow(struct mp3buf *b, long count, double seconds, int from_new,
 	*lost_out = lost;
 }
 
-int main(int argc, char **argv)
+/* What the command line asks for. */
+struct opts {
+	const char *node;
+	int follow, extended, summary, from_new;
+	long count;
+	double seconds;
+};
+
+/* One option @opt (its argument in optarg); a bad one exits 2 with the usage. */
+static void parse_opt(struct opts *o, int opt)
 {
-	const char *node = "node";
-	int opt, do_follow = 0, extended = 0, summary = 0, from_new = 0;
-	unsigned long long lost = 0;
-	struct totals t = { 0 };
-	double seconds = 0;
-	long count = 0;
-	struct mp3buf b;
 	char *end;
 
+	switch (opt) {
+	case 'd':
+		o->node = optarg;
+		break;
+	case 'f':
+		o->follow = 1;
+		break;
+	case 'F':
+		if (!strcmp(optarg, "new"))
+			o->from_new = 1;
+		else if (strcmp(optarg, "all"))
+			usage(stderr, 2);
+		break;
+	case 'n':
+		errno = 0;
+		o->count = strtol(optarg, &end, 10);
+		if (errno || *end || o->count <= 0) {
+			fprintf(stderr, "monitor: -n needs a positive count\n");
+			usage(stderr, 2);
+		}
+		break;
+	case 't':
+		o->seconds = strtod(optarg, &end);
+		if (*end || !(o->seconds > 0)) {
+			fprintf(stderr, "monitor: -t needs positive seconds\n");
+			usage(stderr, 2);
+		}
+		break;
+	case 'x':
+		o->extended = 1;
+		break;
+	case 's':
+		o->summary = 1;
+		break;
+	case 'h':
+		usage(stdout, 0);
+		break;
+	default:
+		usage(stderr, 2);
+	}
+}
+
+/* The options, and whether they go together; a usage error exits 2. */
+static void parse_args(struct opts *o, int argc, char **argv)
+{
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int opt;
 
-	while ((opt = getopt_long(argc, argv, "d:fF:n:t:xsh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			node = optarg;
-			break;
-		case 'f':
-			do_follow = 1;
-			break;
-		case 'F':
-			if (!strcmp(optarg, "new"))
-				from_new = 1;
-			else if (strcmp(optarg, "all"))
-				usage(stderr, 2);
-			break;
-		case 'n':
-			errno = 0;
-			count = strtol(optarg, &end, 10);
-			if (errno || *end || count <= 0) {
-				fprintf(stderr, "monitor: -n needs a positive count\n");
-				usage(stderr, 2);
-			}
-			break;
-		case 't':
-			seconds = strtod(optarg, &end);
-			if (*end || !(seconds > 0)) {
-				fprintf(stderr, "monitor: -t needs positive seconds\n");
-				usage(stderr, 2);
-			}
-			break;
-		case 'x':
-			extended = 1;
-			break;
-		case 's':
-			summary = 1;
-			break;
-		case 'h':
-			usage(stdout, 0);
-			break;
-		default:
-			usage(stderr, 2);
-		}
-	}
+	while ((opt = getopt_long(argc, argv, "d:fF:n:t:xsh", longopts, NULL)) != -1)
+		parse_opt(o, opt);
 	if (optind != argc)
 		usage(stderr, 2);
-	if ((count || seconds || from_new || extended) && !do_follow) {
+	if ((o->count || o->seconds || o->from_new || o->extended) && !o->follow) {
 		fprintf(stderr, "monitor: -n, -t, -F and -x need -f\n");
 		usage(stderr, 2);
 	}
+}
 
-	if (mp3buf_open(&b, node, !do_follow))
+/*
+ * Map the node: writable for the -1 protocol, read-only to follow (which
+ * needs the stream header).  0, or 1 with a message.
+ */
+static int open_buffer(struct mp3buf *b, const struct opts *o)
+{
+	if (mp3buf_open(b, o->node, !o->follow))
 		return 1;
-	if (do_follow && !b.hdr) {
+	if (o->follow && !b->hdr) {
 		fprintf(stderr, "monitor: %s has no stream header (version %u expected)\n",
-			node, MP3_STREAM_VERSION);
-		mp3buf_close(&b);
+			o->node, MP3_STREAM_VERSION);
+		mp3buf_close(b);
 		return 1;
 	}
+	return 0;
+}
+
+/* Follow the ring or drain it once, until SIGINT/SIGTERM at the latest. */
+static void run(struct mp3buf *b, const struct opts *o, struct totals *t,
+		unsigned long long *lost)
+{
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	if (do_follow)
-		follow(&b, count, seconds, from_new, extended, &t, &lost);
+	if (o->follow)
+		follow(b, o->count, o->seconds, o->from_new, o->extended, t, lost);
 	else
-		drain_compat(&b, &t);
+		drain_compat(b, t);
 	fflush(stdout);
-	if (summary || do_follow)
+}
+
+static void print_summary(const struct opts *o, const struct totals *t, unsigned long long lost)
+{
+	if (o->summary || o->follow)
 		fprintf(stderr, "monitor: samples=%lu lost=%llu minflt=%" PRId64
 			" majflt=%" PRId64 " cpu_ns=%" PRId64 "\n",
-			t.n, lost, t.min_flt, t.maj_flt, t.cpu_ns);
+			t->n, lost, t->min_flt, t->maj_flt, t->cpu_ns);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .node = "node" };
+	unsigned long long lost = 0;
+	struct totals t = { 0 };
+	struct mp3buf b;
+
+	parse_args(&o, argc, argv);
+	if (open_buffer(&b, &o))
+		return 1;
+	run(&b, &o, &t, &lost);
+	print_summary(&o, &t, lost);
 	mp3buf_close(&b);
 	return 0;
 }

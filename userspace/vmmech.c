@@ -333,95 +333,130 @@ static void sync_write(int fd)
 		die("pipe write");
 }
 
-/*
- * Copy-on-write.  The area holds 'A' in every page before fork(); writers
- * store 'C' (child) or 'P' (parent).  After each phase the reader counts
- * the pages that hold what it must see: its own 'A' (private) or the
- * child's 'C' (shared).
- */
-static int cmd_cow(const char *mode, unsigned long n)
-{
-	int shared = !strcmp(mode, "shared"), dontfork = !strcmp(mode, "dontfork");
-	int c2p[2], p2c[2], status;
-	unsigned long bytes = n * PAGE;
-	struct win w;
-	struct rusage r0;
-	uint64_t f0, f1;
-	long pd;
-	pid_t pid;
-	char *m;
+/* What the copy-on-write phases share. */
+struct cow {
+	const char *mode;
+	int shared, dontfork;
+	int child_writes;	/* "child" and "shared": the child writes first */
+	unsigned long n;
+	char *m;		/* the area, n pages */
+	int c2p[2], p2c[2];	/* child to parent, parent to child */
+};
 
-	if (strcmp(mode, "child") && strcmp(mode, "parent") && !shared && !dontfork) {
+/*
+ * The area, 'A' in every page, and the pipes.  0, or 2 (usage) for an
+ * unknown mode; a failed system call exits 1.
+ */
+static int cow_setup(struct cow *c, const char *mode, unsigned long n)
+{
+	unsigned long bytes = n * PAGE;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = mode;
+	c->n = n;
+	c->shared = !strcmp(mode, "shared");
+	c->dontfork = !strcmp(mode, "dontfork");
+	c->child_writes = !strcmp(mode, "child") || c->shared;
+	if (strcmp(mode, "child") && strcmp(mode, "parent") && !c->shared && !c->dontfork) {
 		fprintf(stderr, "vmmech: cow child|parent|dontfork|shared N\n");
 		return 2;
 	}
-	m = map_anon(bytes, shared ? MAP_SHARED : MAP_PRIVATE);
-	if (dontfork && madvise(m, bytes, MADV_DONTFORK))
+	c->m = map_anon(bytes, c->shared ? MAP_SHARED : MAP_PRIVATE);
+	if (c->dontfork && madvise(c->m, bytes, MADV_DONTFORK))
 		die("madvise(MADV_DONTFORK)");
-	store_all(m, n, 'A');
-	if (pipe(c2p) || pipe(p2c))
+	store_all(c->m, n, 'A');
+	if (pipe(c->c2p) || pipe(c->p2c))
 		die("pipe");
+	return 0;
+}
 
-	/* fork() itself, in the parent: the page-table copy (time) and
-	 * the copy-on-write faults of the pages the parent then stores to
-	 * before its getrusage() (its stack)
-	 */
-	begin(&w, "parent", "fork", n);
+/* The child's write phase ("child", "shared"), reported after the parent read. */
+static void cow_child_write(const struct cow *c, const struct win *w)
+{
+	struct win x;
+	long pd = private_dirty_pages();
+
+	begin(&x, "child", "write", c->n);
+	store_all(c->m, c->n, 'C');
+	end(&x);
+	snprintf(x.extra, sizeof(x.extra), "copies=%ld", private_dirty_pages() - pd);
+	sync_write(c->c2p[1]);
+	sync_read(c->p2c[0]);
+	report(w);
+	report(&x);
+}
+
+/* The child's read phase ("parent"), after the parent has written. */
+static void cow_child_read(const struct cow *c, const struct win *w)
+{
+	struct win x;
+	unsigned long same;
+
+	sync_read(c->p2c[0]);	/* the parent has written */
+	begin(&x, "child", "read", c->n);
+	same = count_eq(c->m, c->n, 'A');
+	end(&x);
+	snprintf(x.extra, sizeof(x.extra), "same=%lu", same);
+	report(w);
+	report(&x);
+}
+
+/*
+ * The forked child: its counters start at 0 at fork(), so its "start"
+ * line is fork() to its first getrusage() (no window); then its phases.
+ */
+static void __attribute__((noreturn)) cow_child(const struct cow *c)
+{
+	struct rusage r0;
+	struct win w;
+
+	getrusage(RUSAGE_SELF, &r0);
+	memset(&w, 0, sizeof(w));
+	w.exp = exp_name;
+	w.role = "child";
+	w.phase = "start";
+	w.n = c->n;
+	w.b = r0;	/* no window: t0 = 0 */
+	warm();
+	if (c->dontfork) {
+		unsigned char vec;
+
+		errno = 0;
+		snprintf(w.extra, sizeof(w.extra), "mapped=%d",
+			 !(mincore(c->m, PAGE, &vec) && errno == ENOMEM));
+	}
+	sync_write(c->c2p[1]);	/* ready */
+	if (c->child_writes) {
+		cow_child_write(c, &w);
+	} else if (!strcmp(c->mode, "parent")) {
+		cow_child_read(c, &w);
+	} else {
+		sync_read(c->p2c[0]);
+		report(&w);
+	}
+	fflush(stdout);
+	_exit(0);
+}
+
+/*
+ * fork() itself, in the parent's "fork" window: the page-table copy
+ * (time) and the copy-on-write faults of the pages the parent then
+ * stores to before its getrusage() (its stack).  Returns the child's pid
+ * once the child is ready.
+ */
+static pid_t cow_parent_fork(const struct cow *c)
+{
+	struct win w;
+	uint64_t f0, f1;
+	pid_t pid;
+
+	begin(&w, "parent", "fork", c->n);
 	f0 = now_ns();
 	pid = fork();
 	if (pid < 0)
 		die("fork");
-	if (pid == 0) {
-		/* the child: its counters start at 0 at fork() */
-		getrusage(RUSAGE_SELF, &r0);
-		memset(&w, 0, sizeof(w));
-		w.exp = exp_name;
-		w.role = "child";
-		w.phase = "start";
-		w.n = n;
-		w.b = r0;	/* no window: t0 = 0 */
-		warm();
-		if (dontfork) {
-			unsigned char vec;
-
-			errno = 0;
-			snprintf(w.extra, sizeof(w.extra), "mapped=%d",
-				 !(mincore(m, PAGE, &vec) && errno == ENOMEM));
-		}
-		sync_write(c2p[1]);	/* ready */
-		if (!strcmp(mode, "child") || shared) {
-			pd = private_dirty_pages();
-			{
-				struct win x;
-
-				begin(&x, "child", "write", n);
-				store_all(m, n, 'C');
-				end(&x);
-				snprintf(x.extra, sizeof(x.extra), "copies=%ld",
-					 private_dirty_pages() - pd);
-				sync_write(c2p[1]);
-				sync_read(p2c[0]);
-				report(&w);
-				report(&x);
-			}
-		} else if (!strcmp(mode, "parent")) {
-			struct win x;
-			unsigned long same;
-
-			sync_read(p2c[0]);	/* the parent has written */
-			begin(&x, "child", "read", n);
-			same = count_eq(m, n, 'A');
-			end(&x);
-			snprintf(x.extra, sizeof(x.extra), "same=%lu", same);
-			report(&w);
-			report(&x);
-		} else {
-			sync_read(p2c[0]);
-			report(&w);
-		}
-		fflush(stdout);
-		_exit(0);
-	}
+	if (pid == 0)
+		cow_child(c);
 	f1 = now_ns();
 	/* the pages the parent stores to before the module's last reading
 	 * (stack, TLS: those fault here, copy-on-write since the fork) and
@@ -432,15 +467,37 @@ static int cmd_cow(const char *mode, unsigned long n)
 	end(&w);
 	snprintf(w.extra, sizeof(w.extra), "fork_ns=%llu", (unsigned long long)(f1 - f0));
 	report(&w);
-	sync_read(c2p[0]);	/* the child is ready */
+	sync_read(c->c2p[0]);	/* the child is ready */
+	return pid;
+}
 
-	if (!strcmp(mode, "child") || shared) {
+/* One parent phase that stores 'P' to every page, with its copies. */
+static void cow_parent_store(const struct cow *c, const char *phase)
+{
+	struct win x;
+	long pd = private_dirty_pages();
+
+	begin(&x, "parent", phase, c->n);
+	store_all(c->m, c->n, 'P');
+	end(&x);
+	snprintf(x.extra, sizeof(x.extra), "copies=%ld", private_dirty_pages() - pd);
+	report(&x);
+}
+
+/*
+ * The parent's phases: after the child wrote ("child", "shared"), read
+ * then write again; else write while the child waits.  Then it lets the
+ * child go on.
+ */
+static void cow_writer_phase(const struct cow *c)
+{
+	if (c->child_writes) {
 		struct win x;
 		unsigned long same;
 
-		sync_read(c2p[0]);	/* the child has written */
-		begin(&x, "parent", "read", n);
-		same = count_eq(m, n, shared ? 'C' : 'A');
+		sync_read(c->c2p[0]);	/* the child has written */
+		begin(&x, "parent", "read", c->n);
+		same = count_eq(c->m, c->n, c->shared ? 'C' : 'A');
 		end(&x);
 		snprintf(x.extra, sizeof(x.extra), "same=%lu", same);
 		report(&x);
@@ -448,29 +505,43 @@ static int cmd_cow(const char *mode, unsigned long n)
 		 * parent's are its own again but still write-protected;
 		 * shared: nothing is write-protected
 		 */
-		pd = private_dirty_pages();
-		begin(&x, "parent", "write-after", n);
-		store_all(m, n, 'P');
-		end(&x);
-		snprintf(x.extra, sizeof(x.extra), "copies=%ld", private_dirty_pages() - pd);
-		report(&x);
-		sync_write(p2c[1]);
+		cow_parent_store(c, "write-after");
 	} else {
-		struct win x;
-
-		pd = private_dirty_pages();
-		begin(&x, "parent", "write", n);
-		store_all(m, n, 'P');
-		end(&x);
-		snprintf(x.extra, sizeof(x.extra), "copies=%ld", private_dirty_pages() - pd);
-		report(&x);
-		sync_write(p2c[1]);
+		cow_parent_store(c, "write");
 	}
+	sync_write(c->p2c[1]);
+}
+
+/* 0 if the child exited 0, else 1 with a message. */
+static int cow_reap(pid_t pid)
+{
+	int status;
+
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		fprintf(stderr, "vmmech: child failed (status %d)\n", status);
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Copy-on-write.  The area holds 'A' in every page before fork(); writers
+ * store 'C' (child) or 'P' (parent).  After each phase the reader counts
+ * the pages that hold what it must see: its own 'A' (private) or the
+ * child's 'C' (shared).  0, 1 (the child failed) or 2 (usage).
+ */
+static int cmd_cow(const char *mode, unsigned long n)
+{
+	struct cow c;
+	pid_t pid;
+	int rc;
+
+	rc = cow_setup(&c, mode, n);
+	if (rc)
+		return rc;
+	pid = cow_parent_fork(&c);
+	cow_writer_phase(&c);
+	return cow_reap(pid);
 }
 
 static int cmd_demand(const char *mode, unsigned long n)

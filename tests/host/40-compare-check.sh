@@ -11,6 +11,9 @@
 #                                   (sequence intact: totals must catch it)
 # tests/compare/testdata/xz-host.rec is `pfcompare run -- xz.sh` (41-compare-cmd's
 # script) on this host's 6.18, tp/pe/sw/ru, no module, no fexit.
+# Last, the usage errors: no file, an unknown scenario, and options a
+# command does not take (check --reps, list --out, run/bench in the
+# wrong form).
 # PFCOMPARE=path runs another binary (e.g. one that always passes, to see
 # this test fail).  docs/compare.md, "Checker self-test".
 cd "$(dirname "$0")/../.." || exit 1
@@ -20,12 +23,12 @@ n=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
 tmp=$(mktemp -d /tmp/pfc-check.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..27"
+echo "1..29"
 
 if [ ! -x "$pfc" ]; then
 	echo "# $pfc is not built (make -C compare)"
 	i=0
-	while [ $i -lt 27 ]; do ok 1 "pfcompare built"; i=$((i + 1)); done
+	while [ $i -lt 29 ]; do ok 1 "pfcompare built"; i=$((i + 1)); done
 	exit 1
 fi
 
@@ -166,4 +169,27 @@ ok $? "check without a file: usage, exit 2 ($rc)"
 out=$("$pfc" run nosuch 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q "unknown scenario 'nosuch'"
 ok $? "unknown scenario: exit 2 ($rc)"
+
+# An option the command does not take (in the form given, with or
+# without -- CMD) is refused: exit 2, naming it, with the usage.  Each
+# would otherwise be accepted and ignored (check, list: exit 0), or fail
+# later for another reason (an unknown scenario, a command not found).
+# refused 'message' ARGS...: sets r=1 unless so
+refused() {
+	want=$1; shift
+	out=$("$pfc" "$@" 2>&1); rc=$?
+	{ [ $rc = 2 ] && echo "$out" | grep -q -- "$want" && echo "$out" | grep -q USAGE; } ||
+		{ echo "# pfcompare $*: exit $rc: $(echo "$out" | head -1)"; r=1; }
+}
+r=0
+refused 'check does not take --reps' check $td/threads.rec --reps 3
+refused 'list does not take --out' list --out "$tmp/x"
+[ ! -e "$tmp/x" ] || { echo "# list --out made its directory"; r=1; }
+ok $r "check --reps 3, list --out DIR: refused, exit 2"
+r=0
+refused 'run takes --no-module only with -- CMD' run nosuch --no-module
+refused 'run takes --scale only without -- CMD' run --scale test -- /nonexistent/pfc-cmd
+refused 'bench does not take --json' bench --json --scenario nosuch
+refused 'bench takes --scenario only without -- CMD' bench --scenario threads -- /nonexistent/pfc-cmd
+ok $r "run SCENARIO --no-module, run --scale -- CMD, bench --json, bench --scenario -- CMD: refused, exit 2"
 exit $fail
