@@ -213,6 +213,10 @@ static struct proc_rec *find_proc(struct record *r, int pid)
 	return NULL;
 }
 
+/* The key names of program and wait4 rows, from the record's tables. */
+#define P(name) pfw_prog_field_names[PFW_P_##name]
+#define W(name) pfw_wait4_field_names[PFW_W_##name]
+
 /* A `source` row: which one, and whether it attached. */
 static void add_source(struct record *r, const struct cols *k, char **f, int n)
 {
@@ -233,24 +237,24 @@ static void add_source(struct record *r, const struct cols *k, char **f, int n)
 /* The `wait4` row (-c): the witness's own wait4 of the command. */
 static void add_wait4(struct record *r, const struct cols *k, char **f, int n)
 {
-	if (!keyed(f, n, k, "minflt") || !keyed(f, n, k, "majflt"))
+	if (!keyed(f, n, k, W(minflt)) || !keyed(f, n, k, W(majflt)))
 		return;
-	r->wit_wait_min = keyed_ll(f, n, k, "minflt");
-	r->wit_wait_maj = keyed_ll(f, n, k, "majflt");
-	r->wit_wait_cpu_ns = (keyed_ll(f, n, k, "utime_us") + keyed_ll(f, n, k, "stime_us")) * 1000;
+	r->wit_wait_min = keyed_ll(f, n, k, W(minflt));
+	r->wit_wait_maj = keyed_ll(f, n, k, W(majflt));
+	r->wit_wait_cpu_ns = (keyed_ll(f, n, k, W(utime_us)) + keyed_ll(f, n, k, W(stime_us))) * 1000;
 }
 
 static void add_program(struct record *r, const struct cols *k, char **f, int n)
 {
 	struct wprog *g;
 
-	if (!keyed(f, n, k, "run_cnt") || !keyed(f, n, k, "run_time_ns") || r->nprogs >= 16)
+	if (!keyed(f, n, k, P(run_cnt)) || !keyed(f, n, k, P(run_time_ns)) || r->nprogs >= 16)
 		return;
 	g = &r->progs[r->nprogs++];
 	snprintf(g->name, sizeof(g->name), "%s", field(f, n, k->fixed[F_COMM]));
-	g->run_cnt = keyed_ll(f, n, k, "run_cnt");
-	g->run_time_ns = keyed_ll(f, n, k, "run_time_ns");
-	g->misses = keyed_ll(f, n, k, "recursion_misses");
+	g->run_cnt = keyed_ll(f, n, k, P(run_cnt));
+	g->run_time_ns = keyed_ll(f, n, k, P(run_time_ns));
+	g->misses = keyed_ll(f, n, k, P(recursion_misses));
 }
 
 /* A `total` row: its pid's, or with @tree procs[0]'s (every row is the

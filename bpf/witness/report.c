@@ -382,17 +382,27 @@ void pfw_out_end(FILE *f, enum pfb_format fmt, const struct pfw_snap *total,
 
 void pfw_out_close(FILE *f, enum pfb_format fmt, const struct pfw_wait4 *w)
 {
+	__u64 v[PFW_NWAIT4_FIELDS] = {
+		[PFW_W_status] = w ? (__u64)w->status : 0, [PFW_W_minflt] = w ? w->minflt : 0,
+		[PFW_W_majflt] = w ? w->majflt : 0, [PFW_W_utime_us] = w ? w->utime_us : 0,
+		[PFW_W_stime_us] = w ? w->stime_us : 0,
+	};
+	int i;
+
 	if (fmt == PFB_JSON) {
-		if (w)
-			fprintf(f, ",\n\"wait4\":{\"pid\":%u,\"comm\":\"%s\",\"status\":%d,"
-				"\"minflt\":%llu,\"majflt\":%llu,\"utime_us\":%llu,"
-				"\"stime_us\":%llu}", w->pid, pfb_clean(w->comm), w->status,
-				w->minflt, w->majflt, w->utime_us, w->stime_us);
+		if (w) {
+			fprintf(f, ",\n\"wait4\":{\"pid\":%u,\"comm\":\"%s\"", w->pid,
+				pfb_clean(w->comm));
+			for (i = 0; i < PFW_NWAIT4_FIELDS; i++)
+				fprintf(f, ",\"%s\":%llu", pfw_wait4_field_names[i], v[i]);
+			fprintf(f, "}");
+		}
 		fprintf(f, "}\n");
 	} else if (fmt == PFB_CSV && w) {
-		fprintf(f, "wait4,,,,,%u,%s,status=%d,minflt=%llu,majflt=%llu,utime_us=%llu,"
-			"stime_us=%llu\n", w->pid, pfb_clean(w->comm), w->status, w->minflt,
-			w->majflt, w->utime_us, w->stime_us);
+		fprintf(f, "wait4,,,,,%u,%s", w->pid, pfb_clean(w->comm));
+		for (i = 0; i < PFW_NWAIT4_FIELDS; i++)
+			fprintf(f, ",%s=%llu", pfw_wait4_field_names[i], v[i]);
+		fprintf(f, "\n");
 	}
 	fflush(f);
 }

@@ -121,6 +121,21 @@ enum pfw_source {
 	PFW_NSOURCES
 };
 
+/* Each program row key's, and each wait4 row key's, index in the tables. */
+enum pfw_prog_field {
+#define PFW_X_(n, t, u, d) PFW_P_##n,
+	PFW_PROG_FIELDS(PFW_X_)
+#undef PFW_X_
+	PFW_NPROG_FIELDS
+};
+
+enum pfw_wait4_field {
+#define PFW_X_(n, t, u, d) PFW_W_##n,
+	PFW_WAIT4_FIELDS(PFW_X_)
+#undef PFW_X_
+	PFW_NWAIT4_FIELDS
+};
+
 _Static_assert(sizeof(struct pfw_counts) == PFW_NCOUNTERS * sizeof(__u64),
 	       "struct pfw_counts holds only __u64 counters, one per PFW_COUNTERS entry");
 
@@ -145,13 +160,13 @@ static const char *const pfw_row_field_names[] __attribute__((unused)) = {
 };
 #define PFW_NROW_FIELDS (sizeof(pfw_row_field_names) / sizeof(pfw_row_field_names[0]))
 
-static const char *const pfw_prog_field_names[] __attribute__((unused)) = {
+static const char *const pfw_prog_field_names[PFW_NPROG_FIELDS] __attribute__((unused)) = {
 #define PFW_X_(n, t, u, d) #n,
 	PFW_PROG_FIELDS(PFW_X_)
 #undef PFW_X_
 };
 
-static const char *const pfw_wait4_field_names[] __attribute__((unused)) = {
+static const char *const pfw_wait4_field_names[PFW_NWAIT4_FIELDS] __attribute__((unused)) = {
 #define PFW_X_(n, t, u, d) #n,
 	PFW_WAIT4_FIELDS(PFW_X_)
 #undef PFW_X_
