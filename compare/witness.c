@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pfprof/witness_record.h"
 #include "witness.h"
 
 static long fsize(const char *path)
@@ -126,56 +127,80 @@ static int split(char *s, char **f, int max)
 }
 
 /*
- * The counter columns, found by name in the CSV's header line (`type,seq,
- * ...`), so that columns a newer pfwitness appends break nothing and
- * columns an older one lacks read as 0.
+ * The record's columns (include/pfprof/witness_record.h), found by name in
+ * its header line (`type,seq,...`): columns a newer pfwitness adds are not
+ * looked at, and columns it lacks read as 0.
  */
-enum col { C_SEQ, C_MONO, C_SECS, C_PID, C_TPU, C_TPK, C_PEMIN, C_PEMAJ, C_FXMIN, C_FXMAJ,
-	   C_FXGUP, C_FXSKIP, C_CPU, C_SCLK, C_RUMIN, C_RUMAJ, C_MISSIN, C_MISSOUT, C_CPUREC,
-	   C_PEMISSMIN, C_PEMISSMAJ, C_N };
-
-static const char *const colname[C_N] = {
-	"seq", "mono_ns", "secs", "pid", "tp_user", "tp_kernel", "pe_min", "pe_maj", "fx_min",
-	"fx_maj", "fx_gup", "fx_skip", "cpu_ns", "sclk_ns", "ru_min", "ru_maj", "miss_in",
-	"miss_out", "cpu_rec_ns", "pe_miss_min", "pe_miss_maj",
-};
+enum fixed { F_SEQ, F_MONO, F_SECS, F_PID, F_COMM, F_N };
+static const char *const fixed_name[F_N] = { "seq", "mono_ns", "secs", "pid", "comm" };
 
 struct cols {
-	int at[C_N];	/* field index, -1: absent */
-	bool have;	/* a header was read */
+	int fixed[F_N];			/* field index, -1: absent */
+	int counter[PFW_NCOUNTERS];	/* likewise, by enum pfw_counter */
+	bool have;			/* a header was read */
+	int major, minor;		/* the record's version; major 0: no line */
 };
+
+static int find(char **f, int n, const char *name)
+{
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (!strcmp(f[i], name))
+			return i;
+	return -1;
+}
 
 static void cols_from_header(struct cols *k, char **f, int n)
 {
-	int c, i;
+	int c;
 
-	for (c = 0; c < C_N; c++) {
-		k->at[c] = -1;
-		for (i = 1; i < n; i++)
-			if (!strcmp(f[i], colname[c]))
-				k->at[c] = i;
-	}
+	for (c = 0; c < F_N; c++)
+		k->fixed[c] = find(f, n, fixed_name[c]);
+	for (c = 0; c < PFW_NCOUNTERS; c++)
+		k->counter[c] = find(f, n, pfw_counter_names[c]);
 	k->have = true;
 }
 
-/* Field @c of a row as a number; 0 when absent or empty. */
-static long long col(const struct cols *k, char **f, int n, enum col c)
+/* Field @i of a row; "" when absent. */
+static const char *field(char **f, int n, int i)
 {
-	int i = k->at[c];
-
-	return i >= 0 && i < n ? atoll(f[i]) : 0;
+	return i >= 0 && i < n ? f[i] : "";
 }
 
+/* The value of KEY=VALUE among a row's fields after its name, or NULL. */
+static const char *keyed(char **f, int n, const struct cols *k, const char *key)
+{
+	size_t len = strlen(key);
+	int i;
+
+	for (i = k->fixed[F_COMM] + 1; i > 0 && i < n; i++)
+		if (!strncmp(f[i], key, len) && f[i][len] == '=')
+			return f[i] + len + 1;
+	return NULL;
+}
+
+static long long keyed_ll(char **f, int n, const struct cols *k, const char *key)
+{
+	const char *v = keyed(f, n, k, key);
+
+	return v ? atoll(v) : 0;
+}
+
+/* An interval or total row's counters into the ones pfcompare judges. */
 static void counts_from(struct wcounts *w, const struct cols *k, char **f, int n)
 {
-	long long *dst[] = { &w->tp_user, &w->tp_kernel, &w->pe_min, &w->pe_maj, &w->fx_min,
-			     &w->fx_maj, &w->fx_gup, &w->fx_skip, &w->cpu_ns, &w->sclk_ns,
-			     &w->ru_min, &w->ru_maj, &w->miss_in, &w->miss_out, &w->cpu_rec_ns,
-			     &w->pe_miss_min, &w->pe_miss_maj };
+	long long v[PFW_NCOUNTERS];
 	int c;
 
-	for (c = C_TPU; c < C_N; c++)
-		*dst[c - C_TPU] = col(k, f, n, c);
+	for (c = 0; c < PFW_NCOUNTERS; c++)
+		v[c] = atoll(field(f, n, k->counter[c]));
+	/* struct wcounts (record.h) keeps the record's names */
+#define WC(name) w->name = v[PFW_C_##name];
+	WC(tp_user) WC(tp_kernel) WC(pe_min) WC(pe_maj) WC(fx_min) WC(fx_maj) WC(fx_gup)
+	WC(fx_skip) WC(cpu_ns) WC(sclk_ns) WC(ru_min) WC(ru_maj) WC(miss_in) WC(miss_out)
+	WC(cpu_rec_ns) WC(pe_miss_min) WC(pe_miss_maj)
+#undef WC
 }
 
 static struct proc_rec *find_proc(struct record *r, int pid)
@@ -188,51 +213,48 @@ static struct proc_rec *find_proc(struct record *r, int pid)
 	return NULL;
 }
 
-/* Which sources attached, and (with -c) the witness's own wait4 line. */
-static void parse_stderr(const struct witness *w, struct record *r)
+/* The key names of program and wait4 rows, from the record's tables. */
+#define P(name) pfw_prog_field_names[PFW_P_##name]
+#define W(name) pfw_wait4_field_names[PFW_W_##name]
+
+/* A `source` row: which one, and whether it attached. */
+static void add_source(struct record *r, const struct cols *k, char **f, int n)
 {
-	char line[1024];
-	long long mn, mj, ut, st;
-	FILE *in = fopen(w->err, "r");
+	const char *name = field(f, n, k->fixed[F_COMM]);
+	bool att = keyed_ll(f, n, k, "attached") != 0;
+	bool *dst[PFW_NSOURCES] = {
+		[PFW_S_tracepoint] = &r->wit_tp, [PFW_S_perf_event] = &r->wit_pe,
+		[PFW_S_fexit] = &r->wit_fx, [PFW_S_sched_switch] = &r->wit_sw,
+		[PFW_S_thread_counters] = &r->wit_ru,
+	};
+	int i;
 
-	while (in && fgets(line, sizeof(line), in)) {
-		bool att = strstr(line, ": attached") != NULL;
-		char *e = strstr(line, "; rusage minflt=");
-
-		if (strstr(line, "pfwitness: tracepoints:"))
-			r->wit_tp = att;
-		else if (strstr(line, "pfwitness: perf sw events:"))
-			r->wit_pe = att;
-		else if (strstr(line, "pfwitness: fexit handle_mm_fault:"))
-			r->wit_fx = att;
-		else if (strstr(line, "pfwitness: sched_switch:"))
-			r->wit_sw = att;
-		else if (strstr(line, "pfwitness: thread fault counters:"))
-			r->wit_ru = att;
-		else if (!strncmp(line, "pfwitness: ", 11) && e &&
-			 sscanf(e, "; rusage minflt=%lld majflt=%lld utime_us=%lld stime_us=%lld",
-				&mn, &mj, &ut, &st) == 4) {
-			r->wit_wait_min = mn;
-			r->wit_wait_maj = mj;
-			r->wit_wait_cpu_ns = (ut + st) * 1000;
-		}
-	}
-	if (in)
-		fclose(in);
+	for (i = 0; i < PFW_NSOURCES; i++)
+		if (!strcmp(name, pfw_source_names[i]))
+			*dst[i] = att;
 }
 
-static void add_program(struct record *r, char **f, int n)
+/* The `wait4` row (-c): the witness's own wait4 of the command. */
+static void add_wait4(struct record *r, const struct cols *k, char **f, int n)
+{
+	if (!keyed(f, n, k, W(minflt)) || !keyed(f, n, k, W(majflt)))
+		return;
+	r->wit_wait_min = keyed_ll(f, n, k, W(minflt));
+	r->wit_wait_maj = keyed_ll(f, n, k, W(majflt));
+	r->wit_wait_cpu_ns = (keyed_ll(f, n, k, W(utime_us)) + keyed_ll(f, n, k, W(stime_us))) * 1000;
+}
+
+static void add_program(struct record *r, const struct cols *k, char **f, int n)
 {
 	struct wprog *g;
 
-	if (n < 9 || r->nprogs >= 16)
+	if (!keyed(f, n, k, P(run_cnt)) || !keyed(f, n, k, P(run_time_ns)) || r->nprogs >= 16)
 		return;
 	g = &r->progs[r->nprogs++];
-	snprintf(g->name, sizeof(g->name), "%s", f[6]);
-	g->run_cnt = atoll(f[7] + strcspn(f[7], "=") + 1);
-	g->run_time_ns = atoll(f[8] + strcspn(f[8], "=") + 1);
-	if (n >= 11)
-		g->misses = atoll(f[10] + strcspn(f[10], "=") + 1);
+	snprintf(g->name, sizeof(g->name), "%s", field(f, n, k->fixed[F_COMM]));
+	g->run_cnt = keyed_ll(f, n, k, P(run_cnt));
+	g->run_time_ns = keyed_ll(f, n, k, P(run_time_ns));
+	g->misses = keyed_ll(f, n, k, P(recursion_misses));
 }
 
 /* A `total` row: its pid's, or with @tree procs[0]'s (every row is the
@@ -241,7 +263,7 @@ static void add_program(struct record *r, char **f, int n)
 static void add_total(struct record *r, const struct cols *k, char **f, int n, bool tree)
 {
 	struct proc_rec *p = tree ? (r->nprocs ? &r->procs[0] : NULL) :
-				    find_proc(r, (int)col(k, f, n, C_PID));
+				    find_proc(r, atoi(field(f, n, k->fixed[F_PID])));
 	struct wcounts c;
 
 	if (!p)
@@ -253,39 +275,72 @@ static void add_total(struct record *r, const struct cols *k, char **f, int n, b
 	p->have_wit = true;
 }
 
+/*
+ * The record's first line, "# pfwitness-record MAJOR.MINOR": 0, or -1 with
+ * a message when its major is not the one this pfcompare reads.
+ */
+static int record_version(struct cols *k, const char *line, const char *path)
+{
+	const char *tag = "# " PFW_RECORD_TAG " ";
+
+	if (strncmp(line, tag, strlen(tag)))
+		return 0;	/* another comment */
+	if (sscanf(line + strlen(tag), "%d.%d", &k->major, &k->minor) != 2)
+		k->major = -1;
+	if (k->major == PFW_RECORD_MAJOR)
+		return 0;
+	fprintf(stderr, "pfcompare: %s: witness record version %.*s, this pfcompare reads "
+		"version %d.x only (pfwitness and pfcompare from different trees?)\n", path,
+		(int)strcspn(line + strlen(tag), "\n"), line + strlen(tag), PFW_RECORD_MAJOR);
+	return -1;
+}
+
 int witness_parse(struct witness *w, struct record *r, bool tree)
 {
 	char line[2048], *f[64];
 	struct cols k = { .have = false };
 	struct wcounts c;
 	FILE *in;
-	int n;
+	int n, rc = 0;
 
-	parse_stderr(w, r);
 	in = fopen(w->out, "r");
 	if (!in) {
 		fprintf(stderr, "pfcompare: no witness output\n");
 		return -1;
 	}
-	while (fgets(line, sizeof(line), in)) {
+	while (rc == 0 && fgets(line, sizeof(line), in)) {
+		if (line[0] == '#') {
+			rc = record_version(&k, line, w->out);
+			continue;
+		}
 		n = split(line, f, 64);
 		if (!strcmp(f[0], "type")) {
+			if (!k.major) {
+				fprintf(stderr, "pfcompare: %s: no '# " PFW_RECORD_TAG "' line before "
+					"the header: not a pfwitness record this pfcompare reads\n", w->out);
+				rc = -1;
+			}
 			cols_from_header(&k, f, n);
 		} else if (!k.have) {
 			continue;	/* no header (yet): nothing to read by name */
 		} else if (!strcmp(f[0], "interval")) {
 			counts_from(&c, &k, f, n);
-			rec_add_bucket(r, col(&k, f, n, C_SEQ),
-				       strtoull(f[k.at[C_MONO] >= 0 ? k.at[C_MONO] : 0], NULL, 10),
-				       k.at[C_SECS] >= 0 && k.at[C_SECS] < n ? atof(f[k.at[C_SECS]]) : 0,
-				       &c);
+			rec_add_bucket(r, atoll(field(f, n, k.fixed[F_SEQ])),
+				       strtoull(field(f, n, k.fixed[F_MONO]), NULL, 10),
+				       atof(field(f, n, k.fixed[F_SECS])), &c);
 		} else if (!strcmp(f[0], "total")) {
 			add_total(r, &k, f, n, tree);
 		} else if (!strcmp(f[0], "program")) {
-			add_program(r, f, n);
+			add_program(r, &k, f, n);
+		} else if (!strcmp(f[0], "source")) {
+			add_source(r, &k, f, n);
+		} else if (!strcmp(f[0], "wait4")) {
+			add_wait4(r, &k, f, n);
 		}
 	}
 	fclose(in);
+	if (rc)
+		return -1;
 	r->have_witness = true;
 	return 0;
 }

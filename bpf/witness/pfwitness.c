@@ -524,6 +524,7 @@ static void attach_sources(struct pfwitness_bpf *skel, struct pfw_sources *src,
 		src->fx = !err;
 	}
 	/* the switch program serves (b), (d) and (e) */
+	src->sw_kind = ts ? "tp_btf" : "raw_tp";
 	err = attach_one(p->btf_switch, &l->btf_switch) ?:
 	      attach_one(p->raw_switch, &l->raw_switch);
 	if (env.sources & SRC_PE) {
@@ -778,7 +779,8 @@ static int start_command(struct command *c)
 	return err;
 }
 
-static void end_command(struct command *c)
+/* Reap the command; its wait4() into @w (the record's wait4 row). */
+static void end_command(struct command *c, struct pfw_wait4 *w)
 {
 	if (!c->done) {
 		kill(c->held.pid, SIGTERM);
@@ -786,11 +788,15 @@ static void end_command(struct command *c)
 	}
 	pfb_held_close(&c->held);
 	/* wait4's rusage: the command and its reaped descendants */
-	fprintf(stderr, "pfwitness: '%s' exited with status %d; rusage minflt=%ld majflt=%ld utime_us=%ld stime_us=%ld\n",
-		c->cmd.argv[0], WIFEXITED(c->status) ? WEXITSTATUS(c->status) :
-		128 + WTERMSIG(c->status), c->ru.ru_minflt, c->ru.ru_majflt,
-		c->ru.ru_utime.tv_sec * 1000000L + c->ru.ru_utime.tv_usec,
-		c->ru.ru_stime.tv_sec * 1000000L + c->ru.ru_stime.tv_usec);
+	w->pid = c->held.pid;
+	w->comm = c->cmd.argv[0];
+	w->status = WIFEXITED(c->status) ? WEXITSTATUS(c->status) : 128 + WTERMSIG(c->status);
+	w->minflt = c->ru.ru_minflt;
+	w->majflt = c->ru.ru_majflt;
+	w->utime_us = c->ru.ru_utime.tv_sec * 1000000ULL + c->ru.ru_utime.tv_usec;
+	w->stime_us = c->ru.ru_stime.tv_sec * 1000000ULL + c->ru.ru_stime.tv_usec;
+	fprintf(stderr, "pfwitness: '%s' exited with status %d; rusage minflt=%llu majflt=%llu utime_us=%llu stime_us=%llu\n",
+		c->cmd.argv[0], w->status, w->minflt, w->majflt, w->utime_us, w->stime_us);
 }
 
 /*
@@ -880,6 +886,7 @@ int main(int argc, char **argv)
 	struct command cmd = {}, *c = NULL;
 	struct pfb_watch watch, *w = NULL;
 	struct pfw_sources src = {};
+	struct pfw_wait4 w4 = {};
 	struct kernel_gaps gaps;
 	struct pfwitness_bpf *skel = NULL;
 
@@ -937,7 +944,9 @@ int main(int argc, char **argv)
 	if (w)
 		pfb_watch_close(w);
 	if (c && !err)
-		end_command(c);
+		end_command(c, &w4);
+	if (!err)
+		pfw_out_close(stdout, env.fmt, c ? &w4 : NULL);
 
 cleanup:
 	if (c)

@@ -5,42 +5,12 @@
 
 #include "pfprof_bpf.h"
 
-/* Per row, per CPU: cumulative counts. */
-struct pfw_counts {
-	__u64 tp_user;		/* exceptions:page_fault_user */
-	__u64 tp_kernel;	/* exceptions:page_fault_kernel on user addresses */
-	__u64 pe_min;		/* perf sw event PAGE_FAULTS_MIN */
-	__u64 pe_maj;		/* perf sw event PAGE_FAULTS_MAJ */
-	__u64 fx_min;		/* fexit handle_mm_fault, accounted minor */
-	__u64 fx_maj;		/* fexit handle_mm_fault, accounted major */
-	__u64 fx_gup;		/* of those, without regs (get_user_pages) */
-	__u64 fx_skip;		/* fexit results mm_account_fault skips
-				 * (VM_FAULT_ERROR or VM_FAULT_RETRY)
-				 */
-	__u64 cpu_ns;		/* on-CPU time from sched_switch */
-	__u64 sclk_ns;		/* the same intervals on the scheduler's clock
-				 * (rq->clock_task); 0: not readable
-				 */
-	__u64 ru_min;		/* the thread's own min_flt, read at its switches */
-	__u64 ru_maj;		/* the thread's own maj_flt, likewise */
-	/*
-	 * Switches the kernel did not trace (docs/witness.md, "Switches the
-	 * kernel does not trace"), and what was done about them.
-	 */
-	__u64 miss_in;		/* stretches found broken at a switch-out */
-	__u64 miss_out;		/* found broken at a switch-in */
-	__u64 cpu_rec_ns;	/* CPU time of those stretches, from the
-				 * thread's se.sum_exec_runtime (in cpu_ns)
-				 */
-	__u64 pe_miss_min;	/* faults in those stretches, by the thread's
-				 * own counters: pe could not read them
-				 */
-	__u64 pe_miss_maj;
-	__u64 stolen_ns;	/* in the stretches, time the CPU's clock_task
-				 * left out (hypervisor steal, accounted IRQ
-				 * time): not the task's, so not in cpu_ns
-				 */
-};
+/*
+ * struct pfw_counts, the per row, per CPU counts, is the record's counter
+ * table (include/pfprof/witness_record.h, PFW_COUNTERS): one __u64 per
+ * field of the CSV and JSON, in their order.
+ */
+#include "pfprof/witness_record.h"
 
 /*
  * Per traced thread (task-local storage, or a hash by tid where the

@@ -40,10 +40,10 @@ int pfw_snap_add(struct pfw_snap *s, const struct pfw_row *r)
 	return 0;
 }
 
-/* struct pfw_counts is all __u64 counters: summed and subtracted as such. */
-#define NCOUNTERS (sizeof(struct pfw_counts) / sizeof(__u64))
-_Static_assert(sizeof(struct pfw_counts) % sizeof(__u64) == 0,
-	       "struct pfw_counts holds only __u64 counters");
+/* struct pfw_counts is all __u64 counters (witness_record.h): summed and
+ * subtracted as such.
+ */
+#define NCOUNTERS PFW_NCOUNTERS
 
 static void sum_cpus(struct pfw_counts *t, const struct pfw_counts *v, int ncpus)
 {
@@ -120,58 +120,107 @@ static bool quiet(const struct pfw_counts *d)
 		 d->miss_in | d->miss_out);
 }
 
-/* New fields go at the end: readers take the fields by position. */
-#define CSV_FIELDS "tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip," \
-		   "cpu_ns,sclk_ns,ru_min,ru_maj,miss_in,miss_out,cpu_rec_ns," \
-		   "pe_miss_min,pe_miss_maj,stolen_ns"
-
+/*
+ * The CSV and JSON are written from the record's tables
+ * (include/pfprof/witness_record.h): readers take every field by its name.
+ */
 static void csv_counts(FILE *f, const struct pfw_counts *d)
 {
-	fprintf(f, "%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,"
-		"%llu,%llu,%llu,%llu,%llu,%llu\n",
-		d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj, d->fx_min,
-		d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns,
-		d->ru_min, d->ru_maj, d->miss_in, d->miss_out, d->cpu_rec_ns,
-		d->pe_miss_min, d->pe_miss_maj, d->stolen_ns);
+	const __u64 *v = (const __u64 *)d;
+	int j;
+
+	for (j = 0; j < PFW_NCOUNTERS; j++)
+		fprintf(f, "%llu%s", v[j], j + 1 < PFW_NCOUNTERS ? "," : "\n");
 }
 
 static void json_counts(FILE *f, __u32 id, const char *comm, const struct pfw_counts *d)
 {
-	fprintf(f, "{\"pid\":%u,\"comm\":\"%s\",\"tp_user\":%llu,\"tp_kernel\":%llu,"
-		"\"pe_min\":%llu,\"pe_maj\":%llu,\"fx_min\":%llu,\"fx_maj\":%llu,"
-		"\"fx_gup\":%llu,\"fx_skip\":%llu,\"cpu_ns\":%llu,\"sclk_ns\":%llu,"
-		"\"ru_min\":%llu,\"ru_maj\":%llu,\"miss_in\":%llu,\"miss_out\":%llu,"
-		"\"cpu_rec_ns\":%llu,\"pe_miss_min\":%llu,\"pe_miss_maj\":%llu,"
-		"\"stolen_ns\":%llu}",
-		id, pfb_clean(comm), d->tp_user, d->tp_kernel, d->pe_min, d->pe_maj,
-		d->fx_min, d->fx_maj, d->fx_gup, d->fx_skip, d->cpu_ns, d->sclk_ns,
-		d->ru_min, d->ru_maj, d->miss_in, d->miss_out, d->cpu_rec_ns,
-		d->pe_miss_min, d->pe_miss_maj, d->stolen_ns);
+	const __u64 *v = (const __u64 *)d;
+	int j;
+
+	fprintf(f, "{\"pid\":%u,\"comm\":\"%s\"", id, pfb_clean(comm));
+	for (j = 0; j < PFW_NCOUNTERS; j++)
+		fprintf(f, ",\"%s\":%llu", pfw_counter_names[j], v[j]);
+	fprintf(f, "}");
 }
 
-static void json_source(FILE *f, const char *name, bool ok, const char *why,
-			bool last)
+/* Each source: attached, how it is read (its method), why not. */
+static void source_of(const struct pfw_sources *src, int i, bool *ok, const char **method,
+		      const char **why)
 {
-	fprintf(f, "\"%s\":{\"attached\":%s,\"reason\":\"%s\"}%s", name,
-		ok ? "true" : "false", ok ? "" : why, last ? "" : ",");
+	switch (i) {
+	case PFW_S_tracepoint:
+		*ok = src->tp, *method = src->tp_kind, *why = src->why_tp;
+		break;
+	case PFW_S_perf_event:
+		*ok = src->pe, *method = "counting", *why = src->why_pe;
+		break;
+	case PFW_S_fexit:
+		*ok = src->fx, *method = "fexit", *why = src->why_fx;
+		break;
+	case PFW_S_sched_switch:
+		*ok = src->sw, *method = src->sw_kind, *why = src->why_sw;
+		break;
+	default:
+		*ok = src->ru, *method = src->sw_kind, *why = src->why_ru;
+		break;
+	}
+	if (!*ok || !*method)
+		*method = "";
+	if (*ok)
+		*why = "";
+}
+
+/* A reason as one CSV field: no commas, no line breaks. */
+static const char *csv_text(const char *s)
+{
+	static char buf[128];
+	int i;
+
+	for (i = 0; i < (int)sizeof(buf) - 1 && s[i]; i++)
+		buf[i] = (s[i] == ',' || s[i] == '\n' || s[i] == '\r') ? ';' : s[i];
+	buf[i] = 0;
+	return buf;
+}
+
+static void csv_begin(FILE *f, const struct pfw_sources *src)
+{
+	const char *method, *why;
+	bool ok;
+	size_t i;
+
+	fprintf(f, "# " PFW_RECORD_TAG " " PFW_RECORD_VERSION "\n");
+	for (i = 0; i < PFW_NROW_FIELDS; i++)
+		fprintf(f, "%s,", pfw_row_field_names[i]);
+	for (i = 0; i < PFW_NCOUNTERS; i++)
+		fprintf(f, "%s%s", pfw_counter_names[i], i + 1 < PFW_NCOUNTERS ? "," : "\n");
+	for (i = 0; i < PFW_NSOURCES; i++) {
+		source_of(src, i, &ok, &method, &why);
+		fprintf(f, "source,,,,,,%s,attached=%d,method=%s,reason=%s\n",
+			pfw_source_names[i], ok, method, csv_text(why));
+	}
 }
 
 void pfw_out_begin(FILE *f, enum pfb_format fmt, const struct pfw_sources *src,
 		   bool per_thread, double interval)
 {
 	g_per_thread = per_thread;
+	const char *method, *why;
+	bool ok;
+	int i;
+
 	if (fmt == PFB_CSV) {
-		fprintf(f, "type,seq,jiffies,mono_ns,secs,pid,comm," CSV_FIELDS "\n");
+		csv_begin(f, src);
 	} else if (fmt == PFB_JSON) {
-		fprintf(f, "{\"tool\":\"pfwitness\",\"version\":1,\"per_thread\":%s,"
-			"\"interval_s\":%g,\"sources\":{", per_thread ? "true" : "false",
-			interval);
-		fprintf(f, "\"tracepoint_kind\":\"%s\",", src->tp ? src->tp_kind : "");
-		json_source(f, "tracepoint", src->tp, src->why_tp, false);
-		json_source(f, "perf_event", src->pe, src->why_pe, false);
-		json_source(f, "fexit", src->fx, src->why_fx, false);
-		json_source(f, "sched_switch", src->sw, src->why_sw, false);
-		json_source(f, "thread_counters", src->ru, src->why_ru, true);
+		fprintf(f, "{\"tool\":\"pfwitness\",\"record\":\"" PFW_RECORD_VERSION "\","
+			"\"version\":%d,\"per_thread\":%s,\"interval_s\":%g,\"sources\":{",
+			PFW_RECORD_MAJOR, per_thread ? "true" : "false", interval);
+		fprintf(f, "\"tracepoint_kind\":\"%s\"", src->tp ? src->tp_kind : "");
+		for (i = 0; i < PFW_NSOURCES; i++) {
+			source_of(src, i, &ok, &method, &why);
+			fprintf(f, ",\"%s\":{\"attached\":%s,\"method\":\"%s\",\"reason\":\"%s\"}",
+				pfw_source_names[i], ok ? "true" : "false", method, pfb_clean(why));
+		}
 		fprintf(f, "},\n\"intervals\":[");
 	}
 }
@@ -323,10 +372,37 @@ void pfw_out_end(FILE *f, enum pfb_format fmt, const struct pfw_snap *total,
 		fprintf(f, "\n");
 	out_untraced(f, fmt, total);
 	if (fmt == PFB_JSON)
-		fprintf(f, ",\n\"lost_map_full\":%llu}\n", lost_map_full);
+		fprintf(f, ",\n\"lost_map_full\":%llu", lost_map_full);
 	else if (fmt == PFB_CSV)
 		fprintf(f, "lost,,,,,,map_full,%llu\n", lost_map_full);
 	else
 		fprintf(f, "Events not counted (no row or thread state left): %llu\n", lost_map_full);
+	fflush(f);
+}
+
+void pfw_out_close(FILE *f, enum pfb_format fmt, const struct pfw_wait4 *w)
+{
+	__u64 v[PFW_NWAIT4_FIELDS] = {
+		[PFW_W_status] = w ? (__u64)w->status : 0, [PFW_W_minflt] = w ? w->minflt : 0,
+		[PFW_W_majflt] = w ? w->majflt : 0, [PFW_W_utime_us] = w ? w->utime_us : 0,
+		[PFW_W_stime_us] = w ? w->stime_us : 0,
+	};
+	int i;
+
+	if (fmt == PFB_JSON) {
+		if (w) {
+			fprintf(f, ",\n\"wait4\":{\"pid\":%u,\"comm\":\"%s\"", w->pid,
+				pfb_clean(w->comm));
+			for (i = 0; i < PFW_NWAIT4_FIELDS; i++)
+				fprintf(f, ",\"%s\":%llu", pfw_wait4_field_names[i], v[i]);
+			fprintf(f, "}");
+		}
+		fprintf(f, "}\n");
+	} else if (fmt == PFB_CSV && w) {
+		fprintf(f, "wait4,,,,,%u,%s", w->pid, pfb_clean(w->comm));
+		for (i = 0; i < PFW_NWAIT4_FIELDS; i++)
+			fprintf(f, ",%s=%llu", pfw_wait4_field_names[i], v[i]);
+		fprintf(f, "\n");
+	}
 	fflush(f);
 }

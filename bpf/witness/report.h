@@ -25,6 +25,7 @@ struct pfw_snap {
 struct pfw_sources {
 	bool tp, pe, fx, sw, ru;
 	const char *tp_kind;	/* "tp_btf" or "raw_tp" */
+	const char *sw_kind;	/* the switch program's (sw, ru): likewise */
 	char why_tp[96], why_pe[96], why_fx[96], why_sw[96], why_ru[96];
 };
 
@@ -52,7 +53,18 @@ void pfw_out_begin(FILE *f, enum pfb_format fmt, const struct pfw_sources *src,
 void pfw_out_interval(FILE *f, enum pfb_format fmt, int seq, __u64 jiffies,
 		      __u64 mono_ns, double secs, const struct pfw_snap *now,
 		      const struct pfw_snap *prev, const struct pfw_sources *src);
+/* Totals, programs, untraced switches, lost events; then pfw_out_close(). */
 void pfw_out_end(FILE *f, enum pfb_format fmt, const struct pfw_snap *total,
 		 const struct pfw_prog_stat *ps, int nps, __u64 lost_map_full);
+
+/* -c: the command's wait4() (the record's wait4 row). */
+struct pfw_wait4 {
+	__u32 pid;
+	const char *comm;
+	int status;
+	__u64 minflt, majflt, utime_us, stime_us;
+};
+/* The wait4 row (@w NULL: none), and the JSON's end. */
+void pfw_out_close(FILE *f, enum pfb_format fmt, const struct pfw_wait4 *w);
 
 #endif

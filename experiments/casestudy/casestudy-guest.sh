@@ -11,8 +11,8 @@
 #   === run NAME LIMIT_MB START_UPTIME END_UPTIME ITERATIONS
 #   === module NAME     (monitor -x lines: seq mono_ns jiffies min maj cpu_ns)
 #   === works NAME      (each work's getrusage lines and its end time)
-#   === witness NAME    (if pfwitness ran: its source lines, then the CSV
-#                        reduced to the works' PIDs, see witness_reduce)
+#   === witness NAME    (if pfwitness ran: its record, CSV, cut down to the
+#                        works' PIDs: witness_reduce in guest-witness.sh)
 set -u
 . "$(dirname "$0")/guest-witness.sh"
 root=${PFPROF_ROOT:-/pfprof}
@@ -23,23 +23,12 @@ echo +memory > $cg/cgroup.subtree_control 2>/dev/null
 insmod "$root/mp3.ko" || exit 1
 cd /tmp || exit 1
 
-# The witness CSV has one interval row per process that changed; keep only
-# the works (PIDs from their own output lines), summed per interval:
-#   W seq mono_ns pe_min pe_maj fx_min fx_maj cpu_ns
-# and their total rows as they are (CSV, "total,...").  Also the source
-# lines from stderr ("pfwitness: perf sw events: attached" ...).
-witness_reduce() {
-	grep '^pfwitness:' wit.err | sed 's/^/# /'
+# The witness's record, cut down to the works (PIDs from their own output
+# lines): per interval a row summing them, and their total rows
+# (witness_reduce, guest-witness.sh; read by name on the host).
+works_witness() {
 	sed -n 's/^work: pid=\([0-9]*\) registered.*/\1/p' w.*.txt > wpids.txt
-	awk -F, 'FILENAME == "wpids.txt" { want[$1] = 1; next }
-		$1 == "interval" && ($6 in want) {
-			if (!($2 in mono)) { order[n++] = $2; mono[$2] = $4 }
-			pmi[$2] += $10; pma[$2] += $11; fmi[$2] += $12; fma[$2] += $13
-			cpu[$2] += $16
-		}
-		$1 == "total" && ($6 in want) { print }
-		END { for (i = 0; i < n; i++) { s = order[i]
-			print "W", s, mono[s], pmi[s], pma[s], fmi[s], fma[s], cpu[s] } }' wpids.txt wit.txt
+	witness_reduce wpids.txt
 }
 
 # run NAME LIMIT_MB ITER WORKARGS...   (each WORKARGS is "MB MODE ACCESSES")
@@ -83,7 +72,7 @@ run() {
 	cat w.*.txt
 	if [ -n "$wit" ]; then
 		echo "=== witness $name"
-		witness_reduce
+		works_witness
 	fi
 	rmdir "$cg/cs-$name" 2>/dev/null
 }

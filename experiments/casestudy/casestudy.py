@@ -13,8 +13,11 @@ import json
 import math
 import os
 import re
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import pfplot  # noqa: E402  (experiments/lib)
+import witness_record  # noqa: E402
 
 CPUS = 2
 
@@ -150,39 +153,29 @@ def major_model(iters, work_args, limit_mb, completion_s, steps=2000):
 
 
 def witness_series(lines, t0):
-    """The witness section (casestudy-guest.sh witness_reduce): '# pfwitness:
-    ...' source lines, 'W seq mono_ns pe_min pe_maj fx_min fx_maj cpu_ns'
-    per interval summed over the works, and pfwitness's CSV total rows of
-    the works.  Returns the accumulated per-interval series and totals."""
+    """The witness section (casestudy-guest.sh): pfwitness's record cut down
+    to the works (witness_reduce in guest-witness.sh), read by name
+    (experiments/lib/witness_record.py): per interval a row summing the
+    works (pid empty), and their total rows.  Returns the accumulated
+    per-interval series and totals."""
     if not lines:
         return {"totals": None, "cum": []}
-    cum, acc = [], [0, 0, 0, 0, 0]
-    tot = {"pe_min": 0, "pe_maj": 0, "fx_min": 0, "fx_maj": 0, "fx_gup": 0, "cpu_ns": 0,
-           "pids": 0}
-    sources = {}
-    for l in lines:
-        m = re.match(r"# pfwitness: (perf sw events|fexit handle_mm_fault|sched_switch|"
-                     r"tracepoints): (.*)", l)
-        if m:
-            sources[m.group(1)] = m.group(2).startswith("attached")
-            continue
-        f = l.split()
-        if len(f) == 8 and f[0] == "W":
-            acc = [a + int(x) for a, x in zip(acc, f[3:])]
-            cum.append((int(f[2]) / 1e9 - t0, acc[0], acc[1], acc[2], acc[3], acc[4] / 1e9))
-            continue
-        f = l.split(",")
-        if len(f) >= 16 and f[0] == "total":  # later fields (sclk_ns) are not used here
-            tot["pids"] += 1
-            for k, i in (("pe_min", 9), ("pe_maj", 10), ("fx_min", 11), ("fx_maj", 12),
-                         ("fx_gup", 13), ("cpu_ns", 15)):
-                tot[k] += int(f[i])
-    tot["sources"] = {"pe": sources.get("perf sw events", False),
-                      "fx": sources.get("fexit handle_mm_fault", False),
-                      "sw": sources.get("sched_switch", False)}
+    rec = witness_record.read_csv(lines, "witness section")
+    series = ("pe_min", "pe_maj", "fx_min", "fx_maj", "cpu_ns")
+    cum, acc = [], dict.fromkeys(series, 0)
+    for r in sorted((r for r in rec["intervals"] if r["pid"] is None), key=lambda r: r["seq"]):
+        for k in series:
+            acc[k] += r.get(k, 0)
+        cum.append((r["mono_ns"] / 1e9 - t0, acc["pe_min"], acc["pe_maj"], acc["fx_min"],
+                    acc["fx_maj"], acc["cpu_ns"] / 1e9))
+    tot = {k: sum(t.get(k, 0) for t in rec["totals"])
+           for k in ("pe_min", "pe_maj", "fx_min", "fx_maj", "fx_gup", "cpu_ns")}
+    tot["pids"] = len(rec["totals"])
+    att = witness_record.attached(rec)
+    tot["sources"] = {"pe": att.get("perf_event", False), "fx": att.get("fexit", False),
+                      "sw": att.get("sched_switch", False)}
     # the interval rows must add up to the total rows
-    tot["intervals_sum"] = {"pe_min": acc[0], "pe_maj": acc[1], "fx_min": acc[2],
-                            "fx_maj": acc[3], "cpu_ns": acc[4]}
+    tot["intervals_sum"] = dict(acc)
     return {"totals": tot, "cum": cum}
 
 
@@ -192,15 +185,11 @@ def write_dat(path, rows):
             f.write(" ".join(str(x) for x in r) + "\n")
 
 
-def gnuplot(script):
-    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+gnuplot = pfplot.gnuplot
 
 
 def plots(res, out):
-    term = "set terminal pngcairo size 1000,620 font ',10'\n"
-    if subprocess.run(["gnuplot", "-e", "set terminal pngcairo"],
-                      capture_output=True).returncode:
-        term = "set terminal png size 1000,620\n"
+    term = pfplot.term(1000, 620)
     for name, r in res.items():
         write_dat(os.path.join(out, f"{name}-module.dat"), r["_cum"])
         if r["_wit_cum"]:

@@ -138,15 +138,8 @@ echo "=== module"
 cat mod.txt
 if [ -n "$wit" ]; then
 	echo "=== witness"
-	grep '^pfwitness:' wit.err | sed 's/^/# /'
 	sed -n 's/^vmmech: .* pid=\([0-9]*\) .*/\1/p' vm.txt | sort -u > pids.txt
-	# CSV: type,seq,jiffies,mono_ns,secs,pid,comm,tp_user,tp_kernel,
-	# pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns,sclk_ns
-	awk -F, 'FILENAME == "pids.txt" { want[$1] = 1; next }
-		$1 == "interval" {
-			if (!($2 in seen)) { seen[$2] = 1; print "S", $2, $4, $5 }
-			if ($6 in want)
-				print "I", $2, $6, $8, $9, $10, $11, $12, $13, $14, $15, $16
-		}
-		$1 == "total" && ($6 in want) { print }' pids.txt wit.txt
+	# the record cut down to vmmech's processes, their interval rows
+	# kept, read by name on the host (guest-witness.sh)
+	witness_reduce pids.txt rows
 fi

@@ -19,8 +19,11 @@ fault.
 import json
 import os
 import re
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import pfplot  # noqa: E402  (experiments/lib)
+import witness_record  # noqa: E402
 
 # The witness's intervals that count for a phase lie inside [q0 + MARGIN,
 # q1 - MARGIN], and one of them must end MARGIN after t1.  Both ends need
@@ -42,7 +45,7 @@ WRONG = {
 
 
 def parse(path):
-    env, phases, failed, module, wit = {}, [], [], [], {"S": {}, "I": [], "total": {}, "src": {}}
+    env, phases, failed, module, wlines = {}, [], [], [], []
     section = None
     for line in open(path, errors="replace"):
         line = line.rstrip("\n")
@@ -67,22 +70,31 @@ def parse(path):
             if len(f) == 6 and all(x.lstrip("-").isdigit() for x in f):
                 module.append([int(x) for x in f])
         elif section == "witness":
-            m = re.match(r"# pfwitness: (tracepoints|perf sw events|fexit handle_mm_fault|"
-                         r"sched_switch): (.*)", line)
-            if m:
-                wit["src"][m.group(1)] = m.group(2).startswith("attached")
-                continue
-            f = line.split()
-            if f and f[0] == "S" and len(f) == 4:
-                wit["S"][int(f[1])] = (int(f[2]), float(f[3]))
-            elif f and f[0] == "I" and len(f) == 12:
-                wit["I"].append([int(x) for x in f[1:]])
-            elif line.startswith("total,"):
-                c = line.split(",")
-                wit["total"][int(c[5])] = [int(x) for x in c[7:16]]
-    return env, phases, failed, module, wit
+            wlines.append(line)
+    return env, phases, failed, module, witness(wlines)
 
 
+def witness(lines):
+    """The witness section: pfwitness's record cut down to vmmech's PIDs
+    (witness_reduce in guest-witness.sh), read by name
+    (experiments/lib/witness_record.py).  S: seq -> (end mono_ns, secs) of
+    every interval (its row with pid empty); I: vmmech's interval rows
+    (dicts); total: pid -> total row; src: source -> attached."""
+    wit = {"S": {}, "I": [], "total": {}, "src": {}}
+    if not lines:
+        return wit
+    rec = witness_record.read_csv(lines, "witness section")
+    for r in rec["intervals"]:
+        if r["pid"] is None:
+            wit["S"][r["seq"]] = (r["mono_ns"], r["secs"])
+        else:
+            wit["I"].append(r)
+    wit["total"] = {t["pid"]: t for t in rec["totals"]}
+    wit["src"] = witness_record.attached(rec)
+    return wit
+
+
+# The witness's counters a phase sums (by name).
 WCOLS = ("tp_user", "tp_kernel", "pe_min", "pe_maj", "fx_min", "fx_maj", "fx_gup", "fx_skip", "cpu_ns")
 
 
@@ -100,7 +112,7 @@ def analyse(phases, module, wit):
     ivs = intervals(wit)
     rows_by_pid = {}
     for r in wit["I"]:
-        rows_by_pid.setdefault(r[1], []).append(r)
+        rows_by_pid.setdefault(r["pid"], []).append(r)
     for p in phases:
         p["key"] = f"{p['exp']}/{p['role']}/{p['phase']}"
         if not p.get("t0"):
@@ -126,12 +138,12 @@ def analyse(phases, module, wit):
         covered = first is not None and first <= t0 and last >= t1 + MARGIN_NS
         sums = dict.fromkeys(WCOLS, 0)
         series, acc = [], dict.fromkeys(WCOLS, 0)
-        for r in sorted(rows_by_pid.get(p["pid"], []), key=lambda r: r[0]):
-            if r[0] in inside:
-                for k, v in zip(WCOLS, r[2:]):
-                    sums[k] += v
-                    acc[k] += v
-                series.append(((ivs[r[0]][1] - t0) / 1e9,) + tuple(acc[k] for k in WCOLS[:8]))
+        for r in sorted(rows_by_pid.get(p["pid"], []), key=lambda r: r["seq"]):
+            if r["seq"] in inside:
+                for k in WCOLS:
+                    sums[k] += r.get(k, 0)
+                    acc[k] += r.get(k, 0)
+                series.append(((ivs[r["seq"]][1] - t0) / 1e9,) + tuple(acc[k] for k in WCOLS[:8]))
         sums["covered"] = covered
         sums["window_s"] = ((first - t0) / 1e9 if first else None, (last - t1) / 1e9 if last else None)
         p["witness"] = sums
@@ -188,8 +200,7 @@ def check(env, ph, failed, wit, wrong):
         c.add("run", f"vmmech {f} ran", False, "exit 0", "failed", "")
     src = wit["src"]
     c.add("witness", "pfwitness attached tracepoints, perf events, fexit and sched_switch",
-          all(src.get(k) for k in ("tracepoints", "perf sw events", "fexit handle_mm_fault",
-                                   "sched_switch")),
+          all(src.get(k) for k in ("tracepoint", "perf_event", "fexit", "sched_switch")),
           "all four", ", ".join(k for k, v in src.items() if v) or "none", "")
 
     # Accounting, every phase: the module's samples, the witness's fexit
@@ -326,14 +337,11 @@ def check(env, ph, failed, wit, wrong):
     return c
 
 
-def gp(script):
-    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+gp = pfplot.gnuplot
 
 
 def term(w, h):
-    if subprocess.run(["gnuplot", "-e", "set terminal pngcairo"], capture_output=True).returncode:
-        return f"set terminal png size {w},{h}\nset termoption noenhanced\n"
-    return f"set terminal pngcairo size {w},{h} font ',10' noenhanced\n"
+    return pfplot.term(w, h, enhanced=False)
 
 
 def write(path, rows):

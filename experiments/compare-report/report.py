@@ -13,8 +13,10 @@ import csv
 import json
 import os
 import re
-import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import pfplot  # noqa: E402  (experiments/lib)
 
 
 def usage(rc):
@@ -53,10 +55,7 @@ SCENARIOS = ["random", "locality", "threads", "churn", "populate", "filemap", "s
 
 
 def gnuplot(script):
-    r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
-    if r.returncode:
-        print("report.py: gnuplot failed:\n" + r.stderr, file=sys.stderr)
-    return r.returncode == 0
+    return pfplot.gnuplot(script, check=False)
 
 
 def windows(path):
@@ -87,7 +86,7 @@ def plot_scenario(d, name, title, sources):
                 r["wit_fx"] - m, r["wit_pe"] - m, r["wit_tp"] - m))
     wit = [(3, "witness fexit", sources.get("fexit")), (4, "witness perf_event", sources.get("perf_event")),
            (5, "witness tracepoint", sources.get("tracepoint"))]
-    head = ("set terminal pngcairo noenhanced size 900,420 font ',10'\nset grid\nset key top left\n"
+    head = (pfplot.term(900, 420, enhanced=False) + "set grid\nset key top left\n"
             "set xlabel 'seconds since release (module window end)'\n")
     out = []
     lines = ["'%s' u 1:2 w steps lw 2 lc rgb '#000000' t 'module (mp3 ring)'" % dat]
@@ -127,7 +126,7 @@ def plot_overhead(d, benches):
                     continue
                 f.write('"%s %s (%s)" %.2f %.2f\n' % (c["id"], c["name"], where,
                                                       c["wall_slowdown_pct"], c["cpu_slowdown_pct"]))
-    gnuplot("set terminal pngcairo noenhanced size 900,420 font ',10'\nset output '%s'\n"
+    gnuplot(pfplot.term(900, 420, enhanced=False) + "set output '%s'\n"
             "set title 'overhead: median slowdown vs untraced (A)'\nset ylabel '%%'\n"
             "set style data histogram\nset style histogram clustered gap 1\nset style fill solid 0.7 border -1\n"
             "set boxwidth 0.9\nset grid ytics\nset xzeroaxis lt -1\nset key top left\nset xtics rotate by -15\n"
