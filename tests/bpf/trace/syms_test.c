@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "syms.h"
+#include "lib/pftest.h"
 #include "lib/tap.h"
 
 #define PER_RUN 19
@@ -135,31 +136,6 @@ static int copy(const char *from, const char *dir, const char *name)
 	}
 	close(in);
 	return ret;
-}
-
-/* Fork a child that gets PID @want, and waits to be killed; -1 if not. */
-static pid_t fork_as(pid_t want)
-{
-	int tries;
-	pid_t c;
-	FILE *f;
-
-	for (tries = 0; tries < 20; tries++) {
-		f = fopen("/proc/sys/kernel/ns_last_pid", "w");
-		if (!f || fprintf(f, "%d", want - 1) < 0 || fclose(f))
-			return -1;
-		c = fork();
-		if (c == 0) {
-			if (getpid() == want)
-				pause();
-			_exit(0);
-		}
-		if (c == want)
-			return c;
-		if (c > 0)
-			waitpid(c, NULL, 0);	/* someone else took it: again */
-	}
-	return -1;
 }
 
 struct target {
@@ -358,7 +334,7 @@ static void run(const char *bindir, const struct want *w)
 	err = s ? pft_syms_refresh(s) : -EBADF;
 	tap_ok(err < 0, "pft_syms_refresh once it has exited: fails (%s)", strerror(-err));
 	expect_lib(s, &tg, w, 0, "and keeps the old view: the library's function");
-	reuse = tg.pid > 0 ? fork_as(tg.pid) : -1;
+	reuse = tg.pid > 0 ? pf_fork_as(tg.pid, pf_sleeper, NULL) : -1;
 	if (reuse > 0) {
 		err = s ? pft_syms_refresh(s) : -EBADF;
 		resolve(s, tg.lib, &sym, got, sizeof(got));
