@@ -12,12 +12,14 @@
 # Each command gets the first rule below that matches it: run it, or skip
 # it with the reason (it boots the VM, needs mp3.ko, changes this host,
 # runs for minutes, or holds a placeholder); a skipped command that names
-# a program of the tree by its path still needs that file.  A command no rule matches
-# fails, so that a new example is looked at once.  A command passes if it
-# exits with the status the docs give it (0 unless the rule says).  Then a
+# a program of the tree by its path still needs that file.  A command no
+# rule matches fails, so that a new example is looked at once.  A command
+# passes if it exits with the status the docs give it (0 unless the rule
+# says).  Then a
 # few commands the docs name outside their blocks: each tool's --help
-# (docs: "the help, on stdout, exit 0"), and each "USAGE:" block must be
-# what the tool's --help prints.
+# (docs: "the help, on stdout, exit 0"), `pfcompare check` on a test
+# recording, `make help`; and each "USAGE:" block must be in what the
+# tool's --help prints.
 #
 # The commands run as root if we are (a "sudo" in them is then dropped;
 # not root: they are skipped), in a scratch directory that links to every
@@ -272,7 +274,7 @@ cmds=$(extract)
 usages=$(usage_blocks)
 HELP_TOOLS="bpf/pfwitness bpf/pftrace compare/bin/pfcompare userspace/work userspace/monitor"
 echo "TAP version 13"
-echo "1..$(( $(printf '%s\n' "$cmds" | grep -c .) + $(echo $HELP_TOOLS | wc -w) + 1 + $(printf '%s\n' "$usages" | grep -c .) ))"
+echo "1..$(( $(printf '%s\n' "$cmds" | grep -c .) + $(echo $HELP_TOOLS | wc -w) + 2 + $(printf '%s\n' "$usages" | grep -c .) ))"
 
 while IFS=$'\t' read -r where c; do
 	[ -n "$where" ] || continue
@@ -285,6 +287,7 @@ for t in $HELP_TOOLS; do
 	check "(docs: --help, exit 0)" "$t --help" run ""
 done
 check "docs/compare.md:19" "compare/bin/pfcompare check tests/compare/testdata/threads.rec" run ""
+check "Makefile: \`make help\` lists targets" "make help" run ""
 
 while IFS=$'\t' read -r where tool rest; do
 	[ -n "$where" ] || continue
