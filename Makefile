@@ -7,6 +7,7 @@
 #                      that loads modules and matching headers)
 #   make vm-run CMD='...' [EXTRA=dir] [MEM=MB] [SWAP=MB] [KERNEL=T]
 #   make check         checkpatch (kmod/) and -Werror builds
+#   make check-docs    run the README/docs examples that can run here (TAP)
 #   make test KERNEL=T the VM tests on Debian kernel T (oldest, default, lts,
 #                      newest, or a version; docs/kernels.md)
 #   make test-matrix   the VM tests on all four kernels, with a table
@@ -97,5 +98,5 @@ clean:
 
 .PHONY: all help deps build payload check test vm-run demo clean
 
-# Optional make fragments (debug-kernel lane, compare, case studies).
+# Optional make fragments (debug-kernel lane, compare, case studies, docs).
 -include mk/*.mk

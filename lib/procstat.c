@@ -11,26 +11,42 @@
 
 #include "procstat.h"
 
-int pf_read_procstat(pid_t pid, struct pf_procstat *ps)
+/*
+ * Read /proc/PID/stat into @buf and point @fields at what follows comm:
+ * the state, then the numbers.  comm may hold spaces and ")", so it ends
+ * at the last ")".  0, or -errno (-EIO an empty read, -EPROTO no ")").
+ */
+static int pf_read_stat_raw(pid_t pid, char *buf, size_t len, char **fields)
 {
-	char path[64], buf[4096], *p;
-	unsigned long long v[16];
+	char path[64], *p;
 	ssize_t n;
-	int fd, i;
+	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = 0;
-	p = strrchr(buf, ')');	/* comm may contain spaces */
-	if (!p)
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ')
 		return -EPROTO;
-	p += 2;
+	*fields = p + 2;
+	return 0;
+}
+
+int pf_read_procstat(pid_t pid, struct pf_procstat *ps)
+{
+	char buf[4096], *p;
+	unsigned long long v[16];
+	int i, err;
+
+	err = pf_read_stat_raw(pid, buf, sizeof(buf), &p);
+	if (err)
+		return err;
 	/* fields 3.. : state ppid pgrp session tty tpgid flags minflt cminflt
 	 * majflt cmajflt utime stime cutime cstime
 	 */
@@ -84,22 +100,14 @@ long long pf_read_runtime_ns(pid_t pid)
  */
 int pf_wait_blocked(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int i, fd;
+	char buf[512], *state;
+	int i, err;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	for (i = 0; i < 20000; i++) {
-		fd = open(path, O_RDONLY);
-		if (fd < 0)
-			return -errno;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			return -EIO;
-		buf[n] = 0;
-		p = strrchr(buf, ')');
-		if (p && p[1] == ' ' && p[2] == 'S')
+		err = pf_read_stat_raw(pid, buf, sizeof(buf), &state);
+		if (err)
+			return err;
+		if (*state == 'S')
 			return 0;
 		pf_msleep(1);
 	}

@@ -51,6 +51,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/pftest.h"
+
 #define PAGE 4096L
 
 static void usage(void)
@@ -107,28 +109,11 @@ static void touch(long n)
 		p[i * PAGE] = 1;
 }
 
-/* Fork a child that gets PID @want if it is free (root: ns_last_pid). */
-static pid_t fork_as(pid_t want, long n)
+/* pf_fork_as()'s body: touch *@n pages. */
+static int touch_fn(void *n)
 {
-	pid_t c;
-	FILE *f;
-	int tries;
-
-	for (tries = 0; tries < 20; tries++) {
-		f = fopen("/proc/sys/kernel/ns_last_pid", "w");
-		if (!f || fprintf(f, "%d", want - 1) < 0 || fclose(f))
-			return -1;
-		c = fork();
-		if (c == 0) {
-			if (getpid() == want)
-				touch(n);
-			_exit(getpid() == want ? 0 : 3);
-		}
-		if (c == want)
-			return c;
-		waitpid(c, NULL, 0);	/* someone else took it: again */
-	}
-	return -1;
+	touch(*(long *)n);
+	return 0;
 }
 
 /* Touch @n pages of stack, one frame of a page per call. */
@@ -224,14 +209,17 @@ int main(int argc, char **argv)
 			_exit(0);
 		}
 		waitpid(a, NULL, 0);
-		b = fork_as(a, atol(argv[3]));
+		n = atol(argv[3]);
+		b = pf_fork_as(a, touch_fn, &n);
 		if (b != a)
 			return 3;
 		waitpid(b, NULL, 0);
 		printf("pfw-touch: reused pid=%d\n", (int)a);
 	} else if (!strcmp(argv[1], "aspid") && argc == 4) {
-		pid_t c = fork_as(atoi(argv[2]), atol(argv[3]));
+		pid_t c;
 
+		n = atol(argv[3]);
+		c = pf_fork_as(atoi(argv[2]), touch_fn, &n);
 		if (c < 0)
 			return 3;
 		waitpid(c, NULL, 0);

@@ -7,13 +7,10 @@
 # injects).  Builds them first, so a stale binary cannot stand in for the
 # sources.
 cd "$(dirname "$0")/.." || exit 1
+. lib/tap.sh
 rc=0
 bins=$(ls unit/*_test.c | sed 's/\.c$//')
-if ! out=$(make -s $bins 2>&1); then
-	echo "$out" | tail -5 | sed 's/^/# /'
-	echo "not ok - unit tests do not build"
-	exit 1
-fi
+build_or_bail "unit tests do not build" $bins
 for t in $bins; do
 	[ -x "$t" ] || { echo "not ok - $t was not built"; rc=1; continue; }
 	"./$t" || rc=1

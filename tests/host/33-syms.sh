@@ -4,9 +4,6 @@
 # of it again after the process has exited and its files are deleted
 # (tests/bpf/trace/syms_test).
 cd "$(dirname "$0")/../bpf/trace" || exit 1
-if ! out=$(make -s -C .. trace/syms_test 2>&1); then
-	echo "$out" | tail -5 | sed 's/^/# /'
-	echo "not ok - syms_test does not build"
-	exit 1
-fi
+. ../../lib/tap.sh
+build_or_bail "syms_test does not build" -C .. trace/syms_test
 exec ./syms_test

@@ -11,20 +11,18 @@ P=$top/bpf/pftrace T=$top/tests/bpf/pfw-touch
 M=2000		# pfw-touch's mappings
 B=24		# pftrace heat's default bands
 cd "$top/tests/bpf" || exit 1
-if ! out=$(make -s trace/heatmap_test pfw-touch 2>&1); then
-	echo "$out" | tail -5 | sed 's/^/# /'
-	echo "not ok - heatmap_test or pfw-touch does not build"
-	exit 1
-fi
+. "$top/tests/lib/tap.sh"
+build_or_bail "heatmap_test or pfw-touch does not build" trace/heatmap_test pfw-touch
 dir=$(mktemp -d /tmp/pfprof-heat.XXXXXX) || exit 1
 
-# heatmap_test's TAP, then ours, numbered on from it, under one plan
+# heatmap_test's TAP, then ours, numbered on from it, under one plan (its
+# plan and version line dropped)
 ./trace/heatmap_test "$dir" > "$dir/unit.tap"
 urc=$?
 k=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$dir/unit.tap")
 k=${k:-0}
 echo "1..$((k + 11))"
-grep -v '^1\.\.' "$dir/unit.tap"
+grep -v -e '^1\.\.' -e '^TAP version' "$dir/unit.tap"
 [ "$urc" = 0 ] || [ "$k" = 0 ] || grep -q '^not ok' "$dir/unit.tap" ||
 	echo "# heatmap_test exited with $urc"
 n=$k fail=$urc

@@ -71,26 +71,84 @@ int pf_list(pid_t *pids, int max)
 	return n;
 }
 
-int pf_spawn_held(struct pf_child *c, int (*fn)(void *), void *arg)
+pid_t pf_fork_as(pid_t want, int (*fn)(void *), void *arg)
 {
-	int p[2];
+	char line[32];
+	int tries, fd, n;
+	pid_t c;
+
+	for (tries = 0; tries < 20; tries++) {
+		fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		n = snprintf(line, sizeof(line), "%d", (int)want - 1);
+		if (write(fd, line, n) != n) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		close(fd);
+		c = fork();
+		if (c < 0)
+			return -errno;
+		if (c == 0)
+			_exit(getpid() == want ? fn(arg) : 0);
+		if (c == want)
+			return c;
+		waitpid(c, NULL, 0);	/* a fork elsewhere took @want first: again */
+	}
+	return -EBUSY;
+}
+
+/* A held child's body: wait for pf_release(), then run fn(arg). */
+struct pf_held {
+	int go[2];	/* the go pipe */
+	int (*fn)(void *);
+	void *arg;
+};
+
+static int pf_held_body(void *arg)
+{
+	struct pf_held *h = arg;
 	char b;
 
-	if (pipe(p))
+	close(h->go[1]);
+	if (read(h->go[0], &b, 1) != 1)
+		return 111;
+	close(h->go[0]);
+	return h->fn(h->arg);
+}
+
+int pf_spawn_held_as(struct pf_child *c, pid_t want, int (*fn)(void *), void *arg)
+{
+	struct pf_held h = { .fn = fn, .arg = arg };
+	int err;
+
+	if (pipe(h.go))
 		return -errno;
-	c->pid = fork();
-	if (c->pid < 0)
-		return -errno;
-	if (c->pid == 0) {
-		close(p[1]);
-		if (read(p[0], &b, 1) != 1)
-			_exit(111);
-		close(p[0]);
-		_exit(fn(arg));
+	if (want > 0) {
+		c->pid = pf_fork_as(want, pf_held_body, &h);
+	} else {
+		c->pid = fork();
+		if (c->pid == 0)
+			_exit(pf_held_body(&h));
+		if (c->pid < 0)
+			c->pid = -errno;
 	}
-	close(p[0]);
-	c->go_fd = p[1];
+	if (c->pid < 0) {
+		err = c->pid;
+		close(h.go[0]);
+		close(h.go[1]);
+		return err;
+	}
+	close(h.go[0]);
+	c->go_fd = h.go[1];
 	return pf_wait_blocked(c->pid);
+}
+
+int pf_spawn_held(struct pf_child *c, int (*fn)(void *), void *arg)
+{
+	return pf_spawn_held_as(c, 0, fn, arg);
 }
 
 void pf_release(struct pf_child *c)

@@ -32,9 +32,24 @@ struct pf_child {
 	int go_fd;
 };
 int pf_spawn_held(struct pf_child *c, int (*fn)(void *), void *arg);
+/* The same, the child given PID @want by pf_fork_as() (0: any PID).  If
+ * no child was made, c->pid is the -errno returned.
+ */
+int pf_spawn_held_as(struct pf_child *c, pid_t want, int (*fn)(void *), void *arg);
 void pf_release(struct pf_child *c);
 /* A pf_spawn_held() body that waits until it is killed. */
 int pf_sleeper(void *arg);
+
+/*
+ * Fork a child that gets PID @want, to run fn(arg) and exit with its
+ * return value: a test reuses the PID of a process that has gone, to see
+ * that nothing still takes the newcomer for it.  The kernel hands out
+ * ns_last_pid + 1 (writable by root on a CONFIG_CHECKPOINT_RESTORE
+ * kernel); a fork elsewhere may take that PID first, so a child that got
+ * another one exits at once, is reaped, and it is tried again (20 times).
+ * Returns @want, or -errno (-EBUSY: never got it).
+ */
+pid_t pf_fork_as(pid_t want, int (*fn)(void *), void *arg);
 
 /* In a child: drop to @uid/@gid with no supplementary groups, or _exit(99). */
 void pf_become(uid_t uid, gid_t gid);

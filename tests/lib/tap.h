@@ -14,6 +14,9 @@
 
 static int tap_n, tap_failed, tap_planned;
 
+static inline void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline int tap_ok(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static inline void tap_plan(int n)
 {
 	tap_planned = n;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * 55-edges: the module's behaviour at the edges (issue 14's defects).
- * Loaded with ctl_gid=1000; "user" is uid 1000 / gid 1000.
+ * 55-edges: the module's behaviour at the edges, where a process, a name
+ * or a file descriptor could make it count wrong or show what it should
+ * not.  Loaded with ctl_gid=1000; "user" is uid 1000 / gid 1000.
  *
  *  - R of a process whose main thread called pthread_exit() while another
  *    thread runs: registered, and the running thread's faults are counted

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * 57-cpu-exit: a registered process that spins and exits is charged all
- * the CPU time the kernel charges it, to the nanosecond (issue 14, item 2).
+ * the CPU time the kernel charges it, to the nanosecond: the time it runs
+ * while it exits is the easiest to lose.
  *
  * The module drops a process once a sample finds its whole thread group
  * dead (a zombie leader, no other threads).  But the leader keeps running

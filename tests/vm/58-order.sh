@@ -1,10 +1,11 @@
 #!/bin/sh
-# 58-order: the module creates its user-visible interfaces in a safe order
-# (issue 14, item 6).  At load, /proc/mp3 and its files exist before the
-# char device does (cdev_add() makes 423:0 openable, device_create() makes
-# /dev/mp3): nothing can open the device, map the buffer and rely on the
-# rest while init may still fail and unwind.  At unload, the char device
-# goes first (device_destroy(), cdev_del()), /proc/mp3 after it.
+# 58-order: the module creates its user-visible interfaces in a safe order,
+# so that no user reaches a half-built or half-torn-down module.  At load,
+# /proc/mp3 and its files exist before the char device does (cdev_add()
+# makes 423:0 openable, device_create() makes /dev/mp3): nothing can open
+# the device, map the buffer and rely on the rest while init may still fail
+# and unwind.  At unload, the char device goes first (device_destroy(),
+# cdev_del()), /proc/mp3 after it.
 #
 # Watched with the ftrace function tracer (tracefs), limited to the insmod
 # and rmmod processes (set_ftrace_pid), leaving out the calls those

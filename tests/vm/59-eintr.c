@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * 59-eintr: a user waiting for the module's lock can be interrupted
- * (issue 14, item 10).  Every user-facing path takes mp3_lock; if it waits
- * uninterruptibly, users looping on the 0444 files hold up each other and
- * the sampler with nothing to stop them.  The module waits with
- * mutex_lock_interruptible() and returns -ERESTARTSYS: a signal whose
- * handler lacks SA_RESTART makes the call fail with EINTR, one with
- * SA_RESTART restarts it, and nothing changes either way.
+ * 59-eintr: a user waiting for the module's lock can be interrupted.  Every
+ * user-facing path takes mp3_lock; if it waits uninterruptibly, users
+ * looping on the 0444 files hold up each other and the sampler with
+ * nothing to stop them.  The module waits with mutex_lock_interruptible()
+ * and returns -ERESTARTSYS: a signal whose handler lacks SA_RESTART makes
+ * the call fail with EINTR, one with SA_RESTART restarts it, and nothing
+ * changes either way.
  *
  * Contention: NPROC processes of NTHR threads each are registered, and
  * NCONT contender processes read /proc/mp3/tasks in a loop (each read

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * 67-read: read() on /dev/mp3 (issue 13, docs/abi.md "Reading protocol 3:
- * read()").  Each open file has its own cursor, the file position: 32
- * times the number of the next sample it returns, starting at the oldest
- * sample still in the ring.  A read returns whole records, in ring order,
- * a contiguous run of samples; what the writer overwrote before the
- * cursor got there (or a -1-protocol reader consumed) is skipped at the
- * start of a read and shows as the cursor moving further than the bytes
- * returned.  Checked here:
+ * 67-read: read() on /dev/mp3 (docs/abi.md "Reading protocol 3: read()"),
+ * the protocol for a reader that does not map the buffer: records copied
+ * out by the module, which never writes the ring for it.  Each open file
+ * has its own cursor, the file position: 32 times the number of the next
+ * sample it returns, starting at the oldest sample still in the ring.  A
+ * read returns whole records, in ring order, a contiguous run of samples;
+ * what the writer overwrote before the cursor got there (or a -1-protocol
+ * reader consumed) is skipped at the start of a read and shows as the
+ * cursor moving further than the bytes returned.  Checked here:
  *
  *  - a zero-length read returns 0; lengths that are not a multiple of 32
  *    are EINVAL; pread() is ESPIPE; a bad buffer is EFAULT; none of them

@@ -5,11 +5,12 @@
  * faults never reach the samples, the old registration is dropped, and
  * "U <pid>" no longer finds anything.
  *
- * The PID is reused through /proc/sys/kernel/ns_last_pid where the kernel
- * has it (CONFIG_CHECKPOINT_RESTORE, as Debian's); elsewhere (the debug
- * lane's kernel) through pid_max: with pid_max = 301 the only PID left to
- * allocate once the cursor has passed 300 is 300 (RESERVED_PIDS), so A is
- * made PID 300 and B, the next process after A dies, gets it too.
+ * The PID is reused through /proc/sys/kernel/ns_last_pid (pf_fork_as())
+ * where the kernel has it (CONFIG_CHECKPOINT_RESTORE, as Debian's);
+ * elsewhere (the debug lane's kernel) through pid_max: with pid_max = 301
+ * the only PID left to allocate once the cursor has passed 300 is 300
+ * (RESERVED_PIDS), so A is made PID 300 and B, the next process after A
+ * dies, gets it too.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,9 +76,9 @@ int main(void)
 	struct mp3buf m;
 	uint64_t next, lost = 0;
 	long ring_min = 0;
-	char line[32], old_max[32] = "";
+	char old_max[32] = "";
 	bool via_pid_max;
-	int fd, n, i;
+	int i;
 
 	tap_plan(7);
 	if (!pf_ensure_unloaded() || pf_load(NULL))
@@ -104,16 +105,11 @@ int main(void)
 	/* A dies; B is created with A's PID right away. */
 	kill(a.pid, SIGKILL);
 	waitpid(a.pid, NULL, 0);
-	if (!via_pid_max) {
-		fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
-		n = snprintf(line, sizeof(line), "%d", a.pid - 1);
-		if (fd < 0 || write(fd, line, n) != n)
-			tap_bail("cannot set ns_last_pid");
-		close(fd);
-	}
-	pf_spawn_held(&b, faulter, NULL);
+	pf_spawn_held_as(&b, via_pid_max ? 0 : a.pid, faulter, NULL);
 	if (via_pid_max)
 		write_file(PID_MAX, old_max);
+	if (b.pid < 0)
+		tap_bail(via_pid_max ? "fork" : "cannot give B A's PID through ns_last_pid");
 	tap_ok(b.pid == a.pid, "process B got A's PID (%d)", b.pid);
 	pf_release(&b);
 	/* until B has touched its 2000 pages (it then pauses), at most 20 s */

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * 96-fileops: the file and vm operations of /dev/mp3, and the read-time
- * permission recheck of /proc/mp3/tasks (issue 23; docs/abi.md, "Reading
- * protocol 3" and "Security model").  Checked here:
+ * permission recheck of /proc/mp3/tasks (docs/abi.md, "Reading protocol
+ * 3" and "Security model").  Checked here:
  *
  *  - while a thread blocks in read() (nothing registered, so no sample
  *    comes), other threads using the same open file do not wait for it:
  *    lseek() returns the cursor at once, an O_NONBLOCK read() gets EAGAIN
  *    at once, a second blocking read() sleeps interruptibly (a signal ends
  *    it), poll() answers at once, close() of a dup returns at once, and
- *    pread()/pwrite() fail with ESPIPE.  Before issue 23 the file was
- *    FMODE_ATOMIC_POS and the kernel held its f_pos_lock across the
- *    blocked read, so lseek() and read() waited in D state;
+ *    pread()/pwrite() fail with ESPIPE.  A file opened FMODE_ATOMIC_POS
+ *    would have the kernel hold its f_pos_lock across the blocked read,
+ *    and lseek() and read() wait in D state behind it;
  *  - poll() reports the device readable only once a sample is there, and
  *    epoll accepts it;
  *  - the mapping's VmFlags (/proc/self/smaps): io dc de dd, no ex or me;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "heatmap.h"
+#include "lib/tap.h"
 
 #define TBINS	200
 #define ABINS	200
@@ -36,14 +37,6 @@ static const struct pft_heatmap_band bands[] = {	/* not in address order */
 
 #define SEQ	(&bands[2])
 #define RAND	(&bands[0])
-
-static int t, bad;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d %s\n", cond ? "" : "not ", ++t, what);
-	bad |= !cond;
-}
 
 static unsigned long long rnd(void)	/* xorshift64, fixed seed */
 {
@@ -205,56 +198,56 @@ static void check_map(const char *dir, const char *name, bool log_colour,
 	err = pft_heatmap_write(h, bands, 3, &o, &st);
 	snprintf(what, sizeof(what), "%s: pft_heatmap_write returns 0 (%d), %llu faults drawn "
 		 "in %d mappings, none folded", name, err, st.faults, st.mappings);
-	ok(!err && st.faults == total && st.mappings == 2 && st.bands == 2 && !st.folded &&
-	   st.folded_faults == N_OTHER && st.unmapped == N_OTHER, what);
+	tap_ok(!err && st.faults == total && st.mappings == 2 && st.bands == 2 && !st.folded &&
+	       st.folded_faults == N_OTHER && st.unmapped == N_OTHER, "%s", what);
 	snprintf(what, sizeof(what), "%s: %s is a PNG", name, png);
-	ok(is_png(png), what);
-	ok(file_has(gp, "set logscale cb") == log_colour,
-	   log_colour ? "log: the script sets logscale cb" : "linear: no logscale cb");
+	tap_ok(is_png(png), "%s", what);
+	tap_ok(file_has(gp, "set logscale cb") == log_colour,
+	       log_colour ? "log: the script sets logscale cb" : "linear: no logscale cb");
 	err = read_dat(&d, dat_path);
 	snprintf(what, sizeof(what), "%s: .dat has %d x %d cells (%d lines, %d short)",
 		 name, TBINS, ABINS, d.lines, d.bad_lines);
-	ok(!err && d.tbins == TBINS && d.abins == ABINS && d.lines == ABINS &&
-	   !d.bad_lines, what);
+	tap_ok(!err && d.tbins == TBINS && d.abins == ABINS && d.lines == ABINS &&
+	       !d.bad_lines, "%s", what);
 	if (err)
 		return;
 	snprintf(what, sizeof(what), "%s: the cells sum to the faults added (%.4f of %llu)",
 		 name, d.sum, total);
-	ok(d.sum > total - 0.01 && d.sum < total + 0.01, what);
+	tap_ok(d.sum > total - 0.01 && d.sum < total + 0.01, "%s", what);
 	seq = dat_band(&d, "seq");
 	rnd_b = dat_band(&d, "rand");
 	oth = dat_band(&d, "other");
-	ok(d.nbands == 3 && seq == &d.b[0] && rnd_b == &d.b[1] && oth == &d.b[2] &&
-	   seq->start == SEQ->start && rnd_b->end == RAND->end,
-	   "bands drawn: seq, rand, other, bottom up; not the one without faults");
+	tap_ok(d.nbands == 3 && seq == &d.b[0] && rnd_b == &d.b[1] && oth == &d.b[2] &&
+	       seq->start == SEQ->start && rnd_b->end == RAND->end,
+	       "bands drawn: seq, rand, other, bottom up; not the one without faults");
 	if (d.nbands != 3 || !seq || !rnd_b || !oth)
 		return;
-	ok(seq->faults == N_SEQ && rnd_b->faults == N_RAND + 1 && oth->faults == N_OTHER,
-	   "each band's faults: seq, rand (and the early one), other (in no band)");
+	tap_ok(seq->faults == N_SEQ && rnd_b->faults == N_RAND + 1 && oth->faults == N_OTHER,
+	       "each band's faults: seq, rand (and the early one), other (in no band)");
 	for (i = 0; i < 3; i++) {
 		double s = rows_sum(&d, d.b[i].lo, d.b[i].hi);
 
 		if (s < d.b[i].faults - 0.01 || s > d.b[i].faults + 0.01) {
-			printf("# band %s: rows hold %.4f\n", d.b[i].label, s);
+			tap_diag("band %s: rows hold %.4f", d.b[i].label, s);
 			empty_gaps = 0;
 		}
 	}
-	ok(empty_gaps && seq->hi < rnd_b->lo && rnd_b->hi < oth->lo,
-	   "a band's rows hold its faults; blank rows between bands");
+	tap_ok(empty_gaps && seq->hi < rnd_b->lo && rnd_b->hi < oth->lo,
+	       "a band's rows hold its faults; blank rows between bands");
 	snprintf(what, sizeof(what), "rows by size: seq %d, rand %d (equal), other %d (a few)",
 		 seq->hi - seq->lo, rnd_b->hi - rnd_b->lo, oth->hi - oth->lo);
-	ok(abs((seq->hi - seq->lo) - (rnd_b->hi - rnd_b->lo)) <= 1 &&
-	   oth->hi - oth->lo >= 3 && oth->hi - oth->lo < 20, what);
-	ok(d.t0 <= T0 - EARLY && d.t0 + d.bin * TBINS >= T0 + SPAN - SPAN / N_SEQ,
-	   "the time axis covers the early fault and the last");
+	tap_ok(abs((seq->hi - seq->lo) - (rnd_b->hi - rnd_b->lo)) <= 1 &&
+	       oth->hi - oth->lo >= 3 && oth->hi - oth->lo < 20, "%s", what);
+	tap_ok(d.t0 <= T0 - EARLY && d.t0 + d.bin * TBINS >= T0 + SPAN - SPAN / N_SEQ,
+	       "the time axis covers the early fault and the last");
 	diagonal(&d, seq, &all, &near);
 	snprintf(what, sizeof(what), "seq: %.1f%% of its faults within 2 rows of the diagonal",
 		 100 * near / all);
-	ok(near > 0.9 * all, what);
+	tap_ok(near > 0.9 * all, "%s", what);
 	diagonal(&d, rnd_b, &all, &near);
 	snprintf(what, sizeof(what), "rand: spread, %.1f%% of its faults near that diagonal",
 		 100 * near / all);
-	ok(near < 0.2 * all, what);
+	tap_ok(near < 0.2 * all, "%s", what);
 	free(d.cell);
 }
 
@@ -311,8 +304,8 @@ static void many(const char *dir)
 	snprintf(gp, sizeof(gp), "%s/heat-many.gp", dir);
 	err = h ? pft_heatmap_write(h, mb, M, &o, &st) : -ENOMEM;
 	snprintf(what, sizeof(what), "%d mappings with faults: pft_heatmap_write returns 0 (%d)", M, err);
-	ok(!err, what);
-	ok(is_png(png), "2000 mappings: a PNG");
+	tap_ok(!err, "%s", what);
+	tap_ok(is_png(png), "2000 mappings: a PNG");
 	memset(&d, 0, sizeof(d));
 	if (read_dat(&d, dat_path))
 		d.nbands = 0;
@@ -325,29 +318,29 @@ static void many(const char *dir)
 	snprintf(what, sizeof(what), "the busiest %d mappings have bands of their own, each "
 		 "with its faults, though %d processes share their addresses (%d bands, "
 		 "%d right)", DEF_BANDS, OWNERS, d.nbands, right);
-	ok(d.nbands == DEF_BANDS + 1 && right == DEF_BANDS, what);
+	tap_ok(d.nbands == DEF_BANDS + 1 && right == DEF_BANDS, "%s", what);
 	snprintf(want, sizeof(want), "other (%d mappings)", M - DEF_BANDS);
 	oth = dat_band(&d, want);
 	snprintf(what, sizeof(what), "'%s', on top, holds their %llu faults and the %d in "
 		 "none (%llu); the .dat lists %d folded mappings with %llu faults", want,
 		 total - top - N_NONE, N_NONE, oth ? oth->faults : 0, d.nfolded,
 		 d.folded_faults);
-	ok(oth && oth == &d.b[d.nbands - 1] && oth->faults == total - top &&
-	   d.nfolded == M - DEF_BANDS && d.folded_faults == total - top - N_NONE, what);
+	tap_ok(oth && oth == &d.b[d.nbands - 1] && oth->faults == total - top &&
+	       d.nfolded == M - DEF_BANDS && d.folded_faults == total - top - N_NONE, "%s", what);
 	snprintf(what, sizeof(what), "2000 mappings: the cells sum to the faults added, as "
 		 "the stats say (%.0f, %llu of %llu)", d.sum, st.faults, total);
-	ok(d.sum == total && st.faults == total, what);
+	tap_ok(d.sum == total && st.faults == total, "%s", what);
 	snprintf(what, sizeof(what), "stats: %d mappings, %d bands, %d folded with %llu "
 		 "faults (%llu of them in no mapping), %llu dropped", st.mappings, st.bands,
 		 st.folded, st.folded_faults, st.unmapped, st.dropped);
-	ok(st.mappings == M && st.bands == DEF_BANDS && st.folded == M - DEF_BANDS &&
-	   st.folded_faults == total - top && st.unmapped == N_NONE && !st.dropped, what);
+	tap_ok(st.mappings == M && st.bands == DEF_BANDS && st.folded == M - DEF_BANDS &&
+	       st.folded_faults == total - top && st.unmapped == N_NONE && !st.dropped, "%s", what);
 	snprintf(want, sizeof(want), "the busiest %d in bands of their own, %d (%llu faults, "
 		 "%.1f%%) folded into other; %d faults in no known mapping", DEF_BANDS,
 		 M - DEF_BANDS, total - top - N_NONE, 100.0 * (total - top - N_NONE) / total,
 		 N_NONE);
 	snprintf(what, sizeof(what), "the title says: ...%s", want);
-	ok(file_has(gp, want), what);
+	tap_ok(file_has(gp, want), "%s", what);
 	free(d.cell);
 
 	o.bands = 5;
@@ -358,14 +351,14 @@ static void many(const char *dir)
 	oth = dat_band(&d, want);
 	snprintf(what, sizeof(what), "bands = 5: %d, %d bands and '%s' with %llu faults "
 		 "(%llu)", err, st5.bands, want, st5.folded_faults, total - top5);
-	ok(!err && st5.bands == 5 && st5.folded == M - 5 && d.nbands == 6 && oth &&
-	   oth->faults == total - top5 && st5.folded_faults == total - top5 &&
-	   d.sum == total, what);
+	tap_ok(!err && st5.bands == 5 && st5.folded == M - 5 && d.nbands == 6 && oth &&
+	       oth->faults == total - top5 && st5.folded_faults == total - top5 &&
+	       d.sum == total, "%s", what);
 	free(d.cell);
 	o.bands = ABINS;
-	printf("# expect a message: out of range\n");
+	tap_diag("expect a message: out of range");
 	err = h ? pft_heatmap_write(h, mb, M, &o, NULL) : -ENOMEM;
-	ok(err == -EINVAL, "bands = abins (a row each, and none for other): -EINVAL");
+	tap_ok(err == -EINVAL, "bands = abins (a row each, and none for other): -EINVAL");
 	pft_heatmap_free(h);
 
 	/* kept up to max_events; the rest dropped, counted, and said */
@@ -380,8 +373,8 @@ static void many(const char *dir)
 		 "%llu drawn, %llu dropped, said in the title", N_NONE, N_NONE + 3, err,
 		 st.faults, st.dropped);
 	snprintf(gp, sizeof(gp), "%s/heat-full.gp", dir);
-	ok(!i && err == 3 && st.faults == N_NONE && st.dropped == 3 &&
-	   file_has(gp, "3 more not kept, not drawn"), what);
+	tap_ok(!i && err == 3 && st.faults == N_NONE && st.dropped == 3 &&
+	       file_has(gp, "3 more not kept, not drawn"), "%s", what);
 	pft_heatmap_free(h);
 }
 
@@ -394,11 +387,10 @@ int main(int argc, char **argv)
 	char png[512], *path;
 	int err, refused = 0;
 
-	printf("1..%d\n", 2 * 12 + 4 + 10);
+	tap_plan(2 * 12 + 4 + 10);
 	h = pft_heatmap_new(0);
-	ok(!!h, "pft_heatmap_new");
-	if (!h)
-		return 1;
+	if (!tap_ok(!!h, "pft_heatmap_new"))
+		tap_bail("no heat map");
 	for (i = 0; i < N_SEQ; i++) {
 		unsigned long long ts = T0 + i * (SPAN / N_SEQ);
 
@@ -410,7 +402,7 @@ int main(int argc, char **argv)
 		refused |= pft_heatmap_add(h, T0 + rnd() % SPAN, 1, 0x10000 + i * 0x3000);
 	refused |= pft_heatmap_add(h, T0 - EARLY, 1, RAND->start);	/* before the first */
 	total++;
-	ok(!refused, "every fault kept");
+	tap_ok(!refused, "every fault kept");
 
 	check_map(dir, "heat-linear", false, h, total);
 	check_map(dir, "heat-log", true, h, total);
@@ -419,19 +411,19 @@ int main(int argc, char **argv)
 	o.png = png;
 	path = getenv("PATH") ? strdup(getenv("PATH")) : NULL;
 	setenv("PATH", "/nonexistent", 1);
-	printf("# expect a message: no gnuplot\n");
+	tap_diag("expect a message: no gnuplot");
 	err = pft_heatmap_write(h, bands, 3, &o, NULL);
 	if (path)
 		setenv("PATH", path, 1);
 	free(path);
-	ok(err == -ENOENT, "no gnuplot on PATH: -ENOENT");
+	tap_ok(err == -ENOENT, "no gnuplot on PATH: -ENOENT");
 
 	snprintf(png, sizeof(png), "%s/heat-empty.png", dir);
 	empty = pft_heatmap_new(0);
-	printf("# expect a message: nothing to draw\n");
-	ok(empty && pft_heatmap_write(empty, NULL, 0, &o, NULL) == -ENODATA, "no faults: -ENODATA");
+	tap_diag("expect a message: nothing to draw");
+	tap_ok(empty && pft_heatmap_write(empty, NULL, 0, &o, NULL) == -ENODATA, "no faults: -ENODATA");
 	pft_heatmap_free(empty);
 	pft_heatmap_free(h);
 	many(dir);
-	return bad;
+	return tap_finish();
 }

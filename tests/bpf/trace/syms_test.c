@@ -22,7 +22,6 @@
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,39 +29,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "syms.h"
+#include "lib/pftest.h"
+#include "lib/tap.h"
 
 #define PER_RUN 19
 #define VDSO_FUNC "__vdso_clock_gettime"
-
-static int t, bad;
-
-static void ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void ok(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d ", cond ? "" : "not ", ++t);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	bad |= !cond;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 /*
  * The file offset of @vaddr in @elf, or -1; and where its section
@@ -167,31 +138,6 @@ static int copy(const char *from, const char *dir, const char *name)
 	return ret;
 }
 
-/* Fork a child that gets PID @want, and waits to be killed; -1 if not. */
-static pid_t fork_as(pid_t want)
-{
-	int tries;
-	pid_t c;
-	FILE *f;
-
-	for (tries = 0; tries < 20; tries++) {
-		f = fopen("/proc/sys/kernel/ns_last_pid", "w");
-		if (!f || fprintf(f, "%d", want - 1) < 0 || fclose(f))
-			return -1;
-		c = fork();
-		if (c == 0) {
-			if (getpid() == want)
-				pause();
-			_exit(0);
-		}
-		if (c == want)
-			return c;
-		if (c > 0)
-			waitpid(c, NULL, 0);	/* someone else took it: again */
-	}
-	return -1;
-}
-
 struct target {
 	pid_t pid;
 	int cmd;	/* its stdin */
@@ -242,11 +188,11 @@ static void expect(struct pft_syms *s, unsigned long long addr, const char *want
 	char got[320];
 	int err = resolve(s, addr, &sym, got, sizeof(got));
 
-	ok(!err && !strcmp(got, want) && (dso_off < 0 || sym.dso_off == (unsigned long long)dso_off),
-	   "%s: %s", what, want);
+	tap_ok(!err && !strcmp(got, want) && (dso_off < 0 || sym.dso_off == (unsigned long long)dso_off),
+	       "%s: %s", what, want);
 	if (err || strcmp(got, want) || (dso_off >= 0 && sym.dso_off != (unsigned long long)dso_off))
-		diag("got \"%s\" (err %d, dso_off 0x%llx), want \"%s\" (dso_off 0x%llx)",
-		     got, err, sym.dso_off, want, dso_off < 0 ? sym.dso_off : (unsigned long long)dso_off);
+		tap_diag("got \"%s\" (err %d, dso_off 0x%llx), want \"%s\" (dso_off 0x%llx)",
+			 got, err, sym.dso_off, want, dso_off < 0 ? sym.dso_off : (unsigned long long)dso_off);
 }
 
 struct want {
@@ -282,7 +228,7 @@ static void expect_vdso(struct pft_syms *s, const struct target *tg, const struc
 			const char *what)
 {
 	if (w->vdso_off < 0) {
-		ok(0, "%s: no %s in this process's vDSO to compare with", what, VDSO_FUNC);
+		tap_ok(0, "%s: no %s in this process's vDSO to compare with", what, VDSO_FUNC);
 		return;
 	}
 	expect(s, tg->vdso + w->vdso_off, VDSO_FUNC "+0x0 ([vdso])", w->vdso_off, what);
@@ -312,8 +258,8 @@ static void expect_cached(struct pft_syms *s, const struct target *tg, const str
 				 sym.off != first[i].off || sym.known != first[i].known)
 				wrong++;
 		}
-	ok(s && first && !wrong, "%lld addresses across the executable's .text, twice "
-	   "(the second time cached): %d answers wrong", w->text_len, wrong);
+	tap_ok(s && first && !wrong, "%lld addresses across the executable's .text, twice "
+	       "(the second time cached): %d answers wrong", w->text_len, wrong);
 	free(first);
 }
 
@@ -329,7 +275,7 @@ static void run(const char *bindir, const struct want *w)
 	size_t i;
 	int err, status;
 
-	diag("%s", w->prog);
+	tap_diag("%s", w->prog);
 	snprintf(dir, sizeof(dir), "%s/syms_run.XXXXXX", bindir);
 	err = !mkdtemp(dir);
 	snprintf(path, sizeof(path), "%s/%s", bindir, w->prog);
@@ -340,13 +286,13 @@ static void run(const char *bindir, const struct want *w)
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, w->prog);
 	err = err || spawn(&tg, path);
-	ok(!err, "%s runs and prints its addresses", w->prog);
+	tap_ok(!err, "%s runs and prints its addresses", w->prog);
 	if (!err) {
 		s = pft_syms_open(tg.pid);
 		err = errno;
 		s2 = pft_syms_open(tg.pid);	/* first used once it has gone */
 	}
-	ok(s && s2, "pft_syms_open while it runs%s%s", s ? "" : ": ", s ? "" : strerror(err));
+	tap_ok(s && s2, "pft_syms_open while it runs%s%s", s ? "" : ": ", s ? "" : strerror(err));
 
 	expect_exe(s, &tg, w, 0, "the executable's function");
 	expect_exe(s, &tg, w, tg.exe_ra - tg.exe, "a point inside it");
@@ -354,15 +300,15 @@ static void run(const char *bindir, const struct want *w)
 	expect_lib(s, &tg, w, tg.lib_ra - tg.lib, "a point inside it");
 	expect_vdso(s, &tg, w, "a vDSO function");
 	err = resolve(s, 1, &sym, got, sizeof(got));
-	ok(err == -ENOENT && !strcmp(got, "[unknown]"), "an address in no mapping: -ENOENT, %s", got);
+	tap_ok(err == -ENOENT && !strcmp(got, "[unknown]"), "an address in no mapping: -ENOENT, %s", got);
 	expect_cached(s, &tg, w);
 
 	if (tg.out && write(tg.cmd, "d", 1) == 1 && fscanf(tg.out, " dl=%llx", &dl) != 1)
 		dl = 0;
 	err = resolve(s, dl, &sym, got, sizeof(got));
-	ok(dl && err == -ENOENT, "a library dlopen'ed since: not known before a refresh (%s)", got);
+	tap_ok(dl && err == -ENOENT, "a library dlopen'ed since: not known before a refresh (%s)", got);
 	err = s ? pft_syms_refresh(s) : -EBADF;
-	ok(!err, "pft_syms_refresh while it runs (%d)", err);
+	tap_ok(!err, "pft_syms_refresh while it runs (%d)", err);
 	expect(s, dl, "syms_dl_func+0x0 (libsyms_dl.so)", -1, "after it, the dlopen'ed library");
 
 	/* let it exit, reap it, and delete its files */
@@ -383,22 +329,22 @@ static void run(const char *bindir, const struct want *w)
 
 	s3 = pft_syms_open(tg.pid);
 	err = errno;
-	ok(!s3, "pft_syms_open once it has exited: fails (%s)", s3 ? "opened" : strerror(err));
+	tap_ok(!s3, "pft_syms_open once it has exited: fails (%s)", s3 ? "opened" : strerror(err));
 	pft_syms_close(s3);
 	err = s ? pft_syms_refresh(s) : -EBADF;
-	ok(err < 0, "pft_syms_refresh once it has exited: fails (%s)", strerror(-err));
+	tap_ok(err < 0, "pft_syms_refresh once it has exited: fails (%s)", strerror(-err));
 	expect_lib(s, &tg, w, 0, "and keeps the old view: the library's function");
-	reuse = tg.pid > 0 ? fork_as(tg.pid) : -1;
+	reuse = tg.pid > 0 ? pf_fork_as(tg.pid, pf_sleeper, NULL) : -1;
 	if (reuse > 0) {
 		err = s ? pft_syms_refresh(s) : -EBADF;
 		resolve(s, tg.lib, &sym, got, sizeof(got));
-		ok(err == -ESRCH && !strncmp(got, "syms_lib_func+0x0 ", 18),
-		   "its PID given to another process: refresh fails (%s), keeps %s",
-		   strerror(-err), got);
+		tap_ok(err == -ESRCH && !strncmp(got, "syms_lib_func+0x0 ", 18),
+		       "its PID given to another process: refresh fails (%s), keeps %s",
+		       strerror(-err), got);
 		kill(reuse, SIGKILL);
 		waitpid(reuse, NULL, 0);
 	} else {
-		ok(1, "# SKIP its PID given to another process: could not (root: ns_last_pid)");
+		tap_skip("its PID given to another process", "could not (root: ns_last_pid)");
 	}
 	/* s2: nothing looked up until now, and the files are deleted */
 	expect_exe(s2, &tg, w, tg.exe_ra - tg.exe, "exited, files deleted: inside the executable's");
@@ -416,11 +362,9 @@ int main(void)
 	long long from, len;
 
 	signal(SIGPIPE, SIG_IGN);	/* a target that died: EPIPE, not death */
-	printf("1..%d\n", 2 * PER_RUN);
-	if (n < 0 || elf_version(EV_CURRENT) == EV_NONE) {
-		printf("Bail out! no /proc/self/exe or libelf\n");
-		return 1;
-	}
+	tap_plan(2 * PER_RUN);
+	if (n < 0 || elf_version(EV_CURRENT) == EV_NONE)
+		tap_bail("no /proc/self/exe or libelf");
 	self[n] = '\0';
 	bindir = dirname(self);
 	snprintf(path, sizeof(path), "%s/syms_target", bindir);
@@ -428,17 +372,13 @@ int main(void)
 	snprintf(path, sizeof(path), "%s/libsyms_lib.so", bindir);
 	w.lib_off = file_off(path, "syms_lib_func", &from, &len);
 	w.vdso_off = vdso_func_off();
-	diag("file offsets: syms_target_func 0x%llx, syms_lib_func 0x%llx, %s 0x%llx",
-	     w.exe_off, w.lib_off, VDSO_FUNC, w.vdso_off);
-	if (w.exe_off < 0 || w.lib_off < 0) {
-		printf("Bail out! no syms_target_func or syms_lib_func in the built files\n");
-		return 1;
-	}
+	tap_diag("file offsets: syms_target_func 0x%llx, syms_lib_func 0x%llx, %s 0x%llx",
+		 w.exe_off, w.lib_off, VDSO_FUNC, w.vdso_off);
+	if (w.exe_off < 0 || w.lib_off < 0)
+		tap_bail("no syms_target_func or syms_lib_func in the built files");
 	run(bindir, &w);
 	w.prog = "syms_target.stripped";
 	w.stripped = true;
 	run(bindir, &w);
-	if (t != 2 * PER_RUN)
-		diag("ran %d tests, planned %d", t, 2 * PER_RUN);
-	return bad || t != 2 * PER_RUN;
+	return tap_finish();
 }

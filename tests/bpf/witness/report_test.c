@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
+#include "lib/tap.h"
 
 void *__real_realloc(void *p, size_t n);
 static int fail_next;	/* realloc calls from now on that fail */
@@ -23,36 +24,28 @@ void *__wrap_realloc(void *p, size_t n)
 	return __real_realloc(p, n);
 }
 
-static int t, bad;
-
-static void ok(int cond, const char *what)
-{
-	printf("%sok %d %s\n", cond ? "" : "not ", ++t, what);
-	bad |= !cond;
-}
-
 int main(void)
 {
 	struct pfw_snap s = {};
 	struct pfw_row r = {};
 	int i, err = 0, n;
 
-	printf("1..4\n");
+	tap_plan(4);
 	for (i = 1; i <= 256 && !err; i++) {	/* the first block: 256 rows */
 		r.slot = r.id = i;
 		err = pfw_snap_add(&s, &r);
 	}
-	ok(!err && s.n == 256, "256 rows fit the first block");
+	tap_ok(!err && s.n == 256, "256 rows fit the first block");
 	fail_next = 1;
 	r.slot = r.id = 257;
 	err = pfw_snap_add(&s, &r);
-	ok(err == -ENOMEM, "growing with no memory: -ENOMEM");
+	tap_ok(err == -ENOMEM, "growing with no memory: -ENOMEM");
 	n = 0;
 	for (i = 0; i < s.n; i++)
 		n += s.rows[i].id == (__u32)i + 1;
-	ok(s.n == 256 && n == 256, "the snapshot is as it was: 256 rows, intact");
+	tap_ok(s.n == 256 && n == 256, "the snapshot is as it was: 256 rows, intact");
 	err = pfw_snap_add(&s, &r);
-	ok(!err && s.n == 257 && s.rows[256].id == 257, "with memory again, the row is added");
+	tap_ok(!err && s.n == 257 && s.rows[256].id == 257, "with memory again, the row is added");
 	pfw_snap_free(&s);
-	return bad;
+	return tap_finish();
 }

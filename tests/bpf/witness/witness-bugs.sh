@@ -1,6 +1,9 @@
 #!/bin/sh
-# Witness regressions from the issue-11 review (docs/witness.md), host or
-# VM.  POSIX sh.  Needs root (ns_last_pid, SCHED_FIFO).
+# pfwitness where it is easy to get wrong, each case one it once got
+# wrong (docs/witness.md): a reused PID, a stranger taking a dead
+# descendant's PID, a target that never leaves its CPU, a long -c command,
+# libbpf's own errors.  Host or VM.  POSIX sh.  Needs root (ns_last_pid,
+# SCHED_FIFO).
 #
 # USAGE: witness-bugs.sh PFWITNESS PFW_TOUCH
 W=$1 T=$2
