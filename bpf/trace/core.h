@@ -12,16 +12,13 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <linux/types.h>
+#include "cli.h"
 #include "output.h"
 #include "pftrace.h"
 
-#define PFT_MAX_PIDS 64
-
 /* The options every view shares; read-only once parsed (pftrace.c). */
 struct pft_opts {
-	pid_t pids[PFT_MAX_PIDS];
-	int npids;
-	char *cmd;		/* -c; split in place once the run starts */
+	struct pfb_targets tg;	/* -p, -c (split in place once the run starts) */
 	enum pfb_format fmt;	/* PFB_JSON: one document; with jsonl, a line per object */
 	bool jsonl;
 	double interval;	/* s */

@@ -120,19 +120,9 @@ static void build_opts(void)
 
 static void parse_common(struct pft_opts *o, int key, char *arg, struct argp_state *state)
 {
+	if (pfb_parse_target(&o->tg, key, arg, state))	/* -p, -c, -v */
+		return;
 	switch (key) {
-	case 'p':
-		if (o->npids == PFT_MAX_PIDS)
-			argp_error(state, "at most %d -p options", PFT_MAX_PIDS);
-		if (!pfb_parse_pid(arg, &o->pids[o->npids]))
-			argp_error(state, "invalid PID: %s", arg);
-		o->npids++;
-		break;
-	case 'c':
-		if (!*arg)
-			argp_error(state, "-c needs a command");
-		o->cmd = arg;
-		break;
 	case 'm':
 		if (strcmp(arg, "auto") && strcmp(arg, "fexit") && strcmp(arg, "tp"))
 			argp_error(state, "unknown method: %s (auto, fexit, tp)", arg);
@@ -217,12 +207,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	struct pft_cli *c = state->input;
 
 	switch (key) {
-	case 'p': case 'c': case 'm':
+	case 'p': case 'c': case 'm': case 'v':
 	case PFT_OPT_CSV: case PFT_OPT_JSON: case PFT_OPT_JSONL:
 		parse_common(&c->o, key, arg, state);
-		break;
-	case 'v':
-		pfb_verbose = true;
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
@@ -233,7 +220,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (!c->positional)
 			argp_error(state, "which view? (where, lat, code, heat, top)");
-		if (c->o.cmd && c->o.npids)
+		if (c->o.tg.cmd && c->o.tg.npids)
 			argp_error(state, "-c and -p cannot be combined");
 		parse_view_opts(c, state);
 		break;
@@ -292,9 +279,9 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 		return NULL;
 	}
 	p = &skel->progs;
-	skel->rodata->all_tasks = !o->npids && !o->cmd;
-	skel->rodata->follow_forks = o->cmd != NULL;
-	skel->rodata->spawner_tgid = o->cmd ? getpid() : 0;
+	skel->rodata->all_tasks = !o->tg.npids && !o->tg.cmd;
+	skel->rodata->follow_forks = o->tg.cmd != NULL;
+	skel->rodata->spawner_tgid = o->tg.cmd ? getpid() : 0;
 	skel->rodata->want_maps = !!(needs & PFT_NEEDS_MAPS);
 	skel->rodata->want_stacks = 0;
 	skel->rodata->stack_bytes = 8192;
@@ -309,8 +296,8 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	bpf_program__set_autoload(p->pe_major, !fexit);
 	bpf_program__set_autoload(p->on_fork, !skel->rodata->all_tasks ||
 				  (needs & PFT_NEEDS_SAMPLES));
-	bpf_program__set_autoload(p->seed, o->npids > 0);
-	bpf_map__set_autocreate(skel->maps.seed_pids, o->npids > 0);
+	bpf_program__set_autoload(p->seed, o->tg.npids > 0);
+	bpf_map__set_autocreate(skel->maps.seed_pids, o->tg.npids > 0);
 	bpf_map__set_autocreate(skel->maps.events, needs & PFT_NEEDS_EVENTS);
 	bpf_map__set_autocreate(skel->maps.samples, needs & PFT_NEEDS_SAMPLES);
 	bpf_map__set_max_entries(skel->maps.samples, samples_ring_size());
@@ -629,7 +616,7 @@ static int run(const struct pft_cli *c, struct pft_run *r, struct pft_targets *t
 		}
 	}
 	if (t->h && (err = pfb_held_release(t->h))) {
-		fprintf(stderr, "pftrace: cannot run '%s': %s\n", c->o.cmd, strerror(err));
+		fprintf(stderr, "pftrace: cannot run '%s': %s\n", c->o.tg.cmd, strerror(err));
 		ring_buffer__free(rb);
 		return 1;
 	}
@@ -702,9 +689,9 @@ static int check_pids(const struct pft_opts *o)
 {
 	int i;
 
-	for (i = 0; i < o->npids; i++)
-		if (kill(o->pids[i], 0) && errno == ESRCH) {
-			fprintf(stderr, "pftrace: no process with PID %d\n", o->pids[i]);
+	for (i = 0; i < o->tg.npids; i++)
+		if (kill(o->tg.pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "pftrace: no process with PID %d\n", o->tg.pids[i]);
 			return -ESRCH;
 		}
 	return 0;
@@ -789,9 +776,9 @@ static int seed_targets(const struct pft_opts *o, struct pft_run *r)
 	__u8 one = 1;
 	int i, err;
 
-	for (i = 0; i < o->npids; i++)
-		bpf_map_update_elem(bpf_map__fd(r->skel->maps.seed_pids), &o->pids[i], &one, BPF_ANY);
-	if (o->npids && (err = pfb_seed_iter(r->skel->progs.seed))) {
+	for (i = 0; i < o->tg.npids; i++)
+		bpf_map_update_elem(bpf_map__fd(r->skel->maps.seed_pids), &o->tg.pids[i], &one, BPF_ANY);
+	if (o->tg.npids && (err = pfb_seed_iter(r->skel->progs.seed))) {
 		fprintf(stderr, "pftrace: cannot seed targets: %s\n", strerror(-err));
 		return err;
 	}
@@ -804,19 +791,19 @@ static int start_targets(const struct pft_cli *c, struct pft_targets *t)
 	const struct pft_opts *o = &c->o;
 	int err;
 
-	if (o->cmd) {
-		err = pfb_cmd_split(&t->cmd, o->cmd);
+	if (o->tg.cmd) {
+		err = pfb_cmd_split(&t->cmd, o->tg.cmd);
 		if (!err)
 			err = pfb_held_spawn(&t->held, &t->cmd, o->fmt != PFB_TABLE ||
 					     (c->v->needs & PFT_NEEDS_SAMPLES));
 		if (err) {
-			fprintf(stderr, "pftrace: cannot start '%s': %s\n", o->cmd, strerror(-err));
+			fprintf(stderr, "pftrace: cannot start '%s': %s\n", o->tg.cmd, strerror(-err));
 			return err;
 		}
 		t->h = &t->held;
 	}
-	if (o->npids) {
-		pfb_watch_open(&t->watch, o->pids, o->npids);
+	if (o->tg.npids) {
+		pfb_watch_open(&t->watch, o->tg.pids, o->tg.npids);
 		t->w = &t->watch;
 	}
 	return 0;

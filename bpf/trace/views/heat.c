@@ -141,12 +141,12 @@ static int heat_end(void *state, struct pft_run *r)
 		band_label(&bands[nb], path, several, comm, pid);
 		nb++;
 	}
-	if (po->cmd) {	/* split by now: its first word, the program */
-		cmd = po->cmd + strspn(po->cmd, " \t");
+	if (po->tg.cmd) {	/* split by now: its first word, the program */
+		cmd = po->tg.cmd + strspn(po->tg.cmd, " \t");
 		cmd = strrchr(cmd, '/') ? strrchr(cmd, '/') + 1 : cmd;
 	}
 	snprintf(title, sizeof(title), "page faults: address x time, %s (%s colour)",
-		 cmd ? cmd : po->npids ? "the processes given" : "every process",
+		 cmd ? cmd : po->tg.npids ? "the processes given" : "every process",
 		 hs->log_colour ? "log" : "linear");
 	o.title = title;
 	err = pft_heatmap_write(hs->heat, bands, nb, &o, &st);
