@@ -837,7 +837,7 @@ static void report(const struct pft_cli *c, struct pft_run *r)
 
 int main(int argc, char **argv)
 {
-	static struct pe_links pe;
+	struct pe_links pe = {};
 	struct pft_targets t = {};
 	struct pft_cli c = {};
 	struct pft_run r = {};
