@@ -62,6 +62,28 @@ bool pfb_parse_count(const char *arg, long *count)
 	return true;
 }
 
+bool pfb_parse_target(struct pfb_targets *t, int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'p':
+		if (t->npids == PFB_MAX_PIDS)
+			argp_error(state, "at most %d -p options", PFB_MAX_PIDS);
+		if (!pfb_parse_pid(arg, &t->pids[t->npids]))
+			argp_error(state, "invalid PID: %s", arg);
+		t->npids++;
+		return true;
+	case 'c':
+		if (!*arg)
+			argp_error(state, "-c needs a command");
+		t->cmd = arg;
+		return true;
+	case 'v':
+		pfb_verbose = true;
+		return true;
+	}
+	return false;
+}
+
 bool pfb_privileged(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };

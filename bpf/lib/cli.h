@@ -7,6 +7,7 @@
 #ifndef __PFW_CLI_H
 #define __PFW_CLI_H
 
+#include <argp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,6 +18,22 @@
 bool pfb_parse_pid(const char *arg, pid_t *pid);		/* 1..4194304 */
 bool pfb_parse_interval(const char *arg, double *secs);	/* 0.01..3600 */
 bool pfb_parse_count(const char *arg, long *count);		/* >= 1 */
+
+/* What a tool traces: -p PID (repeatable) or -c CMD; neither: every process. */
+#define PFB_MAX_PIDS 64
+struct pfb_targets {
+	pid_t pids[PFB_MAX_PIDS];
+	int npids;
+	char *cmd;
+};
+
+/*
+ * The options both tools take, one copy: -p PID (at most PFB_MAX_PIDS),
+ * -c CMD and -v (pfb_verbose), into @t; argp_error() on a bad value.
+ * False if @key is none of them.  Each tool keeps them in its own option
+ * table, with its own words in --help.
+ */
+bool pfb_parse_target(struct pfb_targets *t, int key, char *arg, struct argp_state *state);
 
 /* -v: libbpf's debug output; quiet: none while a load is tried that the
  * tool retries without a program by design.  Warnings are shown otherwise,

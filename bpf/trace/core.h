@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* pftrace_int.h - pftrace's parts: the core (pftrace.c) and its views. */
+/*
+ * core.h - what pftrace's views use of the core (core.c): the run, the
+ * options (read-only once parsed), JSON framing, names, and the helpers
+ * that read the BPF maps.  Views include this, never pftrace.c.
+ */
 #ifndef __PFTRACE_CORE_H
 #define __PFTRACE_CORE_H
 
@@ -8,44 +12,26 @@
 #include <sys/types.h>
 #include <sys/resource.h>
 #include <linux/types.h>
+#include "cli.h"
 #include "output.h"
 #include "pftrace.h"
 
-#define PFT_MAX_PIDS 64
-#define PFT_OPT_BANDS 1100	/* heat's --bands: an argp key apart from pftrace.c's */
-#define PFT_MAX_BANDS 199	/* heat.c: fewer than the map's 200 rows */
-
-enum pft_view { PFT_WHERE, PFT_LAT, PFT_TOP, PFT_CODE, PFT_HEAT };
-
-struct pft_env {
-	enum pft_view view;
-	pid_t pids[PFT_MAX_PIDS];
-	int npids;
-	char *cmd;
+/* The options every view shares; read-only once parsed (pftrace.c). */
+struct pft_opts {
+	struct pfb_targets tg;	/* -p, -c (split in place once the run starts) */
 	enum pfb_format fmt;	/* PFB_JSON: one document; with jsonl, a line per object */
 	bool jsonl;
 	double interval;	/* s */
 	long count;		/* intervals; -1: until Ctrl-C or the command exits */
-	int top_n;		/* rows in where/code tables */
-	bool folded;		/* code: collapsed stacks */
-	bool offsets;		/* code: frames with their offsets */
-	int unwind;		/* code: enum pft_unwind */
-	__u32 stack_bytes;	/* code, dwarf: stack copied per fault */
-	bool call_graph_set;	/* --call-graph given */
-	bool per_process;	/* lat: a histogram per process */
-	bool log_colour;	/* heat */
-	const char *png;	/* heat */
-	int heat_bands;		/* heat: mappings with bands of their own (0: 24) */
 	const char *method;	/* "auto", "fexit" or "tp" */
-	bool verbose;
 };
-
-extern struct pft_env env;
 
 struct pftrace_bpf;
 
 /* What the views need of the core. */
 struct pft_run {
+	const struct pft_opts *o;
+	const char *view;	/* its name, for the JSON frame */
 	struct pftrace_bpf *skel;
 	int ncpus;
 	bool fexit;		/* the method: fexit, else tp+pe */
@@ -73,12 +59,20 @@ void pft_json_next(struct pft_run *r);
 void pft_json_end(struct pft_run *r);
 
 /*
+ * Runs the kernel skipped because a program was already running on that
+ * CPU (fexit under preemption, docs/witness.md).
+ */
+__u64 pft_recursion_misses(struct pftrace_bpf *skel);
+
+/*
  * A buffer's size: the largest power of two from @lo up to @hi that is at
  * most the memory / @div (@lo if the memory cannot be read).
  */
 __u64 pft_mem_share(__u64 lo, __u64 hi, unsigned int div);
 /* Every key of hash map @fd (at most @max), each @ksz bytes, into @keys. */
 int pft_map_keys(int fd, void *keys, size_t ksz, int max);
+/* Read and delete (so each interval starts from zero, as libbpf-tools do). */
+int pft_take(int fd, const void *key, void *val);
 /* A mapping's label: [heap], [stack], ..., or its file's path. */
 void pft_map_label(__u32 pid, const struct pft_map *m, char *buf, size_t len);
 /* The row @slot's PID and comm (cached); false if it is not a row. */
@@ -89,28 +83,5 @@ const char *pft_kind_name(int kind);
 double pft_quantile(const struct pft_hist *h, double q);
 /* Add @from's counts, sum and buckets to @to, and keep the larger max. */
 void pft_hist_merge(struct pft_hist *to, const struct pft_hist *from);
-
-/* Each view: once per interval, then once at the end (last = true). */
-void pft_where(struct pft_run *r, bool last);
-void pft_lat(struct pft_run *r, bool last);
-void pft_code(struct pft_run *r, bool last);
-/* code: open new processes' address spaces while they live. */
-void pft_code_poll(struct pft_run *r);
-/* code: before tracing starts. */
-void pft_code_init(void);
-/* code: one sample from the samples ring buffer (a ring_buffer callback). */
-int pft_code_sample(struct pft_run *r, const void *data, size_t size);
-/*
- * code: unwind the samples waiting, for about @ms ms (all of them if
- * @ms < 0); true if some still wait.
- */
-bool pft_code_unwind(struct pft_run *r, int ms);
-void pft_heat_event(struct pft_run *r, const struct pft_event *e);
-int pft_heat_end(struct pft_run *r);
-void pft_top(struct pft_run *r, bool last);
-/* top: read the CPU time of the processes seen (every 100 ms, and at start). */
-void pft_top_poll(struct pft_run *r);
-/* top: the key the user pressed (0: none); true to quit. */
-bool pft_top_key(int key);
 
 #endif

@@ -3,6 +3,10 @@
  * pftrace - where page faults happen, how long they take, and who takes
  * them now: by mapping, by code site, latency histograms, a heat map and
  * a live view.  See docs/pftrace.md.
+ *
+ * This file parses the command line, loads and attaches the BPF programs
+ * and runs the intervals; what is shown is a view's (view.h), reached
+ * through the table in views/views.c only.
  */
 #include <argp.h>
 #include <errno.h>
@@ -11,22 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "core.h"
+#include "view.h"
 #include "pftrace.skel.h"
 #include "targets.h"
 #include "cli.h"
-
-struct pft_env env = {
-	.interval = 1.0, .count = -1, .top_n = 20, .png = "pftrace-heat.png",
-	.method = "auto", .unwind = PFT_UNWIND_DWARF, .stack_bytes = 8192,
-};
 
 const char *argp_program_version = "pftrace 1.0";
 static const char argp_doc[] =
@@ -59,171 +57,199 @@ static const char argp_doc[] =
 "    pftrace lat --json -c 'cmd' > lat.json    # one JSON document\n"
 "    pftrace top --jsonl 5 | jq .procs          # an object per interval\n";
 
-enum { OPT_CSV = 1000, OPT_JSON, OPT_JSONL, OPT_FOLDED, OPT_LOG, OPT_CALL_GRAPH, OPT_OFFSETS };
+/* The command line, as parsed (parse_arg()). */
+struct pft_cli {
+	struct pft_opts o;
+	const struct pft_view *v;
+	void *state;		/* the view's, calloc'ed once it is known */
+	int positional;
+	/* the views' options, kept until the view is known (ARGP_KEY_END) */
+	struct pending {
+		int key;
+		char *arg;
+	} *pending;
+	int npending;
+};
 
-static const struct argp_option opts[] = {
+/* The options before the views' and after them, in --help's order. */
+static const struct argp_option opts_common[] = {
 	{ "pid", 'p', "PID", 0, "Trace this process (repeatable)", 0 },
 	{ "command", 'c', "CMD", 0, "Run CMD (split on blanks, no shell), held "
 	  "until attached; follow its descendants", 0 },
 	{ "method", 'm', "HOW", 0, "auto (default), fexit (handle_mm_fault) or tp "
 	  "(page_fault_user + perf software event)", 0 },
-	{ "csv", OPT_CSV, NULL, 0, "CSV output", 0 },
-	{ "json", OPT_JSON, NULL, 0, "JSON output: one document per run", 0 },
-	{ "jsonl", OPT_JSONL, NULL, 0, "JSON Lines: one object per interval and line", 0 },
-	{ "top", 'n', "N", 0, "where, code: rows shown (default 20)", 0 },
-	{ "folded", OPT_FOLDED, NULL, 0, "code: collapsed stacks (flamegraph.pl, "
-	  "speedscope, inferno)", 0 },
-	{ "call-graph", OPT_CALL_GRAPH, "HOW", 0, "code: how stacks are unwound: dwarf[,SIZE] "
-	  "(default; SIZE bytes of stack copied per fault, default 8192, 4096..16384) "
-	  "or fp (frame pointers)", 0 },
-	{ "offsets", OPT_OFFSETS, NULL, 0, "code: --folded frames with their offsets "
-	  "(func+0x1a), not merged by function", 0 },
-	{ "per-process", 'P', NULL, 0, "lat: a histogram per process", 0 },
-	{ "output", 'o', "PNG", 0, "heat: the image (default pftrace-heat.png)", 0 },
-	{ "log", OPT_LOG, NULL, 0, "heat: logarithmic colour scale", 0 },
-	{ "bands", PFT_OPT_BANDS, "N", 0, "heat: the N busiest mappings get bands of "
-	  "their own, the rest are folded into one (default 24)", 0 },
+	{ "csv", PFT_OPT_CSV, NULL, 0, "CSV output", 0 },
+	{ "json", PFT_OPT_JSON, NULL, 0, "JSON output: one document per run", 0 },
+	{ "jsonl", PFT_OPT_JSONL, NULL, 0, "JSON Lines: one object per interval and line", 0 },
+	{},
+};
+static const struct argp_option opts_last[] = {
 	{ "verbose", 'v', NULL, 0, "libbpf's debug output", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
 };
 
-static const char *const views[] = { "where", "lat", "top", "code", "heat" };
-static int positional;
+/* Every option: the common ones, each view's (once), the last ones. */
+static struct argp_option all_opts[64];
 
-static error_t parse_arg(int key, char *arg, struct argp_state *state)
+static const struct argp_option *find_opt(const struct argp_option *o, int key)
 {
-	long v;
-	int i;
+	for (; o->name || o->key; o++)
+		if (o->key == key)
+			return o;
+	return NULL;
+}
 
+static void add_opts(const struct argp_option *o, int *n)
+{
+	for (; o && (o->name || o->key); o++)
+		if (!find_opt(all_opts, o->key) && *n < (int)(sizeof(all_opts) / sizeof(all_opts[0])) - 1)
+			all_opts[(*n)++] = *o;
+}
+
+static void build_opts(void)
+{
+	const struct pft_view *const *v;
+	int n = 0;
+
+	add_opts(opts_common, &n);
+	for (v = pft_views; *v; v++)
+		add_opts((*v)->options, &n);
+	add_opts(opts_last, &n);
+}
+
+static void parse_common(struct pft_opts *o, int key, char *arg, struct argp_state *state)
+{
+	if (pfb_parse_target(&o->tg, key, arg, state))	/* -p, -c, -v */
+		return;
 	switch (key) {
-	case 'p':
-		if (env.npids == PFT_MAX_PIDS)
-			argp_error(state, "at most %d -p options", PFT_MAX_PIDS);
-		if (!pfb_parse_pid(arg, &env.pids[env.npids]))
-			argp_error(state, "invalid PID: %s", arg);
-		env.npids++;
-		break;
-	case 'c':
-		if (!*arg)
-			argp_error(state, "-c needs a command");
-		env.cmd = arg;
-		break;
 	case 'm':
 		if (strcmp(arg, "auto") && strcmp(arg, "fexit") && strcmp(arg, "tp"))
 			argp_error(state, "unknown method: %s (auto, fexit, tp)", arg);
-		env.method = arg;
+		o->method = arg;
 		break;
-	case OPT_CSV:
-		env.fmt = PFB_CSV;
+	case PFT_OPT_CSV:
+		o->fmt = PFB_CSV;
 		break;
-	case OPT_JSON:
-	case OPT_JSONL:
-		env.fmt = PFB_JSON;
-		env.jsonl = key == OPT_JSONL;
+	case PFT_OPT_JSON:
+	case PFT_OPT_JSONL:
+		o->fmt = PFB_JSON;
+		o->jsonl = key == PFT_OPT_JSONL;
 		break;
-	case 'n':
-		if (!pfb_parse_count(arg, &v) || v > 100000)
-			argp_error(state, "invalid row count: %s (1..100000)", arg);
-		env.top_n = v;
-		break;
-	case OPT_FOLDED:
-		env.folded = true;
-		break;
-	case OPT_OFFSETS:
-		env.offsets = true;
-		break;
-	case OPT_CALL_GRAPH:
-		if (!strcmp(arg, "fp")) {
-			env.unwind = PFT_UNWIND_FP;
-		} else if (!strncmp(arg, "dwarf", 5) && (!arg[5] || arg[5] == ',')) {
-			env.unwind = PFT_UNWIND_DWARF;
-			if (arg[5] && (!pfb_parse_count(arg + 6, &v) || v < 4096 ||
-				       v > PFT_STACK_MAX || v % 8))
-				argp_error(state, "invalid stack size: %s (4096..%d, a "
-					   "multiple of 8)", arg + 6, PFT_STACK_MAX);
-			if (arg[5])
-				env.stack_bytes = v;
-		} else {
-			argp_error(state, "unknown call graph: %s (dwarf[,SIZE], fp)", arg);
-		}
-		env.call_graph_set = true;
-		break;
-	case 'P':
-		env.per_process = true;
-		break;
-	case 'o':
-		env.png = arg;
-		break;
-	case OPT_LOG:
-		env.log_colour = true;
-		break;
-	case PFT_OPT_BANDS:
-		if (!pfb_parse_count(arg, &v) || v > PFT_MAX_BANDS)
-			argp_error(state, "invalid band count: %s (1..%d)", arg, PFT_MAX_BANDS);
-		env.heat_bands = v;
-		break;
-	case 'v':
-		pfb_verbose = true;
+	}
+}
+
+/* The view, then interval and count. */
+static void parse_positional(struct pft_cli *c, char *arg, struct argp_state *state)
+{
+	errno = 0;
+	if (c->positional == 0) {
+		c->v = pft_view_find(arg);
+		if (!c->v)
+			argp_error(state, "unknown view: %s (where, lat, code, heat, top)", arg);
+	} else if (c->positional == 1) {
+		if (!pfb_parse_interval(arg, &c->o.interval))
+			argp_error(state, "invalid interval: %s (0.01..3600 s)", arg);
+	} else if (c->positional == 2) {
+		if (!pfb_parse_count(arg, &c->o.count))
+			argp_error(state, "invalid count: %s", arg);
+	} else {
+		argp_error(state, "unexpected argument: %s", arg);
+	}
+	c->positional++;
+}
+
+/* "-o" or "--bands"; and "the heat view" or "the where and code views". */
+static void refuse_opt(const struct pft_cli *c, int key, struct argp_state *state)
+{
+	const struct argp_option *o = find_opt(all_opts, key);
+	const struct pft_view *const *v;
+	char name[64], views[128] = "";
+	int n = 0;
+
+	if (key > ' ' && key < 127)
+		snprintf(name, sizeof(name), "-%c", key);
+	else
+		snprintf(name, sizeof(name), "--%s", o && o->name ? o->name : "?");
+	for (v = pft_views; *v; v++)
+		if ((*v)->options && find_opt((*v)->options, key))
+			snprintf(views + strlen(views), sizeof(views) - strlen(views), "%s%s",
+				 n++ ? " and " : "", (*v)->name);
+	argp_error(state, "%s is for the %s view%s, not %s", name, views, n > 1 ? "s" : "",
+		   c->v->name);
+}
+
+/*
+ * The view is known: its state, its defaults, its options (one it does not
+ * take is refused), and its checks across options.
+ */
+static void parse_view_opts(struct pft_cli *c, struct argp_state *state)
+{
+	const struct pft_view *v = c->v;
+	int i;
+
+	c->state = calloc(1, v->state_size);
+	if (!c->state)
+		argp_failure(state, 1, ENOMEM, "the %s view", v->name);
+	if (v->parse)
+		v->parse(c->state, &c->o, ARGP_KEY_INIT, NULL, state);
+	for (i = 0; i < c->npending; i++) {
+		if (!v->options || !find_opt(v->options, c->pending[i].key))
+			refuse_opt(c, c->pending[i].key, state);
+		v->parse(c->state, &c->o, c->pending[i].key, c->pending[i].arg, state);
+	}
+	if (v->parse)
+		v->parse(c->state, &c->o, ARGP_KEY_END, NULL, state);
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	struct pft_cli *c = state->input;
+
+	switch (key) {
+	case 'p': case 'c': case 'm': case 'v':
+	case PFT_OPT_CSV: case PFT_OPT_JSON: case PFT_OPT_JSONL:
+		parse_common(&c->o, key, arg, state);
 		break;
 	case 'h':
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
-		errno = 0;
-		if (positional == 0) {
-			for (i = 0; i < 5; i++)
-				if (!strcmp(arg, views[i]))
-					break;
-			if (i == 5)
-				argp_error(state, "unknown view: %s (where, lat, code, heat, top)", arg);
-			env.view = i;
-		} else if (positional == 1) {
-			if (!pfb_parse_interval(arg, &env.interval))
-				argp_error(state, "invalid interval: %s (0.01..3600 s)", arg);
-		} else if (positional == 2) {
-			if (!pfb_parse_count(arg, &env.count))
-				argp_error(state, "invalid count: %s", arg);
-		} else {
-			argp_error(state, "unexpected argument: %s", arg);
-		}
-		positional++;
+		parse_positional(c, arg, state);
 		break;
 	case ARGP_KEY_END:
-		if (!positional)
+		if (!c->positional)
 			argp_error(state, "which view? (where, lat, code, heat, top)");
-		if (env.cmd && env.npids)
+		if (c->o.tg.cmd && c->o.tg.npids)
 			argp_error(state, "-c and -p cannot be combined");
-		if (env.folded && env.view != PFT_CODE)
-			argp_error(state, "--folded is for the code view");
-		if ((env.offsets || env.call_graph_set) && env.view != PFT_CODE)
-			argp_error(state, "--call-graph and --offsets are for the code view");
-		if (env.folded && env.fmt != PFB_TABLE)
-			argp_error(state, "--folded is an output format of its own: "
-				   "not with --csv or --json");
+		parse_view_opts(c, state);
 		break;
 	default:
-		return ARGP_ERR_UNKNOWN;
+		if (!find_opt(all_opts, key))
+			return ARGP_ERR_UNKNOWN;
+		c->pending[c->npending].key = key;	/* room for argc */
+		c->pending[c->npending++].arg = arg;
+		break;
 	}
 	return 0;
 }
 
-const char *pft_class_name(int cls)
+/* 0, or 2 on a usage error (argp said why). */
+static int parse_cmdline(struct pft_cli *c, int argc, char **argv)
 {
-	static const char *const n[] = {
-		"minor-anon", "minor-file", "major-file", "major-swap", "cow",
-	};
+	static const struct argp argp = { all_opts, parse_arg, NULL, argp_doc, NULL, NULL, NULL };
 
-	return cls >= 0 && cls < PFT_NCLASS ? n[cls] : "?";
-}
-
-const char *pft_kind_name(int kind)
-{
-	static const char *const n[] = {
-		"unknown", "file", "heap", "stack", "anon", "shm", "vdso",
-	};
-
-	return kind >= 0 && kind < PFT_NKIND ? n[kind] : "?";
+	c->o = (struct pft_opts){ .interval = 1.0, .count = -1, .method = "auto" };
+	c->pending = calloc(argc, sizeof(*c->pending));
+	if (!c->pending) {
+		fprintf(stderr, "pftrace: %s\n", strerror(ENOMEM));
+		return 1;
+	}
+	build_opts();
+	argp_err_exit_status = 2;
+	if (argp_parse(&argp, argc, argv, 0, NULL, c))
+		return 2;
+	return 0;
 }
 
 #ifndef ENOTSUPP
@@ -240,20 +266,12 @@ static __u32 samples_ring_size(void)
 	return pft_mem_share(16ULL << 20, 256ULL << 20, 16);
 }
 
-__u64 pft_mem_share(__u64 lo, __u64 hi, unsigned int div)
-{
-	struct sysinfo si;
-	__u64 want = lo;
 
-	if (!sysinfo(&si))
-		while (want < hi && 2 * want <= (__u64)si.totalram * si.mem_unit / div)
-			want *= 2;
-	return want;
-}
-
-static struct pftrace_bpf *open_skel(bool fexit)
+static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 {
 	struct pftrace_bpf *skel = pftrace_bpf__open();
+	const struct pft_opts *o = &c->o;
+	unsigned int needs = c->v->needs;
 	typeof(skel->progs) *p;
 
 	if (!skel) {
@@ -261,24 +279,27 @@ static struct pftrace_bpf *open_skel(bool fexit)
 		return NULL;
 	}
 	p = &skel->progs;
-	skel->rodata->all_tasks = !env.npids && !env.cmd;
-	skel->rodata->follow_forks = env.cmd != NULL;
-	skel->rodata->spawner_tgid = env.cmd ? getpid() : 0;
-	skel->rodata->want_maps = env.view == PFT_WHERE || env.view == PFT_HEAT;
-	skel->rodata->want_stacks = env.view == PFT_CODE ? env.unwind : 0;
-	skel->rodata->stack_bytes = env.stack_bytes;
-	skel->rodata->want_events = env.view == PFT_HEAT;
-	skel->rodata->want_hists = env.view == PFT_LAT || env.view == PFT_TOP;
-	skel->rodata->want_vma = env.view != PFT_CODE;
+	skel->rodata->all_tasks = !o->tg.npids && !o->tg.cmd;
+	skel->rodata->follow_forks = o->tg.cmd != NULL;
+	skel->rodata->spawner_tgid = o->tg.cmd ? getpid() : 0;
+	skel->rodata->want_maps = !!(needs & PFT_NEEDS_MAPS);
+	skel->rodata->want_stacks = 0;
+	skel->rodata->stack_bytes = 8192;
+	skel->rodata->want_events = !!(needs & PFT_NEEDS_EVENTS);
+	skel->rodata->want_hists = !!(needs & PFT_NEEDS_HISTS);
+	skel->rodata->want_vma = !(needs & PFT_NEEDS_SAMPLES);
+	if (c->v->setup)
+		c->v->setup(c->state, skel);
 	bpf_program__set_autoload(p->fx_entry, fexit);
 	bpf_program__set_autoload(p->fx_exit, fexit);
 	bpf_program__set_autoload(p->pe_minor, !fexit);
 	bpf_program__set_autoload(p->pe_major, !fexit);
-	bpf_program__set_autoload(p->on_fork, !skel->rodata->all_tasks || env.view == PFT_CODE);
-	bpf_program__set_autoload(p->seed, env.npids > 0);
-	bpf_map__set_autocreate(skel->maps.seed_pids, env.npids > 0);
-	bpf_map__set_autocreate(skel->maps.events, env.view == PFT_HEAT);
-	bpf_map__set_autocreate(skel->maps.samples, env.view == PFT_CODE);
+	bpf_program__set_autoload(p->on_fork, !skel->rodata->all_tasks ||
+				  (needs & PFT_NEEDS_SAMPLES));
+	bpf_program__set_autoload(p->seed, o->tg.npids > 0);
+	bpf_map__set_autocreate(skel->maps.seed_pids, o->tg.npids > 0);
+	bpf_map__set_autocreate(skel->maps.events, needs & PFT_NEEDS_EVENTS);
+	bpf_map__set_autocreate(skel->maps.samples, needs & PFT_NEEDS_SAMPLES);
 	bpf_map__set_max_entries(skel->maps.samples, samples_ring_size());
 	/* a per-CPU hash of 40960 histograms takes a while to create */
 	if (!skel->rodata->want_hists)
@@ -286,9 +307,9 @@ static struct pftrace_bpf *open_skel(bool fexit)
 	return skel;
 }
 
-static struct pftrace_bpf *load_tp(bool *fexit)
+static struct pftrace_bpf *load_tp(const struct pft_cli *c, bool *fexit)
 {
-	struct pftrace_bpf *skel = open_skel(false);
+	struct pftrace_bpf *skel = open_skel(c, false);
 	int err;
 
 	if (!skel)
@@ -327,14 +348,14 @@ static void fexit_error(const char *what, int err)
  * fexit try is quiet: libbpf's log of a refusal would say "ulimit -l";
  * -v shows it.
  */
-static struct pftrace_bpf *load(bool *fexit, char *why, size_t len)
+static struct pftrace_bpf *load(const struct pft_cli *c, bool *fexit, char *why, size_t len)
 {
 	struct pftrace_bpf *skel;
 	int err;
 
 	*why = 0;
-	if (strcmp(env.method, "tp")) {
-		skel = open_skel(true);
+	if (strcmp(c->o.method, "tp")) {
+		skel = open_skel(c, true);
 		if (!skel)
 			return NULL;
 		pfb_libbpf_quiet = true;
@@ -346,23 +367,34 @@ static struct pftrace_bpf *load(bool *fexit, char *why, size_t len)
 		}
 		snprintf(why, len, "fexit handle_mm_fault: %s", pfb_errname(err));
 		pftrace_bpf__destroy(skel);
-		if (!strcmp(env.method, "fexit")) {
+		if (!strcmp(c->o.method, "fexit")) {
 			fexit_error("load", err);
 			return NULL;
 		}
 	}
-	return load_tp(fexit);
+	return load_tp(c, fexit);
 }
 
-/* tp+pe: a perf software event per CPU and class, sampling every fault. */
-static int attach_pe(struct pftrace_bpf *skel, struct bpf_link **links, int ncpus)
+/* tp+pe: the links of a perf software event per CPU and class */
+struct pe_links {
+	int n;
+	struct bpf_link *l[2 * 1024];
+};
+
+/*
+ * tp+pe: a perf software event per CPU and class, sampling every fault.
+ * Each link is in @pe as soon as it is made: on a failure part way the
+ * caller's cleanup destroys those made (pe_destroy()).
+ */
+static int attach_pe(struct pftrace_bpf *skel, struct pe_links *pe, int ncpus)
 {
 	struct perf_event_attr attr = {
 		.type = PERF_TYPE_SOFTWARE, .size = sizeof(attr), .sample_period = 1,
 	};
-	int i, n = 0, fd, err;
+	struct bpf_link *link;
+	int i, fd, err;
 
-	for (i = 0; i < 2 * ncpus; i++) {
+	for (i = 0; i < 2 * ncpus && pe->n < (int)(sizeof(pe->l) / sizeof(pe->l[0])); i++) {
 		attr.config = i % 2 ? PERF_COUNT_SW_PAGE_FAULTS_MAJ : PERF_COUNT_SW_PAGE_FAULTS_MIN;
 		fd = syscall(__NR_perf_event_open, &attr, -1, i / 2, -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0 && errno == ENODEV)
@@ -370,67 +402,31 @@ static int attach_pe(struct pftrace_bpf *skel, struct bpf_link **links, int ncpu
 		if (fd < 0) {
 			err = -errno;
 			fprintf(stderr, "pftrace: perf_event_open: %s\n", strerror(-err));
-			goto destroy_links;
+			return err;
 		}
-		links[n] = bpf_program__attach_perf_event(i % 2 ? skel->progs.pe_major :
-							  skel->progs.pe_minor, fd);
-		if (libbpf_get_error(links[n])) {
+		link = bpf_program__attach_perf_event(i % 2 ? skel->progs.pe_major :
+						      skel->progs.pe_minor, fd);
+		if (libbpf_get_error(link)) {
 			close(fd);
-			links[n] = NULL;
-			err = -EINVAL;
-			goto destroy_links;
+			return -EINVAL;
 		}
-		n++;
+		pe->l[pe->n++] = link;
 	}
-	return n;
-destroy_links:
-	while (n--) {
-		bpf_link__destroy(links[n]);
-		links[n] = NULL;
-	}
-	return err;
-}
-
-bool pft_who(struct pft_run *r, __u32 slot, __u32 *id, char comm[16])
-{
-	struct pfb_slot info;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.slots), &slot, &info) || !info.id)
-		return false;
-	*id = info.id;
-	memcpy(comm, info.comm, 16);
-	comm[15] = 0;
-	return true;
-}
-
-static int on_event(void *ctx, void *data, size_t size)
-{
-	if (env.view == PFT_CODE)
-		return pft_code_sample(ctx, data, size);
-	if (size >= sizeof(struct pft_event))
-		pft_heat_event(ctx, data);
 	return 0;
 }
 
-static void show(struct pft_run *r, bool last)
+static void pe_destroy(struct pe_links *pe)
 {
-	switch (env.view) {
-	case PFT_WHERE:
-		pft_where(r, last);
-		break;
-	case PFT_LAT:
-		pft_lat(r, last);
-		break;
-	case PFT_CODE:
-		pft_code(r, last);
-		break;
-	case PFT_TOP:
-		pft_top(r, last);
-		break;
-	case PFT_HEAT:
-		break;
-	}
+	while (pe->n > 0)
+		bpf_link__destroy(pe->l[--pe->n]);
 }
+
+/* What is traced besides -p's PIDs: the -c command, and the -p watch. */
+struct pft_targets {
+	struct pfb_cmd cmd;
+	struct pfb_held held, *h;	/* h: spawned, not yet reaped */
+	struct pfb_watch watch, *w;
+};
 
 static __u64 mono_ns(void)
 {
@@ -457,191 +453,190 @@ static bool ended(const struct ends *e)
 	return e->watch && pfb_watch_wait(e->watch, 0);
 }
 
+/* A ring-buffer record, to the view. */
+struct ring_ctx {
+	const struct pft_cli *c;
+	struct pft_run *r;
+};
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct ring_ctx *x = ctx;
+
+	return x->c->v->event(x->c->state, x->r, data, size);
+}
+
+/* ring_buffer__poll's count, or a view's error; a signal is not one. */
+static int ring_poll(struct ring_buffer *rb, int ms)
+{
+	int n = ring_buffer__poll(rb, ms);
+
+	return n == -EINTR ? 0 : n;
+}
+
 /*
- * Wait one interval, or until the run ends (ended()): for heat, drain the
- * ring buffer meanwhile; for code, open new address spaces; for top, read
- * CPU times, and keys.  Returns false when the user asked to quit.
+ * Wait up to @ms: drain the ring buffer (a view with work left over does
+ * it while the ring is empty), or read a key, or wait for the targets.
+ * 1 if the user asked to quit, 0, or a view's -errno.
  */
-static bool wait_interval(struct pft_run *r, struct ring_buffer *rb,
-			  const struct ends *e, __u64 until)
+static int wait_some(const struct pft_cli *c, struct pft_run *r, struct ring_buffer *rb,
+		     const struct ends *e, int ms)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	__u64 now;
+	const struct pft_view *v = c->v;
 	char key;
-	int ms;
+	int n;
 
-	while (!pfb_exiting && (now = mono_ns()) < until && !ended(e)) {
+	if (rb && v->idle) {
+		/* the ring first; the view's work while it is empty */
+		n = ring_poll(rb, 0);
+		if (!n)
+			n = v->idle(c->state, r);
+		if (!n)
+			n = ring_poll(rb, ms < 10 ? ms : 10);
+		return n < 0 ? n : 0;
+	} else if (rb) {
+		n = ring_poll(rb, ms < 100 ? ms : 100);
+		return n < 0 ? n : 0;
+	} else if (v->key && isatty(STDIN_FILENO)) {
+		if (poll(&pfd, 1, ms) > 0 && read(STDIN_FILENO, &key, 1) == 1)
+			return v->key(c->state, key) > 0;
+	} else if (e->held) {
+		pfb_held_wait(e->held, ms);
+	} else if (e->watch) {
+		pfb_watch_wait(e->watch, ms);
+	} else {
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/*
+ * Wait one interval, or until the run ends (ended()), the view polling
+ * every 100 ms meanwhile (top: CPU times; code: new address spaces).
+ * 1 to go on, 0 when the user asked to quit, or a view's -errno.
+ */
+static int wait_interval(const struct pft_cli *c, struct pft_run *r, struct ring_buffer *rb,
+			 const struct ends *e, __u64 until)
+{
+	__u64 now;
+	int ms, err = 0;
+
+	while (!err && !pfb_exiting && (now = mono_ns()) < until && !ended(e)) {
 		ms = (until - now) / 1000000 + 1;
-		if (env.view == PFT_TOP) {
-			pft_top_poll(r);
+		if (c->v->poll) {
+			err = c->v->poll(c->state, r);
 			if (ms > 100)
 				ms = 100;
 		}
-		if (rb && env.view == PFT_CODE) {
-			/* the ring first; unwind while it is empty */
-			pft_code_poll(r);
-			if (ring_buffer__poll(rb, 0) <= 0 && !pft_code_unwind(r, 2))
-				ring_buffer__poll(rb, ms < 10 ? ms : 10);
-		} else if (rb) {
-			ring_buffer__poll(rb, ms < 100 ? ms : 100);
-		} else if (env.view == PFT_TOP && isatty(STDIN_FILENO)) {
-			if (poll(&pfd, 1, ms) > 0 && read(STDIN_FILENO, &key, 1) == 1 &&
-			    pft_top_key(key))
-				return false;
-		} else if (e->held) {
-			pfb_held_wait(e->held, ms);
-		} else if (e->watch) {
-			pfb_watch_wait(e->watch, ms);
-		} else {
-			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-			nanosleep(&ts, NULL);
-		}
+		if (!err)
+			err = wait_some(c, r, rb, e, ms);
 	}
+	if (err)
+		return err < 0 ? err : 0;
 	return !pfb_exiting;
 }
 
-void pft_json_begin(struct pft_run *r)
+static void view_error(const struct pft_cli *c, int err)
 {
-	static const char *const names[] = { "where", "lat", "top", "code", "heat" };
-
-	r->json_objs = 0;
-	if (env.fmt != PFB_JSON || env.jsonl)
-		return;
-	printf("{\"tool\":\"pftrace\",\"version\":1,\"view\":\"%s\",\"method\":\"%s\","
-	       "\"interval_s\":%g,\"intervals\":[\n", names[env.view],
-	       r->fexit ? "fexit" : "tp+pe", env.interval);
-	fflush(stdout);
+	fprintf(stderr, "pftrace: %s: %s\n", c->v->name, strerror(-err));
 }
 
-void pft_json_next(struct pft_run *r)
+/* The intervals, each shown by the view, until count, Ctrl-C or the targets end. */
+static int intervals(const struct pft_cli *c, struct pft_run *r, struct ring_buffer *rb,
+		     const struct ends *e, bool *exited)
 {
-	if (env.fmt == PFB_JSON && !env.jsonl && r->json_objs)
-		putchar(',');
-	r->json_objs++;
-}
-
-static __u64 recursion_misses(struct pftrace_bpf *skel);
-
-/* report_accounting()'s figures, as "accounting":{...} */
-static void json_accounting(struct pft_run *r)
-{
-	const struct pft_left_out *lo = &r->skel->bss->left_out;
-
-	printf("\"accounting\":{\"faults\":%llu,\"processes\":%u",
-	       (unsigned long long)lo->faults, r->skel->data->next_slot - 1);
-	if (r->have_ru)
-		printf(",\"wait4_minflt\":%ld,\"wait4_majflt\":%ld,\"not_seen\":%lld",
-		       r->ru.ru_minflt, r->ru.ru_majflt,
-		       (long long)(r->ru.ru_minflt + r->ru.ru_majflt - lo->faults));
-	printf(",\"recursion_misses\":%llu", (unsigned long long)recursion_misses(r->skel));
-	printf(",\"left_out\":{\"no_stack\":%llu,\"ring_full\":%llu,\"not_timed\":%llu,"
-	       "\"hists_full\":%llu,\"maps_full\":%llu,\"heat_lost\":%llu}}",
-	       (unsigned long long)lo->no_stack, (unsigned long long)lo->ring_full,
-	       (unsigned long long)lo->unpaired, (unsigned long long)lo->hists_full,
-	       (unsigned long long)lo->maps_full, (unsigned long long)r->skel->bss->lost_events);
-}
-
-void pft_json_end(struct pft_run *r)
-{
-	if (env.fmt != PFB_JSON || env.jsonl)
-		return;
-	printf("],\"run_secs\":%.6f,", r->run_secs);
-	json_accounting(r);
-	printf("}\n");
-	fflush(stdout);
-}
-
-static int run(struct pft_run *r, struct pfb_held *held, struct pfb_watch *watch)
-{
-	struct ends e = { .held = held, .watch = watch };
-	struct ring_buffer *rb = NULL;
-	int status, err = 0;
-	bool done = false, exited = false;
+	bool done = false;
+	int w, err = 0;
 	__u64 t;
 
-	if (env.view == PFT_HEAT || env.view == PFT_CODE) {
-		rb = ring_buffer__new(bpf_map__fd(env.view == PFT_CODE ? r->skel->maps.samples :
-						  r->skel->maps.events), on_event, r, NULL);
-		if (!rb) {
-			fprintf(stderr, "pftrace: cannot read the ring buffer: %s\n", strerror(errno));
-			return 1;
-		}
-	}
-	/*
-	 * Every process's CPU time at the start, before the command runs:
-	 * reading /proc takes a while (0.3 s on the debug kernel), and the
-	 * command's first part would be in the base.
-	 */
-	if (env.view == PFT_TOP)
-		pft_top_poll(r);
-	if (held && (err = pfb_held_release(held))) {
-		fprintf(stderr, "pftrace: cannot run '%s': %s\n", env.cmd, strerror(err));
-		waitpid(held->pid, NULL, 0);
-		ring_buffer__free(rb);
-		return 1;
-	}
 	t = r->start_ns = r->mono_ns = mono_ns();
-	for (;;) {
-		if (!wait_interval(r, rb, &e, t + (__u64)(env.interval * 1e9)))
-			done = true;
-		if (ended(&e))
-			done = exited = true;
-		if (rb)
-			ring_buffer__consume(rb);
+	while (!done && !err) {
+		w = wait_interval(c, r, rb, e, t + (__u64)(c->o.interval * 1e9));
+		if (w < 0) {
+			err = w;
+			break;
+		}
+		done = !w;
+		if (ended(e))
+			done = *exited = true;
+		if (rb && (w = ring_buffer__consume(rb)) < 0)
+			err = w;
 		r->mono_ns = mono_ns();
 		r->secs = (r->mono_ns - t) / 1e9;
 		r->run_secs = (r->mono_ns - r->start_ns) / 1e9;
 		t = r->mono_ns;
 		r->seq++;
-		if (env.count > 0 && r->seq >= env.count)
+		if (c->o.count > 0 && r->seq >= c->o.count)
 			done = true;
-		show(r, done);	/* each interval; the last one says so */
-		if (done)
-			break;
+		/* each interval; the last one says so */
+		if (!err && c->v->interval)
+			err = c->v->interval(c->state, r, done);
 	}
-	if (rb && env.view == PFT_HEAT) {
-		ring_buffer__consume(rb);
-		/* stop following forks: gnuplot is pftrace's child, not a target */
-		pftrace_bpf__detach(r->skel);
-		err = pft_heat_end(r);
-	}
-	ring_buffer__free(rb);
-	if (held) {
-		if (!exited && !ended(&e))
-			kill(held->pid, SIGTERM);
-		/* its rusage: the faults it took, for report_accounting() */
-		if (wait4(held->pid, &status, 0, &r->ru) == held->pid)
-			r->have_ru = true;
-		pfb_held_close(held);
-	}
+	if (err)
+		view_error(c, err);
 	return err;
 }
 
-/*
- * Runs the kernel skipped because a program was already running on that
- * CPU (fexit under preemption, docs/witness.md): the counts may be short
- * by that many, so say so.
- */
-static __u64 recursion_misses(struct pftrace_bpf *skel)
+/* The -c command: stopped unless it has exited, reaped (its rusage), closed. */
+static void reap_command(struct pft_run *r, struct pft_targets *t, bool exited)
 {
-	struct bpf_program *prog;
-	__u64 misses = 0;
+	struct ends e = { .held = t->h };
+	int status;
 
-	bpf_object__for_each_program(prog, skel->obj) {
-		struct bpf_prog_info info = {};
-		__u32 len = sizeof(info);
+	if (!t->h)
+		return;
+	if (!exited && !ended(&e))
+		kill(t->held.pid, SIGTERM);
+	/* its rusage: the faults it took, for report_accounting() */
+	if (wait4(t->held.pid, &status, 0, &r->ru) == t->held.pid)
+		r->have_ru = true;
+	pfb_held_close(&t->held);
+	t->h = NULL;
+}
 
-		if (bpf_program__fd(prog) >= 0 &&
-		    !bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
-			misses += info.recursion_misses;
+static int run(const struct pft_cli *c, struct pft_run *r, struct pft_targets *t)
+{
+	const struct pft_view *v = c->v;
+	struct ends e = { .held = t->h, .watch = t->w };
+	struct ring_ctx ctx = { .c = c, .r = r };
+	struct ring_buffer *rb = NULL;
+	bool exited = false;
+	int err;
+
+	if (v->needs & (PFT_NEEDS_EVENTS | PFT_NEEDS_SAMPLES)) {
+		rb = ring_buffer__new(bpf_map__fd(v->needs & PFT_NEEDS_SAMPLES ?
+						  r->skel->maps.samples : r->skel->maps.events),
+				      on_event, &ctx, NULL);
+		if (!rb) {
+			fprintf(stderr, "pftrace: cannot read the ring buffer: %s\n", strerror(errno));
+			return 1;
+		}
 	}
-	return misses;
+	if (t->h && (err = pfb_held_release(t->h))) {
+		fprintf(stderr, "pftrace: cannot run '%s': %s\n", c->o.tg.cmd, strerror(err));
+		ring_buffer__free(rb);
+		return 1;
+	}
+	err = intervals(c, r, rb, &e, &exited);
+	if (!err && v->end) {
+		if (rb && (err = ring_buffer__consume(rb)) < 0)
+			view_error(c, err);
+		/* stop following forks: gnuplot is pftrace's child, not a target */
+		pftrace_bpf__detach(r->skel);
+		if (err >= 0)
+			err = v->end(c->state, r);
+	}
+	ring_buffer__free(rb);
+	reap_command(r, t, exited);
+	return err;
 }
 
 static void report_misses(struct pftrace_bpf *skel)
 {
-	__u64 misses = recursion_misses(skel);
+	__u64 misses = pft_recursion_misses(skel);
 
 	if (misses)
 		fprintf(stderr, "pftrace: %llu program %s skipped by the kernel "
@@ -654,11 +649,10 @@ static void report_misses(struct pftrace_bpf *skel)
  * -c, the command's own count (wait4) beside: what the method cannot see
  * is the difference (docs/pftrace.md, "Every fault accounted for").
  */
-static void report_accounting(struct pft_run *r)
+static void report_accounting(const struct pft_view *v, struct pft_run *r)
 {
 	const struct pft_left_out *lo = &r->skel->bss->left_out;
 	unsigned long long ru;
-
 	__u32 rows = r->skel->data->next_slot - 1;
 
 	fprintf(stderr, "pftrace: faults counted: %llu in %u process%s\n",
@@ -672,86 +666,99 @@ static void report_accounting(struct pft_run *r)
 			"children it did not wait for" : "faults without a #PF, "
 			"get_user_pages: only the fexit method sees those");
 	}
-	if (env.view == PFT_CODE)
+	if (v->needs & PFT_NEEDS_SAMPLES)
 		fprintf(stderr, "pftrace: left out of code: %llu without a user stack, "
 			"%llu with the ring buffer full\n", (unsigned long long)lo->no_stack,
 			(unsigned long long)lo->ring_full);
-	if (env.view == PFT_LAT || env.view == PFT_TOP)
+	if (v->needs & PFT_NEEDS_HISTS)
 		fprintf(stderr, "pftrace: left out of %s: %llu not timed (their #PF's "
 			"start not seen), %llu with the histograms' map full\n",
-			env.view == PFT_LAT ? "lat" : "top", (unsigned long long)lo->unpaired, (unsigned long long)lo->hists_full);
-	if (env.view == PFT_WHERE || env.view == PFT_HEAT)
+			v->name, (unsigned long long)lo->unpaired,
+			(unsigned long long)lo->hists_full);
+	if (v->needs & PFT_NEEDS_MAPS)
 		fprintf(stderr, "pftrace: left out of where: %llu with the mappings' map full\n",
 			(unsigned long long)lo->maps_full);
-	if (env.view == PFT_HEAT)
+	if (v->needs & PFT_NEEDS_EVENTS)
 		fprintf(stderr, "pftrace: left out of heat: %llu with the ring buffer full\n",
 			(unsigned long long)r->skel->bss->lost_events);
 }
 
-int main(int argc, char **argv)
-{
-	static const struct argp argp = { opts, parse_arg, NULL, argp_doc, NULL, NULL, NULL };
-	struct pft_run r = {};
-	struct bpf_link *pe_links[2 * 1024] = {};
-	struct pfb_held held, *h = NULL;
-	struct pfb_watch watch, *w = NULL;
-	struct pfb_cmd cmd = {};
-	char why[128];
-	int i, err, npe = 0;
-	__u8 one = 1;
 
-	argp_err_exit_status = 2;
-	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
-		return 2;
-	for (i = 0; i < env.npids; i++)
-		if (kill(env.pids[i], 0) && errno == ESRCH) {
-			fprintf(stderr, "pftrace: no process with PID %d\n", env.pids[i]);
-			return 1;
+/* Each -p PID is a process. */
+static int check_pids(const struct pft_opts *o)
+{
+	int i;
+
+	for (i = 0; i < o->tg.npids; i++)
+		if (kill(o->tg.pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "pftrace: no process with PID %d\n", o->tg.pids[i]);
+			return -ESRCH;
 		}
+	return 0;
+}
+
+/* The CPUs, privilege, and task storage (5.11+). */
+static int probe_kernel(struct pft_run *r)
+{
+	int err;
+
 	libbpf_set_print(pfb_libbpf_print);
-	r.ncpus = libbpf_num_possible_cpus();
-	if (r.ncpus <= 0 || r.ncpus > 1024) {
+	r->ncpus = libbpf_num_possible_cpus();
+	if (r->ncpus <= 0 || r->ncpus > 1024) {
 		fprintf(stderr, "pftrace: cannot count CPUs\n");
-		return 1;
+		return -EINVAL;
 	}
 	/* the probe creates a map: without privilege it fails as every load would */
 	err = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL);
 	if (err == -EPERM || err == -EACCES) {
 		pfb_load_error("pftrace", err);
-		return 1;
+		return err;
 	}
 	if (err != 1) {
 		fprintf(stderr, "pftrace: needs BPF task storage (Linux 5.11 or later), "
 			"which this kernel lacks\n");
-		return 1;
+		return -EOPNOTSUPP;
 	}
-	r.skel = load(&r.fexit, why, sizeof(why));
-	if (!r.skel)
-		return 1;
-	err = pftrace_bpf__attach(r.skel);
-	if (err && r.fexit) {
+	return 0;
+}
+
+/*
+ * Load (fexit where the kernel allows it, else tp) and attach: fexit may
+ * still be refused at attach, and then tp is loaded (-m auto).  @why: why
+ * not fexit.
+ */
+static int load_and_attach(const struct pft_cli *c, struct pft_run *r, struct pe_links *pe,
+			   char *why, size_t len)
+{
+	int err;
+
+	r->skel = load(c, &r->fexit, why, len);
+	if (!r->skel)
+		return -EINVAL;
+	err = pftrace_bpf__attach(r->skel);
+	if (err && r->fexit) {
 		/* loaded, but the kernel may still refuse to attach fexit */
-		if (!strcmp(env.method, "fexit")) {
+		if (!strcmp(c->o.method, "fexit")) {
 			fexit_error("attach", err);
-			goto cleanup;
+			return err;
 		}
-		snprintf(why, sizeof(why), "fexit handle_mm_fault: attach: %s", pfb_errname(err));
-		pftrace_bpf__destroy(r.skel);
-		r.skel = load_tp(&r.fexit);
-		if (!r.skel)
-			return 1;
-		err = pftrace_bpf__attach(r.skel);
+		snprintf(why, len, "fexit handle_mm_fault: attach: %s", pfb_errname(err));
+		pftrace_bpf__destroy(r->skel);
+		r->skel = load_tp(c, &r->fexit);
+		if (!r->skel)
+			return -EINVAL;
+		err = pftrace_bpf__attach(r->skel);
 	}
-	if (!err && !r.fexit) {
-		npe = attach_pe(r.skel, pe_links, r.ncpus);
-		if (npe < 0)
-			err = npe;
-	}
-	if (err) {
+	if (!err && !r->fexit)
+		err = attach_pe(r->skel, pe, r->ncpus);
+	if (err)
 		fprintf(stderr, "pftrace: cannot attach: %s\n", pfb_errname(err));
-		goto cleanup;
-	}
-	if (r.fexit)
+	return err;
+}
+
+static void say_method(const struct pft_run *r, const char *why)
+{
+	if (r->fexit)
 		fprintf(stderr, "pftrace: method: fexit on handle_mm_fault (sees faults "
 			"without a #PF too: get_user_pages)\n");
 	else
@@ -760,47 +767,117 @@ int main(int argc, char **argv)
 			"#PF (get_user_pages) are not seen\n", why[0] ? " (" : "", why,
 			why[0] ? ")" : "");
 	fprintf(stderr, "pftrace: mappings: resolved in BPF (%s)\n",
-		r.fexit ? "handle_mm_fault's vma" : "bpf_find_vma");
-	err = 1;
-	for (i = 0; i < env.npids; i++)
-		bpf_map_update_elem(bpf_map__fd(r.skel->maps.seed_pids), &env.pids[i], &one, BPF_ANY);
-	if (env.npids && (err = pfb_seed_iter(r.skel->progs.seed))) {
+		r->fexit ? "handle_mm_fault's vma" : "bpf_find_vma");
+}
+
+/* -p: the processes' threads into the task storage. */
+static int seed_targets(const struct pft_opts *o, struct pft_run *r)
+{
+	__u8 one = 1;
+	int i, err;
+
+	for (i = 0; i < o->tg.npids; i++)
+		bpf_map_update_elem(bpf_map__fd(r->skel->maps.seed_pids), &o->tg.pids[i], &one, BPF_ANY);
+	if (o->tg.npids && (err = pfb_seed_iter(r->skel->progs.seed))) {
 		fprintf(stderr, "pftrace: cannot seed targets: %s\n", strerror(-err));
-		goto cleanup;
+		return err;
 	}
-	if (env.cmd) {
-		err = pfb_cmd_split(&cmd, env.cmd);
+	return 0;
+}
+
+/* -c: the command, held before its exec until run() releases it; -p: the watch. */
+static int start_targets(const struct pft_cli *c, struct pft_targets *t)
+{
+	const struct pft_opts *o = &c->o;
+	int err;
+
+	if (o->tg.cmd) {
+		err = pfb_cmd_split(&t->cmd, o->tg.cmd);
 		if (!err)
-			err = pfb_held_spawn(&held, &cmd, env.fmt != PFB_TABLE ||
-					     env.view == PFT_CODE);
+			err = pfb_held_spawn(&t->held, &t->cmd, o->fmt != PFB_TABLE ||
+					     (c->v->needs & PFT_NEEDS_SAMPLES));
 		if (err) {
-			fprintf(stderr, "pftrace: cannot start '%s': %s\n", env.cmd, strerror(-err));
-			goto cleanup;
+			fprintf(stderr, "pftrace: cannot start '%s': %s\n", o->tg.cmd, strerror(-err));
+			return err;
 		}
-		h = &held;
+		t->h = &t->held;
 	}
-	if (env.npids) {
-		pfb_watch_open(&watch, env.pids, env.npids);
-		w = &watch;
+	if (o->tg.npids) {
+		pfb_watch_open(&t->watch, o->tg.pids, o->tg.npids);
+		t->w = &t->watch;
 	}
-	pfb_catch_signals();
-	if (env.view == PFT_CODE)
-		pft_code_init();
-	pft_json_begin(&r);
-	err = run(&r, h, w);
-	pft_json_end(&r);
-	report_accounting(&r);
-	report_misses(r.skel);
-	if (r.skel->bss->lost_map_full)
+	return 0;
+}
+
+/* The view's start, the JSON document around the run, and the run. */
+static int trace(const struct pft_cli *c, struct pft_run *r, struct pft_targets *t)
+{
+	int err;
+
+	if (c->v->init && (err = c->v->init(c->state, r))) {
+		view_error(c, err);
+		return err;
+	}
+	pft_json_begin(r);
+	err = run(c, r, t);
+	pft_json_end(r);
+	return err;
+}
+
+/* What was counted, and what was not (stderr). */
+static void report(const struct pft_cli *c, struct pft_run *r)
+{
+	report_accounting(c->v, r);
+	report_misses(r->skel);
+	if (r->skel->bss->lost_map_full)
 		fprintf(stderr, "pftrace: %llu %s not counted: no row or thread state left\n",
-			(unsigned long long)r.skel->bss->lost_map_full,
-			pfb_plural(r.skel->bss->lost_map_full, "event", "events"));
-	if (w)
-		pfb_watch_close(w);
+			(unsigned long long)r->skel->bss->lost_map_full,
+			pfb_plural(r->skel->bss->lost_map_full, "event", "events"));
+}
+
+int main(int argc, char **argv)
+{
+	struct pe_links pe = {};
+	struct pft_targets t = {};
+	struct pft_cli c = {};
+	struct pft_run r = {};
+	char why[128];
+	int err;
+
+	err = parse_cmdline(&c, argc, argv);
+	if (err)
+		goto cleanup;
+	r.o = &c.o;
+	r.view = c.v->name;
+	err = check_pids(&c.o);
+	if (err)
+		goto cleanup;
+	err = probe_kernel(&r);
+	if (err)
+		goto cleanup;
+	err = load_and_attach(&c, &r, &pe, why, sizeof(why));
+	if (err)
+		goto cleanup;
+	say_method(&r, why);
+	err = seed_targets(&c.o, &r);
+	if (err)
+		goto cleanup;
+	err = start_targets(&c, &t);
+	if (err)
+		goto cleanup;
+	pfb_catch_signals();
+	err = trace(&c, &r, &t);
+	report(&c, &r);
 cleanup:
-	for (i = 0; i < npe; i++)
-		bpf_link__destroy(pe_links[i]);
-	pfb_cmd_free(&cmd);
+	reap_command(&r, &t, false);
+	if (t.w)
+		pfb_watch_close(t.w);
+	pfb_cmd_free(&t.cmd);
+	pe_destroy(&pe);
 	pftrace_bpf__destroy(r.skel);
-	return err != 0;
+	if (c.v && c.v->free)
+		c.v->free(c.state);
+	free(c.state);
+	free(c.pending);
+	return err == 2 ? 2 : err != 0;
 }

@@ -29,7 +29,6 @@
 #include "targets.h"
 #include "cli.h"
 
-#define MAX_PIDS 64
 
 #ifndef offsetofend
 #define offsetofend(type, member) (offsetof(type, member) + sizeof(((type *)0)->member))
@@ -43,9 +42,7 @@ enum {
 };
 
 static struct env {
-	pid_t pids[MAX_PIDS];
-	int npids;
-	char *cmd;
+	struct pfb_targets tg;	/* -p, -c */
 	bool per_thread;
 	bool stats;
 	unsigned int sources;
@@ -141,16 +138,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 
 	switch (key) {
 	case 'p':
-		if (env.npids == MAX_PIDS)
-			argp_error(state, "at most %d -p options", MAX_PIDS);
-		if (!pfb_parse_pid(arg, &env.pids[env.npids]))
-			argp_error(state, "invalid PID: %s", arg);
-		env.npids++;
-		break;
 	case 'c':
-		if (!*arg)
-			argp_error(state, "-c needs a command");
-		env.cmd = arg;
+	case 'v':
+		pfb_parse_target(&env.tg, key, arg, state);
 		break;
 	case 'T':
 		env.per_thread = true;
@@ -188,9 +178,6 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_STATS:
 		env.stats = false;
-		break;
-	case 'v':
-		pfb_verbose = true;
 		break;
 	case OPT_INJECT:
 		if (parse_inject(arg))
@@ -341,7 +328,7 @@ static void choose_programs(struct pfwitness_bpf *skel, bool ts, bool with_fx)
 {
 	typeof(skel->progs) *p = &skel->progs;
 	bool sw = env.sources & SRC_AT_SWITCH, tp = env.sources & SRC_TP;
-	bool all = !env.npids && !env.cmd;
+	bool all = !env.tg.npids && !env.tg.cmd;
 
 	bpf_program__set_autoload(p->btf_fault_user, ts && tp);
 	bpf_program__set_autoload(p->btf_fault_kernel, ts && tp);
@@ -355,10 +342,10 @@ static void choose_programs(struct pfwitness_bpf *skel, bool ts, bool with_fx)
 	bpf_program__set_autoload(p->raw_fork, !ts && !all);
 	bpf_program__set_autoload(p->btf_exec, ts);
 	bpf_program__set_autoload(p->raw_exec, !ts);
-	bpf_program__set_autoload(p->seed, ts && env.npids);
+	bpf_program__set_autoload(p->seed, ts && env.tg.npids);
 	bpf_map__set_autocreate(skel->maps.tasks, ts);
 	bpf_map__set_autocreate(skel->maps.tasks_h, !ts);
-	bpf_map__set_autocreate(skel->maps.seed_pids, ts && env.npids);
+	bpf_map__set_autocreate(skel->maps.seed_pids, ts && env.tg.npids);
 	bpf_map__set_autocreate(skel->maps.pe_min_ev, env.sources & SRC_PE);
 	bpf_map__set_autocreate(skel->maps.pe_maj_ev, env.sources & SRC_PE);
 }
@@ -371,10 +358,10 @@ static struct pfwitness_bpf *open_skel(bool ts, bool with_fx, const struct kerne
 		fprintf(stderr, "pfwitness: cannot open the BPF object: %s\n", strerror(errno));
 		return NULL;
 	}
-	skel->rodata->all_tasks = !env.npids && !env.cmd;
+	skel->rodata->all_tasks = !env.tg.npids && !env.tg.cmd;
 	skel->rodata->per_thread = env.per_thread;
-	skel->rodata->follow_forks = env.cmd != NULL;
-	skel->rodata->spawner_tgid = env.cmd ? getpid() : 0;
+	skel->rodata->follow_forks = env.tg.cmd != NULL;
+	skel->rodata->spawner_tgid = env.tg.cmd ? getpid() : 0;
 	skel->rodata->count_cpu = env.sources & SRC_SW;
 	skel->rodata->count_pe = env.sources & SRC_PE;
 	skel->rodata->count_ru = env.sources & SRC_RU;
@@ -599,20 +586,20 @@ static int seed_pids(struct pfwitness_bpf *skel, bool ts)
 	__u8 one = 1;
 	int i, err;
 
-	for (i = 0; i < env.npids; i++) {
+	for (i = 0; i < env.tg.npids; i++) {
 		if (!ts) {
-			err = seed_hash(skel, env.pids[i]);
+			err = seed_hash(skel, env.tg.pids[i]);
 			if (err) {
 				fprintf(stderr, "pfwitness: cannot trace PID %d: %s\n",
-					env.pids[i], strerror(-err));
+					env.tg.pids[i], strerror(-err));
 				return err;
 			}
 		} else {
-			bpf_map_update_elem(bpf_map__fd(skel->maps.seed_pids), &env.pids[i],
+			bpf_map_update_elem(bpf_map__fd(skel->maps.seed_pids), &env.tg.pids[i],
 					    &one, BPF_ANY);
 		}
 	}
-	if (ts && env.npids) {
+	if (ts && env.tg.npids) {
 		err = pfb_seed_iter(skel->progs.seed);
 		if (err) {
 			fprintf(stderr, "pfwitness: cannot seed targets: %s\n", strerror(-err));
@@ -770,12 +757,12 @@ static void sleep_interval(double secs, const struct command *c, struct pfb_watc
 
 static int start_command(struct command *c)
 {
-	int err = pfb_cmd_split(&c->cmd, env.cmd);
+	int err = pfb_cmd_split(&c->cmd, env.tg.cmd);
 
 	if (!err)
 		err = pfb_held_spawn(&c->held, &c->cmd, env.fmt != PFB_TABLE);
 	if (err)
-		fprintf(stderr, "pfwitness: cannot start '%s': %s\n", env.cmd, strerror(-err));
+		fprintf(stderr, "pfwitness: cannot start '%s': %s\n", env.tg.cmd, strerror(-err));
 	return err;
 }
 
@@ -834,7 +821,7 @@ static int run(struct pfwitness_bpf *skel, const struct pfw_sources *src,
 	if (c) {
 		err = pfb_held_release(&c->held);
 		if (err) {
-			fprintf(stderr, "pfwitness: cannot run '%s': %s\n", env.cmd,
+			fprintf(stderr, "pfwitness: cannot run '%s': %s\n", env.tg.cmd,
 				strerror(err));
 			waitpid(c->held.pid, NULL, 0);
 			c->done = true;
@@ -894,13 +881,13 @@ int main(int argc, char **argv)
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return 2;
-	if (env.cmd && env.npids) {
+	if (env.tg.cmd && env.tg.npids) {
 		fprintf(stderr, "pfwitness: -c and -p cannot be combined\n");
 		return 2;
 	}
-	for (i = 0; i < env.npids; i++)
-		if (kill(env.pids[i], 0) && errno == ESRCH) {
-			fprintf(stderr, "pfwitness: no process with PID %d\n", env.pids[i]);
+	for (i = 0; i < env.tg.npids; i++)
+		if (kill(env.tg.pids[i], 0) && errno == ESRCH) {
+			fprintf(stderr, "pfwitness: no process with PID %d\n", env.tg.pids[i]);
 			return 1;
 		}
 	libbpf_set_print(pfb_libbpf_print);
@@ -928,14 +915,14 @@ int main(int argc, char **argv)
 	}
 	if (seed_pids(skel, !gaps.no_task_storage))
 		goto cleanup;
-	if (env.cmd) {
+	if (env.tg.cmd) {
 		c = &cmd;
 		if (start_command(c))
 			goto cleanup;
 	}
 
-	if (env.npids) {
-		pfb_watch_open(&watch, env.pids, env.npids);
+	if (env.tg.npids) {
+		pfb_watch_open(&watch, env.tg.pids, env.tg.npids);
 		w = &watch;
 	}
 	pfb_catch_signals();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * pft_code.c - pftrace's code view: faults per user-space code site, and
+ * code.c - pftrace's code view: faults per user-space code site, and
  * collapsed stacks for flame graphs (see docs/pftrace.md, "code").
  *
  * Every accounted fault of a traced thread arrives as a sample in the
@@ -20,25 +20,25 @@
 #include <sys/resource.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "core.h"
+#include "view.h"
 #include "pftrace.skel.h"
 #include "syms.h"
+#include "cli.h"
 
 #define MAX_PROCS 4096
 
 /*
- * Address spaces, opened while each process lives (pft_code_poll, or its
+ * Address spaces, opened while each process lives (code_poll, or its
  * first sample), by row, so that a reused PID is another process.  Once
  * MAX_PROCS are open, the handles of processes that have exited go first.
  */
-static struct proc {
+struct proc {
 	__u32 slot;
 	struct pft_syms *syms;
 	int polls;	/* looks so far */
 	__u64 miss_ms;	/* its maps last re-read for a miss (refresh_now) */
 	bool gone;	/* its maps could not be read any more */
-} procs[MAX_PROCS];
-static int nprocs;
+};
 
 /* ---- a string-keyed table: folded lines and leaf sites ---- */
 
@@ -122,16 +122,44 @@ struct stack {
 };
 
 #define NBUCKETS 65536
-static struct stack *buckets[NBUCKETS];
-static struct table lines, sites;
 
-/* What the samples came to: docs/pftrace.md, "code". */
-static struct {
-	__u64 faults;		/* samples, each a fault with a user stack */
-	__u64 complete;		/* ... whose stack reaches its entry */
-	__u64 cut;		/* ... unwound only part of the way */
-	__u64 no_space;		/* ... whose address space could not be read */
-} got;
+/*
+ * Samples waiting to be unwound: a burst of faults comes faster than they
+ * unwind (a few us each), and a sample kept here instead of in the ring
+ * buffer is a sample not lost.  Trimmed to the stack it holds; qmax bytes
+ * at most (an 8th of the memory, 64..512 MiB), then unwound at once.
+ */
+struct queued {
+	struct queued *next;
+	struct pft_sample s;	/* and its stack */
+};
+
+struct code_state {
+	/* its options */
+	int top_n;		/* -n: sites shown */
+	bool folded;		/* collapsed stacks */
+	bool offsets;		/* frames with their offsets */
+	int unwind;		/* enum pft_unwind */
+	__u32 stack_bytes;	/* dwarf: stack copied per fault */
+	bool call_graph_set;	/* --call-graph given */
+
+	struct proc procs[MAX_PROCS];
+	int nprocs;
+	struct stack *buckets[NBUCKETS];
+	struct table lines, sites;
+	/* What the samples came to: docs/pftrace.md, "code". */
+	struct {
+		__u64 faults;		/* samples, each a fault with a user stack */
+		__u64 complete;		/* ... whose stack reaches its entry */
+		__u64 cut;		/* ... unwound only part of the way */
+		__u64 no_space;		/* ... whose address space could not be read */
+	} got;
+	__u64 nsamples, last_poll_ms;
+	__u64 qbytes, qmax;		/* the queue of samples */
+	struct queued *qhead, **qtail;
+	__u32 pids[PFB_MAX_SLOTS];	/* a row's PID, once known: a row is one process */
+	struct pft_syms *self;		/* our own address space: a -c command's before exec */
+};
 
 static bool is_entry(const char *name)
 {
@@ -152,12 +180,13 @@ static bool is_entry(const char *name)
  * for the first half second (ld.so maps the libraries early), then every
  * 20th look.
  */
-static struct pft_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
+static struct pft_syms *syms_of(struct code_state *cs, __u32 slot, __u32 pid, bool refresh)
 {
+	struct proc *procs = cs->procs;
 	struct pft_syms *sy;
 	int i;
 
-	for (i = 0; i < nprocs; i++)
+	for (i = 0; i < cs->nprocs; i++)
 		if (procs[i].slot == slot) {
 			if (refresh && (++procs[i].polls < 50 || procs[i].polls % 20 == 0))
 				pft_syms_refresh(procs[i].syms);
@@ -166,24 +195,19 @@ static struct pft_syms *syms_of(__u32 slot, __u32 pid, bool refresh)
 	sy = pft_syms_open(pid);
 	if (!sy)
 		return NULL;
-	if (nprocs == MAX_PROCS) {
-		for (i = 0; i < nprocs && !pft_syms_gone(procs[i].syms); i++)
+	if (cs->nprocs == MAX_PROCS) {
+		for (i = 0; i < cs->nprocs && !pft_syms_gone(procs[i].syms); i++)
 			;
-		if (i == nprocs) {
+		if (i == cs->nprocs) {
 			pft_syms_close(sy);
 			return NULL;
 		}
 		pft_syms_close(procs[i].syms);
-		procs[i] = procs[--nprocs];
+		procs[i] = procs[--cs->nprocs];
 	}
-	procs[nprocs] = (struct proc){ .slot = slot, .syms = sy };
-	return procs[nprocs++].syms;
+	procs[cs->nprocs] = (struct proc){ .slot = slot, .syms = sy };
+	return procs[cs->nprocs++].syms;
 }
-
-static __u64 nsamples, last_poll_ms;
-static __u64 qbytes, qmax = 64ULL << 20;	/* the queue of samples (below) */
-static __u32 pids[PFB_MAX_SLOTS];	/* a row's PID, once known: a row is one process */
-static struct pft_syms *self;	/* our own address space: a -c command's before exec */
 
 static __u64 mono_ms(void)
 {
@@ -200,13 +224,13 @@ static __u64 mono_ms(void)
  * exits), else at most once a ms, as JIT code misses every time.  A
  * process that has gone keeps its last view.
  */
-static void refresh_now(__u32 slot)
+static void refresh_now(struct code_state *cs, __u32 slot)
 {
 	__u64 now = mono_ms();
 	struct proc *p;
 	int before;
 
-	for (p = procs; p < procs + nprocs; p++) {
+	for (p = cs->procs; p < cs->procs + cs->nprocs; p++) {
 		if (p->slot != slot || p->gone || now - p->miss_ms < 1)
 			continue;
 		before = pft_syms_modules(p->syms);
@@ -223,15 +247,17 @@ static void refresh_now(__u32 slot)
  * soon can still be unwound and symbolized; and refresh it now and then
  * (dlopen).
  */
-void pft_code_poll(struct pft_run *r)
+static int code_poll(void *state, struct pft_run *r)
 {
 	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s, pid;
+	struct code_state *cs = state;
 	char comm[16];
 
-	last_poll_ms = mono_ms();
+	cs->last_poll_ms = mono_ms();
 	for (s = 1; s < n && s < PFB_MAX_SLOTS; s++)
 		if (pft_who(r, s, &pid, comm))
-			syms_of(s, pid, true);
+			syms_of(cs, s, pid, true);
+	return 0;
 }
 
 /*
@@ -241,16 +267,20 @@ void pft_code_poll(struct pft_run *r)
  * 30 ms), which must not happen while a short-lived process waits to be
  * read.
  */
-void pft_code_init(void)
+static int code_init(void *state, struct pft_run *r)
 {
+	struct code_state *cs = state;
 	struct rlimit rl;
 
-	qmax = pft_mem_share(64ULL << 20, 512ULL << 20, 8);
-	self = pft_syms_open(getpid());
+	(void)r;
+	cs->qtail = &cs->qhead;
+	cs->qmax = pft_mem_share(64ULL << 20, 512ULL << 20, 8);
+	cs->self = pft_syms_open(getpid());
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	return 0;
 }
 
 /*
@@ -259,23 +289,23 @@ void pft_code_init(void)
  * without a symbol for it is [object] (object+0xOFF with --offsets); one
  * in no object, [unknown].
  */
-static void fold_name(const struct pft_sym *sym, int err, char *buf, size_t len)
+static void fold_name(const struct pft_sym *sym, int err, bool offsets, char *buf, size_t len)
 {
 	char *c, *at;
 
 	if (err)
 		snprintf(buf, len, "[unknown]");
-	else if (sym->known && env.offsets)
+	else if (sym->known && offsets)
 		snprintf(buf, len, "%s+0x%llx", sym->name, sym->off);
 	else if (sym->known)
 		snprintf(buf, len, "%s", sym->name);
-	else if (env.offsets)
+	else if (offsets)
 		snprintf(buf, len, "%s+0x%llx", sym->dso, sym->dso_off);
 	else
 		snprintf(buf, len, "[%s]", sym->dso);
 	/* a versioned dynamic symbol: __libc_start_main@@GLIBC_2.34 */
 	at = sym->known && !err ? strchr(buf, '@') : NULL;
-	if (at && !env.offsets)
+	if (at && !offsets)
 		*at = 0;
 	for (c = buf; *c; c++)
 		if (*c == ';' || *c == ' ')
@@ -288,7 +318,8 @@ static void fold_name(const struct pft_sym *sym, int err, char *buf, size_t len)
  * pointers), judge it complete or not (its outermost frame an entry by
  * name, or by its CFI: no caller), and find its line and site.
  */
-static void stack_name(struct stack *st, struct pft_syms *sy, const char *comm)
+static void stack_name(struct code_state *cs, struct stack *st, struct pft_syms *sy,
+		       const char *comm)
 {
 	char line[16384], name[300], leaf[300];
 	struct pft_sym sym;
@@ -306,7 +337,7 @@ static void stack_name(struct stack *st, struct pft_syms *sy, const char *comm)
 		if (i == st->n - 1)
 			st->complete = !err && ((sym.known && is_entry(sym.name)) ||
 						pft_syms_outermost(sy, st->pcs[i], !i));
-		fold_name(&sym, err, name, sizeof(name));
+		fold_name(&sym, err, cs->offsets, name, sizeof(name));
 		if (off < sizeof(line) - 1)
 			off += snprintf(line + off, sizeof(line) - off, ";%s", name);
 		if (!i) {
@@ -317,8 +348,8 @@ static void stack_name(struct stack *st, struct pft_syms *sy, const char *comm)
 				pft_sym_format(&sym, leaf, sizeof(leaf));
 		}
 	}
-	st->line = table_get(&lines, line);
-	st->site = table_get(&sites, leaf);
+	st->line = table_get(&cs->lines, line);
+	st->site = table_get(&cs->sites, leaf);
 }
 
 /*
@@ -358,10 +389,11 @@ static __u64 pcs_hash(__u32 slot, const __u64 *pcs, int n)
 	return h;
 }
 
-static struct stack *stack_find(__u32 slot, const __u64 *pcs, int n, bool *isnew)
+static struct stack *stack_find(struct code_state *cs, __u32 slot, const __u64 *pcs, int n,
+				bool *isnew)
 {
 	__u64 h = pcs_hash(slot, pcs, n);
-	struct stack **b = &buckets[h & (NBUCKETS - 1)], *st;
+	struct stack **b = &cs->buckets[h & (NBUCKETS - 1)], *st;
 
 	*isnew = false;
 	for (st = *b; st; st = st->next)
@@ -382,24 +414,29 @@ static struct stack *stack_find(__u32 slot, const __u64 *pcs, int n, bool *isnew
 }
 
 /* The address space a sample's code ran in (NULL if it cannot be read). */
-static struct pft_syms *space_of(struct pft_run *r, const struct pft_sample *s)
+static struct pft_syms *space_of(struct code_state *cs, struct pft_run *r,
+				 const struct pft_sample *s)
 {
+	__u32 *pids = cs->pids;
 	__u32 aslot = s->pre_exec ? s->pslot : s->slot;
 	char comm[16];
 
 	/* a forked child before its exec runs its parent's code */
 	if (!aslot)
-		return self;
+		return cs->self;
 	/* the row's PID without a system call a sample: a row is one process */
 	if (aslot >= PFB_MAX_SLOTS || (!pids[aslot] && !pft_who(r, aslot, &pids[aslot], comm)))
 		return NULL;
-	return syms_of(aslot, pids[aslot], false);
+	return syms_of(cs, aslot, pids[aslot], false);
 }
 
-/* Unwind one sample, and count its fault on its stack's line and site. */
-static void unwind_one(struct pft_run *r, const struct pft_sample *s)
+/*
+ * Unwind one sample, and count its fault on its stack's line and site;
+ * -ENOMEM if there was no room to count it.
+ */
+static int unwind_one(struct code_state *cs, struct pft_run *r, const struct pft_sample *s)
 {
-	struct pft_syms *sy = space_of(r, s);
+	struct pft_syms *sy = space_of(cs, r, s);
 	__u64 pcs[PFT_MAX_FRAMES];
 	struct stack *st;
 	char comm[16];
@@ -417,48 +454,35 @@ static void unwind_one(struct pft_run *r, const struct pft_sample *s)
 		n = 1;
 	}
 	/* the same addresses before and after an exec are other code */
-	st = stack_find(s->slot | (__u32)s->pre_exec << 31, pcs, n, &isnew);
+	st = stack_find(cs, s->slot | (__u32)s->pre_exec << 31, pcs, n, &isnew);
 	if (st && isnew) {
 		if (!pft_who(r, s->slot, &pid, comm))
 			snprintf(comm, sizeof(comm), "?");
-		stack_name(st, sy, pfb_clean(comm));
+		stack_name(cs, st, sy, pfb_clean(comm));
 	}
-	got.faults++;
+	cs->got.faults++;
 	if (!sy)
-		got.no_space++;
+		cs->got.no_space++;
 	else if (st && st->complete)
-		got.complete++;
+		cs->got.complete++;
 	else
-		got.cut++;
-	if (!st)
-		return;
-	if (st->line)
-		*(s->major ? &st->line->major : &st->line->minor) += 1;
-	if (st->site)
-		*(s->major ? &st->site->major : &st->site->minor) += 1;
+		cs->got.cut++;
+	if (!st || !st->line || !st->site)
+		return -ENOMEM;
+	*(s->major ? &st->line->major : &st->line->minor) += 1;
+	*(s->major ? &st->site->major : &st->site->minor) += 1;
+	return 0;
 }
-
-/*
- * Samples waiting to be unwound: a burst of faults comes faster than they
- * unwind (a few us each), and a sample kept here instead of in the ring
- * buffer is a sample not lost.  Trimmed to the stack it holds; qmax bytes
- * at most (an 8th of the memory, 64..512 MiB), then unwound at once.
- */
-struct queued {
-	struct queued *next;
-	struct pft_sample s;	/* and its stack */
-};
-
-static struct queued *qhead, **qtail = &qhead;
 
 /*
  * The samples ring buffer's callback: what must happen while the process
  * lives happens now (its address space read, again if the code is in an
  * object mapped since the last look: ld.so at work, dlopen); the
- * unwinding waits in the queue for pft_code_unwind().
+ * unwinding waits in the queue for code_unwind().
  */
-int pft_code_sample(struct pft_run *r, const void *data, size_t size)
+static int code_sample(void *state, struct pft_run *r, const void *data, size_t size)
 {
+	struct code_state *cs = state;
 	const struct pft_sample *s = data;
 	struct pft_syms *sy;
 	struct pft_sym sym;
@@ -471,42 +495,50 @@ int pft_code_sample(struct pft_run *r, const void *data, size_t size)
 	 * Behind a burst of samples, still look at new processes every few
 	 * ms: a short-lived one (cc1 under make) must be read while it lives.
 	 */
-	if (!(++nsamples & 63) && mono_ms() - last_poll_ms >= 5)
-		pft_code_poll(r);
-	sy = space_of(r, s);
-	if (sy && sy != self && pft_syms_lookup(sy, s->regs[PFT_REG_IP], &sym) == -ENOENT)
-		refresh_now(s->pre_exec ? s->pslot : s->slot);
+	if (!(++cs->nsamples & 63) && mono_ms() - cs->last_poll_ms >= 5)
+		code_poll(cs, r);
+	sy = space_of(cs, r, s);
+	if (sy && sy != cs->self && pft_syms_lookup(sy, s->regs[PFT_REG_IP], &sym) == -ENOENT)
+		refresh_now(cs, s->pre_exec ? s->pslot : s->slot);
 	len = sizeof(*s) + s->stack_len;
-	q = qbytes + len <= qmax ? malloc(sizeof(*q) - sizeof(q->s) + len) : NULL;
-	if (!q) {
-		unwind_one(r, s);
-		return 0;
-	}
+	q = cs->qbytes + len <= cs->qmax ? malloc(sizeof(*q) - sizeof(q->s) + len) : NULL;
+	if (!q)
+		return unwind_one(cs, r, s);	/* at once: the queue is full */
 	q->next = NULL;
 	memcpy(&q->s, s, len);
-	*qtail = q;
-	qtail = &q->next;
-	qbytes += len;
+	*cs->qtail = q;
+	cs->qtail = &q->next;
+	cs->qbytes += len;
 	return 0;
 }
 
-bool pft_code_unwind(struct pft_run *r, int ms)
+/*
+ * Unwind the samples waiting, for about @ms ms (all of them if @ms < 0):
+ * 1 if some still wait, 0 if none, or -ENOMEM.
+ */
+static int code_unwind(struct code_state *cs, struct pft_run *r, int ms)
 {
 	__u64 until = mono_ms() + ms;
 	struct queued *q;
-	int n = 0;
+	int n = 0, err = 0;
 
-	while ((q = qhead)) {
-		qhead = q->next;
-		if (!qhead)
-			qtail = &qhead;
-		qbytes -= sizeof(q->s) + q->s.stack_len;
-		unwind_one(r, &q->s);
+	while (!err && (q = cs->qhead)) {
+		cs->qhead = q->next;
+		if (!cs->qhead)
+			cs->qtail = &cs->qhead;
+		cs->qbytes -= sizeof(q->s) + q->s.stack_len;
+		err = unwind_one(cs, r, &q->s);
 		free(q);
 		if (ms >= 0 && !(++n & 15) && mono_ms() >= until)
 			break;
 	}
-	return qhead != NULL;
+	return err ? err : cs->qhead != NULL;
+}
+
+/* The ring buffer is empty: unwind for 2 ms */
+static int code_idle(void *state, struct pft_run *r)
+{
+	return code_unwind(state, r, 2);
 }
 
 static int cmp_site(const void *a, const void *b)
@@ -517,53 +549,56 @@ static int cmp_site(const void *a, const void *b)
 	return fx < fy ? 1 : fx > fy ? -1 : 0;
 }
 
-static void print_folded(void)
+static void print_folded(const struct code_state *cs)
 {
+	const struct table *lines = &cs->lines;
 	size_t i;
 
-	for (i = 0; i < lines.cap; i++)
-		if (lines.e[i])
-			printf("%s %llu\n", lines.e[i]->key,
-			       (unsigned long long)(lines.e[i]->minor + lines.e[i]->major));
+	for (i = 0; i < lines->cap; i++)
+		if (lines->e[i])
+			printf("%s %llu\n", lines->e[i]->key,
+			       (unsigned long long)(lines->e[i]->minor + lines->e[i]->major));
 }
 
-static void print_sites(struct pft_run *r)
+static int print_sites(const struct code_state *cs, struct pft_run *r)
 {
-	struct entry **v = calloc(sites.n + 1, sizeof(*v));
+	const struct table *sites = &cs->sites;
+	struct entry **v = calloc(sites->n + 1, sizeof(*v));
+	enum pfb_format fmt = r->o->fmt;
 	size_t i, n = 0;
-	double pc = got.faults ? 100.0 * got.complete / got.faults : 0;
+	double pc = cs->got.faults ? 100.0 * cs->got.complete / cs->got.faults : 0;
 
 	if (!v)
-		return;
-	for (i = 0; i < sites.cap; i++)
-		if (sites.e[i])
-			v[n++] = sites.e[i];
+		return -ENOMEM;
+	for (i = 0; i < sites->cap; i++)
+		if (sites->e[i])
+			v[n++] = sites->e[i];
 	qsort(v, n, sizeof(*v), cmp_site);
-	if (env.fmt == PFB_TABLE)
+	if (fmt == PFB_TABLE)
 		printf("\n%llu fault%s with a user stack over %.3f s, by code site (leaf frame)\n"
-		       "%9s %6s %9s %9s  %s\n", (unsigned long long)got.faults,
-		       got.faults == 1 ? "" : "s", r->run_secs, "FAULTS", "SHARE", "MINOR",
+		       "%9s %6s %9s %9s  %s\n", (unsigned long long)cs->got.faults,
+		       cs->got.faults == 1 ? "" : "s", r->run_secs, "FAULTS", "SHARE", "MINOR",
 		       "MAJOR", "SITE");
-	else if (env.fmt == PFB_CSV)
+	else if (fmt == PFB_CSV)
 		printf("site,faults,minor,major\n");
-	if (env.fmt == PFB_JSON) {
+	if (fmt == PFB_JSON) {
 		pft_json_next(r);
 		printf("{\"view\":\"code\",\"secs\":%.6f,\"faults\":%llu,\"unwind\":\"%s\","
 		       "\"complete\":%llu,\"cut\":%llu,\"no_address_space\":%llu,\"sites\":[",
-		       r->run_secs, (unsigned long long)got.faults,
-		       env.unwind == PFT_UNWIND_FP ? "fp" : "dwarf",
-		       (unsigned long long)got.complete, (unsigned long long)got.cut,
-		       (unsigned long long)got.no_space);
+		       r->run_secs, (unsigned long long)cs->got.faults,
+		       cs->unwind == PFT_UNWIND_FP ? "fp" : "dwarf",
+		       (unsigned long long)cs->got.complete, (unsigned long long)cs->got.cut,
+		       (unsigned long long)cs->got.no_space);
 	}
-	for (i = 0; i < n && (int)i < env.top_n; i++) {
+	for (i = 0; i < n && (int)i < cs->top_n; i++) {
 		__u64 f = v[i]->minor + v[i]->major;
 
-		if (env.fmt == PFB_TABLE)
+		if (fmt == PFB_TABLE)
 			printf("%9llu %5.1f%% %9llu %9llu  %s\n", (unsigned long long)f,
-			       got.faults ? 100.0 * f / got.faults : 0,
+			       cs->got.faults ? 100.0 * f / cs->got.faults : 0,
 			       (unsigned long long)v[i]->minor, (unsigned long long)v[i]->major,
 			       v[i]->key);
-		else if (env.fmt == PFB_CSV)
+		else if (fmt == PFB_CSV)
 			printf("%s,%llu,%llu,%llu\n", pfb_clean(v[i]->key), (unsigned long long)f,
 			       (unsigned long long)v[i]->minor, (unsigned long long)v[i]->major);
 		else
@@ -571,49 +606,155 @@ static void print_sites(struct pft_run *r)
 			       i ? "," : "", pfb_clean(v[i]->key), (unsigned long long)f,
 			       (unsigned long long)v[i]->minor, (unsigned long long)v[i]->major);
 	}
-	if (env.fmt == PFB_JSON)
+	if (fmt == PFB_JSON)
 		printf("]}\n");
-	else if (env.fmt == PFB_TABLE)
+	else if (fmt == PFB_TABLE)
 		printf("\nStacks (%s): %llu of %llu complete (%.1f%%: they reach _start, main "
 		       "or a thread's clone), %llu cut short, %llu in an address space "
-		       "not read\n", env.unwind == PFT_UNWIND_FP ? "frame pointers" :
-		       "DWARF CFI", (unsigned long long)got.complete,
-		       (unsigned long long)got.faults, pc, (unsigned long long)got.cut,
-		       (unsigned long long)got.no_space);
+		       "not read\n", cs->unwind == PFT_UNWIND_FP ? "frame pointers" :
+		       "DWARF CFI", (unsigned long long)cs->got.complete,
+		       (unsigned long long)cs->got.faults, pc, (unsigned long long)cs->got.cut,
+		       (unsigned long long)cs->got.no_space);
 	free(v);
+	return 0;
 }
 
-void pft_code(struct pft_run *r, bool last)
+static int code_interval(void *state, struct pft_run *r, bool last)
 {
-	int i;
+	struct code_state *cs = state;
+	int err;
 
-	pft_code_poll(r);
+	code_poll(cs, r);
 	if (!last)
-		return;		/* one table at the end: stacks need a long look */
-	pft_code_unwind(r, -1);
-	if (env.folded)
-		print_folded();
-	else
-		print_sites(r);
+		return 0;	/* one table at the end: stacks need a long look */
+	err = code_unwind(cs, r, -1);
+	if (err < 0)
+		return err;
+	if (cs->folded)
+		print_folded(cs);
+	else if ((err = print_sites(cs, r)))
+		return err;
 	fprintf(stderr, "pftrace: stacks (%s): %llu of %llu complete, %llu cut short, "
 		"%llu in an address space not read\n",
-		env.unwind == PFT_UNWIND_FP ? "fp" : "dwarf",
-		(unsigned long long)got.complete, (unsigned long long)got.faults,
-		(unsigned long long)got.cut, (unsigned long long)got.no_space);
+		cs->unwind == PFT_UNWIND_FP ? "fp" : "dwarf",
+		(unsigned long long)cs->got.complete, (unsigned long long)cs->got.faults,
+		(unsigned long long)cs->got.cut, (unsigned long long)cs->got.no_space);
 	fflush(stdout);
-	for (i = 0; i < NBUCKETS; i++)
-		while (buckets[i]) {
-			struct stack *st = buckets[i];
+	return 0;
+}
 
-			buckets[i] = st->next;
+static void code_free(void *state)
+{
+	struct code_state *cs = state;
+	struct queued *q;
+	int i;
+
+	for (i = 0; i < NBUCKETS; i++)
+		while (cs->buckets[i]) {
+			struct stack *st = cs->buckets[i];
+
+			cs->buckets[i] = st->next;
 			free(st);
 		}
-	table_free(&lines);
-	table_free(&sites);
-	for (i = 0; i < nprocs; i++)
-		pft_syms_close(procs[i].syms);
-	nprocs = 0;
-	memset(pids, 0, sizeof(pids));
-	pft_syms_close(self);
-	self = NULL;
+	while ((q = cs->qhead)) {
+		cs->qhead = q->next;
+		free(q);
+	}
+	cs->qtail = &cs->qhead;
+	cs->qbytes = 0;
+	table_free(&cs->lines);
+	table_free(&cs->sites);
+	for (i = 0; i < cs->nprocs; i++)
+		pft_syms_close(cs->procs[i].syms);
+	cs->nprocs = 0;
+	memset(cs->pids, 0, sizeof(cs->pids));
+	pft_syms_close(cs->self);
+	cs->self = NULL;
 }
+
+static const struct argp_option code_options[] = {
+	PFT_OPTION_TOP_N,
+	{ "folded", PFT_OPT_FOLDED, NULL, 0, "code: collapsed stacks (flamegraph.pl, "
+	  "speedscope, inferno)", 0 },
+	{ "call-graph", PFT_OPT_CALL_GRAPH, "HOW", 0, "code: how stacks are unwound: dwarf[,SIZE] "
+	  "(default; SIZE bytes of stack copied per fault, default 8192, 4096..16384) "
+	  "or fp (frame pointers)", 0 },
+	{ "offsets", PFT_OPT_OFFSETS, NULL, 0, "code: --folded frames with their offsets "
+	  "(func+0x1a), not merged by function", 0 },
+	{},
+};
+
+/* --call-graph dwarf[,SIZE] or fp */
+static void parse_call_graph(struct code_state *cs, char *arg, struct argp_state *as)
+{
+	long v;
+
+	if (!strcmp(arg, "fp")) {
+		cs->unwind = PFT_UNWIND_FP;
+	} else if (!strncmp(arg, "dwarf", 5) && (!arg[5] || arg[5] == ',')) {
+		cs->unwind = PFT_UNWIND_DWARF;
+		if (arg[5] && (!pfb_parse_count(arg + 6, &v) || v < 4096 ||
+			       v > PFT_STACK_MAX || v % 8))
+			argp_error(as, "invalid stack size: %s (4096..%d, a "
+				   "multiple of 8)", arg + 6, PFT_STACK_MAX);
+		if (arg[5])
+			cs->stack_bytes = v;
+	} else {
+		argp_error(as, "unknown call graph: %s (dwarf[,SIZE], fp)", arg);
+	}
+	cs->call_graph_set = true;
+}
+
+static void code_parse(void *state, const struct pft_opts *o, int key, char *arg,
+		       struct argp_state *as)
+{
+	struct code_state *cs = state;
+
+	switch (key) {
+	case ARGP_KEY_INIT:
+		cs->top_n = 20;
+		cs->unwind = PFT_UNWIND_DWARF;
+		cs->stack_bytes = 8192;
+		break;
+	case 'n':
+		pft_parse_top_n(as, arg, &cs->top_n);
+		break;
+	case PFT_OPT_FOLDED:
+		cs->folded = true;
+		break;
+	case PFT_OPT_OFFSETS:
+		cs->offsets = true;
+		break;
+	case PFT_OPT_CALL_GRAPH:
+		parse_call_graph(cs, arg, as);
+		break;
+	case ARGP_KEY_END:
+		if (cs->folded && o->fmt != PFB_TABLE)
+			argp_error(as, "--folded is an output format of its own: "
+				   "not with --csv or --json");
+		break;
+	}
+}
+
+static void code_setup(const void *state, struct pftrace_bpf *skel)
+{
+	const struct code_state *cs = state;
+
+	skel->rodata->want_stacks = cs->unwind;
+	skel->rodata->stack_bytes = cs->stack_bytes;
+}
+
+const struct pft_view pft_view_code = {
+	.name = "code",
+	.options = code_options,
+	.needs = PFT_NEEDS_SAMPLES,
+	.state_size = sizeof(struct code_state),
+	.parse = code_parse,
+	.setup = code_setup,
+	.init = code_init,
+	.event = code_sample,
+	.poll = code_poll,
+	.idle = code_idle,
+	.interval = code_interval,
+	.free = code_free,
+};

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * pft_top.c - pftrace top: the processes faulting most, refreshed each
+ * top.c - pftrace top: the processes faulting most, refreshed each
  * interval.  On a terminal the table redraws in place and keys change the
  * sort (m minor, j major, g no-#PF, c CPU, l latency, p PID; q quits);
  * otherwise it prints one table per interval.
@@ -14,12 +14,12 @@
 #include <sys/ioctl.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include "core.h"
+#include <errno.h>
+#include "view.h"
 #include "pftrace.skel.h"
 
 enum sort_key { BY_MINOR, BY_MAJOR, BY_GUP, BY_CPU, BY_LAT, BY_PID };
 
-static enum sort_key sort_by = BY_MINOR;
 static const char *const sort_names[] = { "minor/s", "major/s", "no-#PF/s", "CPU%",
 					  "p99", "PID" };
 
@@ -37,9 +37,6 @@ struct top_row {
 	bool has_base, has_start;
 };
 
-static struct top_row *rows;	/* indexed by slot */
-static __u32 nrows;
-
 /*
  * Every process's CPU time at the start of the interval (a scan of /proc,
  * sorted by PID): the base of a row first seen in the interval, if its
@@ -49,47 +46,54 @@ struct proc_cpu {
 	__u32 pid;
 	unsigned long long start, ticks;
 };
-static struct proc_cpu *scan;
-static int nscan;
-static struct termios saved;
-static bool raw_tty;
 
-static void restore_tty(void)
+struct top_state {
+	enum sort_key sort_by;
+	struct top_row *rows;	/* indexed by slot */
+	__u32 nrows;
+	struct proc_cpu *scan;
+	int nscan;
+	struct termios saved;	/* the terminal's mode before tty_raw() */
+	bool raw_tty;
+};
+
+static void restore_tty(struct top_state *ts)
 {
-	if (raw_tty)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	if (ts->raw_tty)
+		tcsetattr(STDIN_FILENO, TCSANOW, &ts->saved);
+	ts->raw_tty = false;
 }
 
-/* Keys without Enter, not echoed. */
-static void tty_raw(void)
+/* Keys without Enter, not echoed (until restore_tty(), at the end). */
+static void tty_raw(struct top_state *ts)
 {
 	struct termios t;
 
-	if (raw_tty || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) ||
-	    tcgetattr(STDIN_FILENO, &saved))
+	if (ts->raw_tty || !isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) ||
+	    tcgetattr(STDIN_FILENO, &ts->saved))
 		return;
-	t = saved;
+	t = ts->saved;
 	t.c_lflag &= ~(ICANON | ECHO);
 	t.c_cc[VMIN] = 0;
 	t.c_cc[VTIME] = 0;
-	if (!tcsetattr(STDIN_FILENO, TCSANOW, &t)) {
-		raw_tty = true;
-		atexit(restore_tty);
-	}
+	if (!tcsetattr(STDIN_FILENO, TCSANOW, &t))
+		ts->raw_tty = true;
 }
 
-bool pft_top_key(int key)
+static int top_key(void *state, int key)
 {
+	struct top_state *ts = state;
+
 	switch (key) {
-	case 'm': sort_by = BY_MINOR; break;
-	case 'j': sort_by = BY_MAJOR; break;
-	case 'g': sort_by = BY_GUP; break;
-	case 'c': sort_by = BY_CPU; break;
-	case 'l': sort_by = BY_LAT; break;
-	case 'p': sort_by = BY_PID; break;
-	case 'q': return true;
+	case 'm': ts->sort_by = BY_MINOR; break;
+	case 'j': ts->sort_by = BY_MAJOR; break;
+	case 'g': ts->sort_by = BY_GUP; break;
+	case 'c': ts->sort_by = BY_CPU; break;
+	case 'l': ts->sort_by = BY_LAT; break;
+	case 'p': ts->sort_by = BY_PID; break;
+	case 'q': return 1;
 	}
-	return false;
+	return 0;
 }
 
 /*
@@ -126,14 +130,14 @@ static int cmp_pid(const void *a, const void *b)
 }
 
 /* Every process's CPU time now, into scan[]. */
-static void scan_procs(void)
+static void scan_procs(struct top_state *ts)
 {
 	struct proc_cpu *grown;
 	struct dirent *d;
-	int cap = nscan;
+	int cap = ts->nscan;
 	DIR *dir = opendir("/proc");
 
-	nscan = 0;
+	ts->nscan = 0;
 	if (!dir)
 		return;
 	while ((d = readdir(dir))) {
@@ -144,33 +148,33 @@ static void scan_procs(void)
 		c.pid = strtoul(d->d_name, NULL, 10);
 		if (!proc_cpu(c.pid, &c.ticks, &c.start))
 			continue;
-		if (nscan == cap) {
+		if (ts->nscan == cap) {
 			cap = cap ? 2 * cap : 1024;
-			grown = realloc(scan, cap * sizeof(*scan));
+			grown = realloc(ts->scan, cap * sizeof(*ts->scan));
 			if (!grown)
 				break;
-			scan = grown;
+			ts->scan = grown;
 		}
-		scan[nscan++] = c;
+		ts->scan[ts->nscan++] = c;
 	}
 	closedir(dir);
-	qsort(scan, nscan, sizeof(*scan), cmp_pid);
+	qsort(ts->scan, ts->nscan, sizeof(*ts->scan), cmp_pid);
 }
 
-/* Room for rows 0..@n-1; false if there is no memory. */
-static bool rows_grow(__u32 n)
+/* Room for rows 0..@n-1; -ENOMEM if there is no memory. */
+static int rows_grow(struct top_state *ts, __u32 n)
 {
 	struct top_row *g;
 
-	if (n <= nrows)
-		return true;
-	g = realloc(rows, n * sizeof(*rows));
+	if (n <= ts->nrows)
+		return 0;
+	g = realloc(ts->rows, n * sizeof(*ts->rows));
 	if (!g)
-		return false;
-	memset(g + nrows, 0, (n - nrows) * sizeof(*rows));
-	rows = g;
-	nrows = n;
-	return true;
+		return -ENOMEM;
+	memset(g + ts->nrows, 0, (n - ts->nrows) * sizeof(*ts->rows));
+	ts->rows = g;
+	ts->nrows = n;
+	return 0;
 }
 
 /* @t's process's CPU time now, if it is alive (and still that process). */
@@ -185,19 +189,30 @@ static void row_poll(struct top_row *t)
 	t->last = ticks;
 }
 
-void pft_top_poll(struct pft_run *r)
+/*
+ * Read the CPU time of the processes seen: every 100 ms, and at the start
+ * (top_init), before the command runs: reading /proc takes a while (0.3 s
+ * on the debug kernel), and the command's first part would be in the base.
+ */
+static int top_poll(void *state, struct pft_run *r)
 {
 	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
+	struct top_state *ts = state;
+	struct top_row *rows;
+	int err;
 
-	if (!scan)
-		scan_procs();	/* the first interval's base */
+	if (!ts->scan)
+		scan_procs(ts);	/* the first interval's base */
 	if (n > PFB_MAX_SLOTS)
 		n = PFB_MAX_SLOTS;
-	if (!rows_grow(n))
-		return;
+	err = rows_grow(ts, n);
+	if (err)
+		return err;
+	rows = ts->rows;
 	for (s = 1; s < n; s++)
 		if (rows[s].pid || pft_who(r, s, &rows[s].pid, rows[s].comm))
 			row_poll(&rows[s]);
+	return 0;
 }
 
 /*
@@ -206,7 +221,7 @@ void pft_top_poll(struct pft_run *r)
  * command's zombie) minus at the start (or 0, if it began in the
  * interval), over the interval's length.
  */
-static double row_cpu(struct top_row *t, double secs, long hz)
+static double row_cpu(const struct top_state *ts, struct top_row *t, double secs, long hz)
 {
 	unsigned long long base = 0;
 
@@ -218,7 +233,7 @@ static double row_cpu(struct top_row *t, double secs, long hz)
 	} else {
 		struct proc_cpu key = { .pid = t->pid }, *c;
 
-		c = nscan ? bsearch(&key, scan, nscan, sizeof(key), cmp_pid) : NULL;
+		c = ts->nscan ? bsearch(&key, ts->scan, ts->nscan, sizeof(key), cmp_pid) : NULL;
 		if (c && c->start == t->start)
 			base = c->ticks;
 	}
@@ -228,13 +243,13 @@ static double row_cpu(struct top_row *t, double secs, long hz)
 }
 
 /* The row's p99 latency in µs over every class, from the histograms it drains. */
-static double p99_of(struct pft_run *r, __u32 slot)
+static int p99_of(struct pft_run *r, __u32 slot, double *p99_us)
 {
 	int fd = bpf_map__fd(r->skel->maps.hists), c, j;
 	struct pft_hist *v = calloc(r->ncpus, sizeof(*v)), h = {};
 
 	if (!v)
-		return 0;
+		return -ENOMEM;
 	for (c = 0; c < PFT_NCLASS; c++) {
 		struct pft_hist_key k = { .slot = slot, .cls = c };
 
@@ -245,10 +260,11 @@ static double p99_of(struct pft_run *r, __u32 slot)
 			pft_hist_merge(&h, &v[j]);
 	}
 	free(v);
-	return h.count ? pft_quantile(&h, 0.99) / 1e3 : 0;
+	*p99_us = h.count ? pft_quantile(&h, 0.99) / 1e3 : 0;
+	return 0;
 }
 
-static double key_of(const struct top_row *t)
+static double key_of(const struct top_row *t, enum sort_key sort_by)
 {
 	switch (sort_by) {
 	case BY_MINOR: return t->minor;
@@ -261,31 +277,31 @@ static double key_of(const struct top_row *t)
 	return 0;
 }
 
-static int cmp_top(const void *a, const void *b)
+static int cmp_top(const void *a, const void *b, void *sort_by)
 {
-	double x = key_of(*(struct top_row *const *)a), y = key_of(*(struct top_row *const *)b);
+	enum sort_key by = *(const enum sort_key *)sort_by;
+	double x = key_of(*(struct top_row *const *)a, by);
+	double y = key_of(*(struct top_row *const *)b, by);
 
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Read every row's counts, rates over the interval, CPU% and p99. */
-static int top_read(struct pft_run *r, struct top_row **order)
+/*
+ * Read every row's counts, rates over the interval, CPU% and p99; the rows
+ * that faulted or ran into @order, sorted; how many, or -ENOMEM.
+ */
+static int top_read(struct top_state *ts, struct pft_run *r, struct top_row **order)
 {
 	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
 	struct pft_counts *v = calloc(r->ncpus, sizeof(*v));
 	long hz = sysconf(_SC_CLK_TCK);
-	int j, shown = 0;
+	int j, shown = 0, err;
 
 	if (n > PFB_MAX_SLOTS)
 		n = PFB_MAX_SLOTS;
-	if (!v)
-		return 0;
-	if (!rows_grow(n)) {
-		free(v);
-		return 0;
-	}
-	for (s = 1; s < n; s++) {
-		struct top_row *t = &rows[s];
+	err = v ? rows_grow(ts, n) : -ENOMEM;
+	for (s = 1; !err && s < n; s++) {
+		struct top_row *t = &ts->rows[s];
 		struct pft_counts sum = {};
 
 		/* its name each interval: it follows exec (a -c command's too) */
@@ -303,54 +319,64 @@ static int top_read(struct pft_run *r, struct top_row **order)
 		t->major = (sum.major - t->now.major) / r->secs;
 		t->gup = (sum.gup - t->now.gup) / r->secs;
 		t->now = sum;
-		t->cpu = row_cpu(t, r->secs, hz);
-		t->p99_us = p99_of(r, s);
+		t->cpu = row_cpu(ts, t, r->secs, hz);
+		err = p99_of(r, s, &t->p99_us);
 		if (t->minor + t->major + t->gup + t->cpu > 0)
 			order[shown++] = t;
 	}
 	free(v);
-	scan_procs();	/* the next interval's base */
-	qsort(order, shown, sizeof(*order), cmp_top);
+	if (err)
+		return err;
+	scan_procs(ts);	/* the next interval's base */
+	qsort_r(order, shown, sizeof(*order), cmp_top, &ts->sort_by);
 	return shown;
 }
 
-void pft_top(struct pft_run *r, bool last)
+static int top_interval(void *state, struct pft_run *r, bool last)
 {
 	struct top_row **order = calloc(PFB_MAX_SLOTS, sizeof(*order));
 	struct winsize ws = { .ws_row = 24 };
+	struct top_state *ts = state;
+	enum pfb_format fmt = r->o->fmt;
+	bool raw_tty;
 	int n, i, lines;
 
 	if (!order)
-		return;
-	if (env.fmt == PFB_TABLE)
-		tty_raw();	/* CSV and JSON are not redrawn in place */
-	n = top_read(r, order);
+		return -ENOMEM;
+	if (fmt == PFB_TABLE)
+		tty_raw(ts);	/* CSV and JSON are not redrawn in place */
+	n = top_read(ts, r, order);
+	if (n < 0) {
+		free(order);
+		return n;
+	}
 	lines = n;
+	raw_tty = ts->raw_tty;
 	if (raw_tty) {
 		ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
 		if (lines > ws.ws_row - 4)
 			lines = ws.ws_row > 4 ? ws.ws_row - 4 : 1;
 		printf("\033[H\033[2J");
 	}
-	if (env.fmt == PFB_TABLE) {
+	if (fmt == PFB_TABLE) {
 		printf("pftrace top: %d %s faulting, %.2f s interval, sorted by %s%s\n",
-		       n, pfb_plural(n, "process", "processes"), r->secs, sort_names[sort_by],
+		       n, pfb_plural(n, "process", "processes"), r->secs, sort_names[ts->sort_by],
 		       raw_tty ? " (m j g c l p: sort; q: quit)" : "");
 		printf("%-7s %-16s %10s %10s %10s %7s %10s\n", "PID", "COMM", "MINOR/s",
 		       "MAJOR/s", "NO-#PF/s", "CPU%", "P99-us");
-	} else if (env.fmt == PFB_CSV && r->seq == 1) {
+	} else if (fmt == PFB_CSV && r->seq == 1) {
 		printf("seq,secs,pid,comm,minor_per_s,major_per_s,gup_per_s,cpu_pct,p99_us\n");
-	} else if (env.fmt == PFB_JSON) {
+	} else if (fmt == PFB_JSON) {
 		pft_json_next(r);
 		printf("{\"view\":\"top\",\"seq\":%d,\"secs\":%.6f,\"procs\":[", r->seq, r->secs);
 	}
 	for (i = 0; i < lines; i++) {
 		struct top_row *t = order[i];
 
-		if (env.fmt == PFB_TABLE)
+		if (fmt == PFB_TABLE)
 			printf("%-7u %-16s %10.0f %10.0f %10.0f %7.1f %10.1f\n", t->pid, t->comm,
 			       t->minor, t->major, t->gup, t->cpu, t->p99_us);
-		else if (env.fmt == PFB_CSV)
+		else if (fmt == PFB_CSV)
 			printf("%d,%.6f,%u,%s,%.1f,%.1f,%.1f,%.1f,%.1f\n", r->seq, r->secs, t->pid,
 			       pfb_clean(t->comm), t->minor, t->major, t->gup, t->cpu, t->p99_us);
 		else
@@ -359,19 +385,42 @@ void pft_top(struct pft_run *r, bool last)
 			       "\"p99_us\":%.1f}", i ? "," : "", t->pid, pfb_clean(t->comm),
 			       t->minor, t->major, t->gup, t->cpu, t->p99_us);
 	}
-	if (env.fmt == PFB_JSON)
+	if (fmt == PFB_JSON)
 		printf("]}\n");
-	else if (env.fmt == PFB_TABLE && !raw_tty)
+	else if (fmt == PFB_TABLE && !raw_tty)
 		printf("\n");	/* between plain tables; not in CSV */
 	fflush(stdout);
 	free(order);
-	if (last) {
-		restore_tty();
-		free(rows);
-		rows = NULL;
-		nrows = 0;
-		free(scan);
-		scan = NULL;
-		nscan = 0;
-	}
+	if (last)
+		restore_tty(ts);
+	return 0;
 }
+
+static int top_init(void *state, struct pft_run *r)
+{
+	return top_poll(state, r);
+}
+
+static void top_free(void *state)
+{
+	struct top_state *ts = state;
+
+	restore_tty(ts);
+	free(ts->rows);
+	ts->rows = NULL;
+	ts->nrows = 0;
+	free(ts->scan);
+	ts->scan = NULL;
+	ts->nscan = 0;
+}
+
+const struct pft_view pft_view_top = {
+	.name = "top",
+	.needs = PFT_NEEDS_HISTS,
+	.state_size = sizeof(struct top_state),
+	.init = top_init,
+	.poll = top_poll,
+	.key = top_key,
+	.interval = top_interval,
+	.free = top_free,
+};

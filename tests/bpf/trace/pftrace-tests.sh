@@ -18,14 +18,14 @@ between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 # many, and a count may be short by that many.
 lo() { m=$(sed -n 's/^pftrace: \([0-9]*\) program run[s]* skipped.*/\1/p' "$tmp/err.txt"); echo $(($1 - ${m:-0})); }
 
-echo "1..27"
+echo "1..32"
 # pftrace needs task storage (5.11+); say so and stop on an older kernel.
 "$P" where --csv -c "$T anon $N" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 rc=$?
 if grep -q 'needs BPF task storage' "$tmp/err.txt"; then
 	[ $rc = 1 ]
 	ok $? "on Linux $(uname -r) pftrace says it needs task storage (5.11+), exit 1"
-	for i in $(seq 2 27); do
+	for i in $(seq 2 32); do
 		skip "pftrace check $i" "Linux $(uname -r) has no BPF task storage (5.11+)"
 	done
 	exit $fail
@@ -251,4 +251,33 @@ ok $? "an unknown view: usage error, exit 2 ($rc)"
 out=$("$P" where --folded 2>&1); rc=$?
 [ $rc = 2 ] && echo "$out" | grep -q 'folded is for the code view'
 ok $? "--folded outside code: usage error, exit 2 ($rc)"
+
+# A view's options only: one another view takes is refused, exit 2 (was:
+# lat -o, where --bands and heat -P accepted and ignored; top --folded
+# refused without saying which view takes it).
+for c in "lat|-o $tmp/x.png|-o is for the heat view, not lat" \
+	 "where|--bands 3|--bands is for the heat view, not where" \
+	 "heat|-P|-P is for the lat view, not heat" \
+	 "top|--folded|--folded is for the code view, not top"; do
+	view=${c%%|*} rest=${c#*|}
+	opt=${rest%%|*} want=${rest#*|}
+	out=$("$P" $view $opt -c "$T anon 10" 0.1 2>&1 < /dev/null); rc=$?
+	[ $rc = 2 ] && echo "$out" | grep -q -- "^pftrace: $want\$"
+	ok $? "$view $opt: refused, exit 2 ($rc): $(echo "$out" | head -n 1)"
+done
+
+# Each view returns its errors (was: void, a calloc failure dropped):
+# views_test, calloc wrapped to fail (host only: 35-pftrace.sh builds it).
+u=$(dirname "$0")/views_test
+if [ "$mode" = host ] && [ -x "$u" ]; then
+	"$u" > "$tmp/unit.txt" 2> /dev/null
+	rc=$?
+	sed -n 's/^not ok /# not ok: /p' "$tmp/unit.txt"
+	[ $rc = 0 ] && ! grep -q '^not ok' "$tmp/unit.txt" && grep -q '^ok ' "$tmp/unit.txt"
+	ok $? "views_test: every view's interval (heat: end) returns -ENOMEM when calloc fails ($(grep -c '^ok ' "$tmp/unit.txt") checks), exit $rc"
+elif [ "$mode" = host ]; then
+	ok 1 "views_test: built by tests/host/35-pftrace.sh (missing: $u)"
+else
+	skip "views_test" "host only"
+fi
 exit $fail
