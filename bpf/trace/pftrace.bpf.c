@@ -167,8 +167,13 @@ static __always_inline void hist_add(__u32 slot, __u32 cls, __u64 lat)
 			return;
 		}
 	}
-	h->count++;
-	h->sum_ns += lat;
+	/*
+	 * Atomic: a process's threads fault on several CPUs at once into the
+	 * same histogram, and a plain ++ lost one now and then.  max_ns may
+	 * miss the larger of two racing stores: it is a figure, not a count.
+	 */
+	__sync_fetch_and_add(&h->count, 1);
+	__sync_fetch_and_add(&h->sum_ns, lat);
 	if (lat > h->max_ns)
 		h->max_ns = lat;
 	/*
@@ -178,7 +183,7 @@ static __always_inline void hist_add(__u32 slot, __u32 cls, __u64 lat)
 	 */
 	b = log2_bucket(lat);
 	asm volatile("" : "+r"(b));
-	h->bucket[b & (PFT_BUCKETS - 1)]++;
+	__sync_fetch_and_add(&h->bucket[b & (PFT_BUCKETS - 1)], 1);
 }
 
 static __always_inline void map_add(__u32 slot, struct vinfo *v, bool major, bool gup)
@@ -313,15 +318,15 @@ static __always_inline void fault_done(struct pfb_task *k, struct vinfo *v, __u6
 	__sync_fetch_and_add(&left_out.faults, 1);
 	if (gup)
 		__sync_fetch_and_add(&left_out.gup, 1);
-	if (c) {
+	if (c) {	/* one row per process: its threads add on several CPUs */
 		if (major)
-			c->major++;
+			__sync_fetch_and_add(&c->major, 1);
 		else
-			c->minor++;
+			__sync_fetch_and_add(&c->minor, 1);
 		if (gup)
-			c->gup++;
+			__sync_fetch_and_add(&c->gup, 1);
 		if (cow)
-			c->cow++;
+			__sync_fetch_and_add(&c->cow, 1);
 	}
 	if (want_hists && timed)
 		hist_add(k->slot, cls, lat);
