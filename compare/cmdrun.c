@@ -140,17 +140,6 @@ static long x_options(const struct run *u)
 	return opt;
 }
 
-static void set_proc_defaults(struct proc_rec *p, pid_t pid, const char *comm)
-{
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	p->self_reg_min = p->self_reg_maj = -1;
-	p->gup_pages = p->kread_pages = -1;
-	p->ru_nvcsw = -1;
-	p->mod_min = p->mod_maj = p->mod_cpu_ns = -1;
-	snprintf(p->comm, sizeof(p->comm), "%.31s", comm);
-}
-
 /* Register @pid with the module (if used); 0 or -1 with a message. */
 static int reg(const struct run *u, pid_t pid)
 {
@@ -552,13 +541,15 @@ static void pass_output(const struct run *u)
 static void start_record(struct run *u, char *const argv[])
 {
 	struct record *r = u->r;
+	const char *base;
 	int i;
 
 	r->nprocs = 1;
 	r->user_cmd = true;
 	r->have_module = u->module;
 	r->hz = 250;
-	set_proc_defaults(&r->procs[0], 0, strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0]);
+	base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	proc_rec_init(&r->procs[0], 0, base, strlen(base));
 	for (i = 0; argv[i]; i++)
 		snprintf(r->command + strlen(r->command), sizeof(r->command) - strlen(r->command),
 			 "%s%s", i ? " " : "", argv[i]);

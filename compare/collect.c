@@ -271,18 +271,6 @@ static int setup_module(struct run *u)
 	return 0;
 }
 
-/* A fresh process record: nothing known yet (-1 where -1 means that). */
-static void proc_init(struct proc_rec *p, pid_t pid, const char *cmd)
-{
-	memset(p, 0, sizeof(*p));
-	p->pid = pid;
-	p->self_reg_min = p->self_reg_maj = -1;
-	p->gup_pages = p->kread_pages = -1;
-	p->ru_nvcsw = -1;
-	p->mod_min = p->mod_maj = p->mod_cpu_ns = -1;
-	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)strcspn(cmd, " "), cmd);
-}
-
 /* PFCOMPARE_DEBUG: the held child's state, twice, 300 ms apart. */
 static void debug_child(pid_t pid)
 {
@@ -314,7 +302,7 @@ static int spawn_held(struct run *u, int i)
 		return -1;
 	}
 	u->pids[i] = c->pid;
-	proc_init(p, c->pid, u->pl->cmd[i]);
+	proc_rec_init(p, c->pid, u->pl->cmd[i], strcspn(u->pl->cmd[i], " "));
 	if (u->pl->cgroup) {
 		snprintf(path, sizeof(path), "%s/cgroup.procs", u->pl->cgroup);
 		snprintf(num, sizeof(num), "%d", (int)c->pid);

@@ -5,6 +5,17 @@
 
 #include "record.h"
 
+void proc_rec_init(struct proc_rec *p, pid_t pid, const char *comm, size_t len)
+{
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->self_reg_min = p->self_reg_maj = -1;
+	p->gup_pages = p->kread_pages = -1;
+	p->ru_nvcsw = -1;
+	p->mod_min = p->mod_maj = p->mod_cpu_ns = -1;
+	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)(len < 31 ? len : 31), comm);
+}
+
 void rec_init(struct record *r)
 {
 	memset(r, 0, sizeof(*r));

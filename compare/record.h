@@ -9,6 +9,8 @@
 #define PFCOMPARE_RECORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 #include <stdio.h>
 
 #define REC_MAX_PROCS 64
@@ -111,6 +113,8 @@ struct record {
 };
 
 void rec_init(struct record *r);
+/* A fresh process record for @pid named by the first @len bytes of @comm: nothing known yet (-1 where -1 means that). */
+void proc_rec_init(struct proc_rec *p, pid_t pid, const char *comm, size_t len);
 void rec_free(struct record *r);
 void rec_add_sample(struct record *r, const struct msample *s);
 /* Add witness counts ending at @mono_ns to the bucket with @seq. */

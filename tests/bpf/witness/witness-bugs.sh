@@ -7,6 +7,10 @@
 #
 # USAGE: witness-bugs.sh PFWITNESS PFW_TOUCH
 W=$1 T=$2
+# The witness record's CSV is read by column name (docs/witness.md, "The
+# record"): this awk prelude maps the header row's names to positions,
+# so $c["ru_min"] is the ru_min field of a row whatever its position.
+WHDR='$1 == "type" { for (i = 1; i <= NF; i++) c[$i] = i; next }'
 n=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
 skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
@@ -19,7 +23,10 @@ cleanup() {
 }
 trap cleanup EXIT
 # totals PID: "tp_user cpu_ns" of each total row of PID in $tmp/out.csv
-totals() { awk -F, -v p="$1" '$1 == "total" && $6 == p {print $8, $16}' "$tmp/out.csv"; }
+totals() {
+	awk -F, -v p="$1" "$WHDR"' $1 == "total" && $c["pid"] == p {print $c["tp_user"], $c["cpu_ns"]}' \
+		"$tmp/out.csv"
+}
 now_ms() { awk '{printf "%d\n", $1 * 1000}' /proc/uptime; }
 echo "1..5"
 
@@ -73,7 +80,8 @@ chrt -f 1 taskset -c "$last" "$T" spin 2500 > /dev/null 2>&1 &
 spin=$!
 sleep 0.1
 "$W" --csv -p "$spin" 0.3 3 > "$tmp/out.csv" 2> "$tmp/err.txt"
-low=$(awk -F, '$1 == "interval" {r = $16 / ($5 * 1e9); printf "%.2f ", r; if (r < 0.5 || r > 1.05) bad++} END {print "low=" bad + 0}' "$tmp/out.csv")
+low=$(awk -F, "$WHDR"' $1 == "interval" {r = $c["cpu_ns"] / ($c["secs"] * 1e9); printf "%.2f ", r
+	if (r < 0.5 || r > 1.05) bad++} END {print "low=" bad + 0}' "$tmp/out.csv")
 kill "$spin"; spin=""
 echo "$rt" > /proc/sys/kernel/sched_rt_runtime_us; rt=""
 taskset -pc "$cpus" $$ > /dev/null

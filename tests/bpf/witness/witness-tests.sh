@@ -11,6 +11,10 @@
 # where fexit runs).  fexit and the thread counters (ru) must equal wait4
 # exactly.
 mode=$1 W=$2 T=$3
+# The witness record's CSV is read by column name (docs/witness.md, "The
+# record"): this awk prelude maps the header row's names to positions,
+# so $c["ru_min"] is the ru_min field of a row whatever its position.
+WHDR='$1 == "type" { for (i = 1; i <= NF; i++) c[$i] = i; next }'
 SOURCES="-s all"
 STARTUP=128 GUP=8 N=2000
 n=0 fail=0
@@ -27,9 +31,10 @@ run() {
 	what="$*"
 	"$W" --csv $SOURCES -c "$*" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 	wrc=$?
-	row=$(grep '^total,' "$tmp/out.csv" | head -n 1)
-	# total,,,,,pid,comm,tp_user,tp_kernel,pe_min,pe_maj,fx_min,fx_maj,fx_gup,fx_skip,cpu_ns,sclk_ns,ru_min,ru_maj
-	set -- $(echo "$row" | awk -F, '{print $6, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19}')
+	set -- $(awk -F, "$WHDR"' $1 == "total" {
+		print $c["pid"], $c["tp_user"], $c["tp_kernel"], $c["pe_min"], $c["pe_maj"],
+		    $c["fx_min"], $c["fx_maj"], $c["fx_gup"], $c["fx_skip"], $c["cpu_ns"],
+		    $c["sclk_ns"], $c["ru_min"], $c["ru_maj"]; exit }' "$tmp/out.csv")
 	tot_pid=${1:-0} tp_u=${2:-0} tp_k=${3:-0} pe_min=${4:-0} pe_maj=${5:-0}
 	fx_min=${6:-0} fx_maj=${7:-0} fx_gup=${8:-0} fx_skip=${9:-0} cpu_ns=${10:-0} sclk_ns=${11:-0}
 	ru_min=${12:--1} ru_maj=${13:--1}
@@ -64,7 +69,8 @@ fallback() { case "$gaps" in *"$1;"*) return 0 ;; esac; return 1; }
 
 # Interval stamps: jiffies and CLOCK_MONOTONIC from one BPF program run
 # (a syscall program, or the raw_tp one where the kernel has none).
-stamps=$(awk -F, '$1 == "interval" {n++; if ($3 == 0 || $4 == 0) z++} END {print n + 0, z + 0}' "$tmp/out.csv")
+stamps=$(awk -F, "$WHDR"' $1 == "interval" {n++; if ($c["jiffies"] == 0 || $c["mono_ns"] == 0) z++}
+	END {print n + 0, z + 0}' "$tmp/out.csv")
 how="syscall program"; fallback "syscall programs" && how="raw_tp program (fallback)"
 set -- $stamps
 [ "$1" -gt 0 ] && [ "$2" = 0 ]
@@ -100,7 +106,7 @@ ok $? "default sources: thread counters and sched_switch only; $ru_min/$ru_maj =
 # -c ends when the command exits, not at the end of the interval: the last
 # interval row is the stretch up to the exit (was: the whole 30 s).
 "$W" --csv -c "$T anon 100" 30 > "$tmp/out.csv" 2> "$tmp/err.txt"
-last=$(awk -F, '$1 == "interval" {s = $5} END {print s + 0}' "$tmp/out.csv")
+last=$(awk -F, "$WHDR"' $1 == "interval" {s = $c["secs"]} END {print s + 0}' "$tmp/out.csv")
 awk -v s="$last" 'BEGIN {exit !(s > 0 && s < 15)}'
 ok $? "-c with a 30 s interval ends when the command exits: last interval ${last} s"
 
@@ -117,8 +123,10 @@ iv=$(grep -c '^PID .*TP-USR/s' "$tmp/out.txt")
 ok $? "-p of a 5 s sleep for 10 x 1 s: ends with it after $iv intervals (1..8), then the totals, exit $rc"
 
 run "$T" fork $N
-child=$(grep '^total,' "$tmp/out.csv" | awk -F, -v p="$tot_pid" '$6 != p {print $6, $10}' | head -n 1)
-rows=$(awk -F, '$1 == "total" {n += $18; j += $19} END {print n + 0 "/" j + 0}' "$tmp/out.csv")
+child=$(awk -F, -v p="$tot_pid" "$WHDR"' $1 == "total" && $c["pid"] != p {print $c["pid"], $c["pe_min"]}' \
+	"$tmp/out.csv" | head -n 1)
+rows=$(awk -F, "$WHDR"' $1 == "total" {n += $c["ru_min"]; j += $c["ru_maj"]} END {print n + 0 "/" j + 0}' \
+	"$tmp/out.csv")
 set -- $child
 [ -n "${1:-}" ] && between "${2:-0}" $N $((N + STARTUP)) && [ "$rows" = "$w4_min/$w4_maj" ]
 ok $? "-c follows a fork: child ${1:-none} counted with ${2:-0} faults; thread counters of all rows $rows == wait4 $w4_min/$w4_maj"
