@@ -43,6 +43,7 @@ struct pft_run {
 	__u64 start_ns;		/* when tracing started (the first interval's start) */
 	double run_secs;	/* the run so far: start_ns to mono_ns (at the end: all of it) */
 	int json_objs;		/* objects printed in the JSON document */
+	pid_t cmd_pid;		/* -c: the command's PID (0: no -c) */
 };
 
 /*

@@ -307,7 +307,7 @@ static __always_inline void fault_done(struct pfb_task *k, struct vinfo *v, __u6
 	bool cow = !gup && !major &&
 		   (k->err & (X86_PF_PROT | X86_PF_WRITE)) == (X86_PF_PROT | X86_PF_WRITE);
 	struct pft_counts *c = bpf_map_lookup_elem(&counts, &k->slot);
-	__u32 cls;
+	__u32 cls, ci;
 
 	if (major)
 		cls = v->file ? PFT_MAJOR_FILE : PFT_MAJOR_SWAP;
@@ -327,6 +327,10 @@ static __always_inline void fault_done(struct pfb_task *k, struct vinfo *v, __u6
 			__sync_fetch_and_add(&c->gup, 1);
 		if (cow)
 			__sync_fetch_and_add(&c->cow, 1);
+		/* clang knows cls < 5 and drops the mask; the verifier does not */
+		ci = cls;
+		barrier_var(ci);
+		__sync_fetch_and_add(&c->cls[ci & 7], 1);
 	}
 	if (want_hists && timed)
 		hist_add(k->slot, cls, lat);

@@ -30,7 +30,7 @@ const char *argp_program_version = "pftrace 1.0";
 static const char argp_doc[] =
 "Where page faults happen, how long they take, and who takes them now.\n"
 "\n"
-"USAGE: pftrace where|lat|code|heat|top [-p PID]... [-c 'CMD ARGS']\n"
+"USAGE: pftrace where|lat|code|heat|top|serve [-p PID]... [-c 'CMD ARGS']\n"
 "               [-m auto|fexit|tp] [--csv|--json|--jsonl] [OPTIONS] [interval] [count]\n"
 "\n"
 "Views:\n"
@@ -40,6 +40,7 @@ static const char argp_doc[] =
 "          stacks (--call-graph dwarf or fp); --folded for flame graphs\n"
 "  heat    fault address x time as a PNG (gnuplot), at the end\n"
 "  top     a live table of the processes faulting most\n"
+"  serve   a Prometheus /metrics endpoint (--listen ADDR:PORT)\n"
 "Without -p or -c every process is traced.  interval is in seconds\n"
 "(default 1); count is the number of intervals (default: until Ctrl-C).\n"
 "A run ends early when the -c command exits, or when every -p process\n"
@@ -55,7 +56,8 @@ static const char argp_doc[] =
 "    pftrace heat --log -o heat.png -c './work 256 L 10000'\n"
 "    pftrace top                               # live; q quits\n"
 "    pftrace lat --json -c 'cmd' > lat.json    # one JSON document\n"
-"    pftrace top --jsonl 5 | jq .procs          # an object per interval\n";
+"    pftrace top --jsonl 5 | jq .procs          # an object per interval\n"
+"    pftrace serve --listen 127.0.0.1:9477     # Prometheus exporter\n";
 
 /* The command line, as parsed (parse_arg()). */
 struct pft_cli {
@@ -146,7 +148,7 @@ static void parse_positional(struct pft_cli *c, char *arg, struct argp_state *st
 	if (c->positional == 0) {
 		c->v = pft_view_find(arg);
 		if (!c->v)
-			argp_error(state, "unknown view: %s (where, lat, code, heat, top)", arg);
+			argp_error(state, "unknown view: %s (where, lat, code, heat, top, serve)", arg);
 	} else if (c->positional == 1) {
 		if (!pfb_parse_interval(arg, &c->o.interval))
 			argp_error(state, "invalid interval: %s (0.01..3600 s)", arg);
@@ -219,7 +221,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		if (!c->positional)
-			argp_error(state, "which view? (where, lat, code, heat, top)");
+			argp_error(state, "which view? (where, lat, code, heat, top, serve)");
 		if (c->o.tg.cmd && c->o.tg.npids)
 			argp_error(state, "-c and -p cannot be combined");
 		parse_view_opts(c, state);
@@ -865,6 +867,8 @@ int main(int argc, char **argv)
 	err = start_targets(&c, &t);
 	if (err)
 		goto cleanup;
+	if (t.h)
+		r.cmd_pid = t.held.pid;
 	pfb_catch_signals();
 	err = trace(&c, &r, &t);
 	report(&c, &r);

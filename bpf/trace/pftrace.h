@@ -36,6 +36,8 @@ struct pft_counts {
 	__u64 minor, major;
 	__u64 gup;		/* of those, without a #PF (get_user_pages) */
 	__u64 cow;
+	/* by latency class (serve); 8, so that a masked index is in bounds */
+	__u64 cls[8];
 };
 
 struct pft_hist_key {

@@ -21,6 +21,10 @@ enum {
 	PFT_OPT_CALL_GRAPH,
 	PFT_OPT_OFFSETS,
 	PFT_OPT_BANDS = 1100,
+	PFT_OPT_LISTEN = 1200,
+	PFT_OPT_MAX_SERIES,
+	PFT_OPT_LABELS,
+	PFT_OPT_MP3_DIR,
 };
 
 /* -n, of where and code */
@@ -31,7 +35,7 @@ void pft_parse_top_n(struct argp_state *as, const char *arg, int *n);
 /* What a view needs of the BPF side and of the run (its needs). */
 enum {
 	PFT_NEEDS_MAPS = 1,	/* the mappings' map (where, heat) */
-	PFT_NEEDS_HISTS = 2,	/* the latency histograms (lat, top) */
+	PFT_NEEDS_HISTS = 2,	/* the latency histograms (lat, top, serve) */
 	PFT_NEEDS_EVENTS = 4,	/* a ring-buffer record per fault (heat) */
 	PFT_NEEDS_SAMPLES = 8,	/* a user stack per fault (code); the -c
 				 * command's stdout goes to stderr
@@ -78,6 +82,6 @@ extern const struct pft_view *const pft_views[];
 const struct pft_view *pft_view_find(const char *name);
 
 extern const struct pft_view pft_view_where, pft_view_lat, pft_view_code,
-	pft_view_heat, pft_view_top;
+	pft_view_heat, pft_view_top, pft_view_serve;
 
 #endif

@@ -3,13 +3,14 @@
 #include <string.h>
 #include "view.h"
 
-/* --help lists the views' options in this order: where, code, lat, heat */
+/* --help lists the views' options in this order: where, code, lat, heat, serve */
 const struct pft_view *const pft_views[] = {
 	&pft_view_where,
 	&pft_view_code,
 	&pft_view_lat,
 	&pft_view_heat,
 	&pft_view_top,
+	&pft_view_serve,
 	NULL,
 };
 

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * serve.h - pftrace serve's parts: the view (serve.c), the metric store
+ * that the BPF counts are folded into (serve_store.c), and its rendering
+ * in Prometheus's text format and OpenMetrics (serve_render.c).
+ */
+#ifndef __PFTRACE_SERVE_H
+#define __PFTRACE_SERVE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "core.h"
+#include "promhttp.h"
+
+#define SRV_CGROUP_LEN	256
+#define SRV_OTHER	"[other]"	/* the label values of the folded series */
+#define SRV_GONE	"[exited]"	/* the cgroup of a process gone before it was read */
+
+/* One label set, and what its processes added up to (never lowered). */
+struct srv_series {
+	char comm[16];
+	char cgroup[SRV_CGROUP_LEN];
+	__u32 pid;		/* a -p/-c target's; 0: no pid label */
+	bool other;		/* the series everything past --max-series goes to */
+	__u64 faults[PFT_NCLASS];
+	__u64 gup;		/* of those, without a #PF */
+	unsigned long long ticks;	/* CPU time, clock ticks */
+	__u32 procs;		/* processes that went to it */
+};
+
+/* One BPF row (a process), as far as it has been folded. */
+struct srv_slot {
+	__u32 pid;
+	char comm[16];
+	char cgroup[SRV_CGROUP_LEN];
+	bool known;		/* pid, comm and cgroup read */
+	bool gone;		/* its process has exited (its CPU time is final) */
+	bool has_start;
+	unsigned long long start;	/* /proc/PID/stat starttime, to tell a reused PID */
+	unsigned long long ticks_base;	/* CPU time before the trace, left out */
+	unsigned long long ticks;	/* CPU time when last read */
+	unsigned long long ticks_done;	/* of that, added to its series */
+	struct pft_counts done;		/* counts added to its series */
+	int series;		/* index, -1: none yet */
+};
+
+struct srv_state {
+	/* options */
+	const char *listen;
+	long max_series;
+	bool by_comm, by_cgroup;
+	const char *mp3_dir;
+	/* the run */
+	int lfd;		/* the listener, until the server takes it */
+	int stats_fd;		/* bpf_enable_stats(): run time is counted */
+	struct ph_server *server;
+	struct srv_series *series;	/* [0]: [other] */
+	int nseries, cap_series;
+	struct srv_slot *slots;
+	__u32 nslots;
+	__u64 folded;		/* processes folded into [other] */
+	struct pft_hist hist[PFT_NCLASS];	/* every fault timed, by class */
+	struct pft_hist_key *keys;	/* for draining the histograms */
+	struct pft_hist *percpu;
+	struct pft_counts *percpu_counts;
+	unsigned long long boot_ticks;	/* the trace's start, ticks since boot */
+	long hz;
+	int folds;
+};
+
+int srv_store_init(struct srv_state *st, struct pft_run *r);
+/* Read the CPU time of the processes seen (every 100 ms). */
+int srv_poll_cpu(struct srv_state *st, struct pft_run *r);
+/* The BPF counts and histograms into the store. */
+int srv_fold(struct srv_state *st, struct pft_run *r);
+void srv_store_free(struct srv_state *st);
+/* --json: the store, as one object. */
+void srv_print_json(struct srv_state *st, struct pft_run *r);
+/* The page, text format or @om (OpenMetrics), into a malloc()ed *@buf. */
+int srv_render(struct srv_state *st, struct pft_run *r, bool om, char **buf, size_t *len);
+
+#endif

@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * serve_store.c - pftrace serve's metric store (serve.h): each process
+ * (BPF row) adds what it gained since the last fold to its label set's
+ * series, found or made, or to [other] past --max-series.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "view.h"
+#include "serve.h"
+#include "pftrace.skel.h"
+
+#define SRV_HIST_KEYS	(8 * PFT_NCLASS * 1024)	/* the hists map's size */
+
+int srv_store_init(struct srv_state *st, struct pft_run *r)
+{
+	struct timespec ts;
+
+	st->hz = sysconf(_SC_CLK_TCK);
+	if (st->hz <= 0)
+		st->hz = 100;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	st->boot_ticks = (unsigned long long)ts.tv_sec * st->hz +
+			 (unsigned long long)ts.tv_nsec * st->hz / 1000000000ULL;
+	st->cap_series = 64;
+	st->series = calloc(st->cap_series, sizeof(*st->series));
+	st->keys = calloc(SRV_HIST_KEYS, sizeof(*st->keys));
+	st->percpu = calloc(r->ncpus, sizeof(*st->percpu));
+	st->percpu_counts = calloc(r->ncpus, sizeof(*st->percpu_counts));
+	if (!st->series || !st->keys || !st->percpu || !st->percpu_counts)
+		return -ENOMEM;
+	st->series[0].other = true;
+	snprintf(st->series[0].comm, sizeof(st->series[0].comm), SRV_OTHER);
+	snprintf(st->series[0].cgroup, sizeof(st->series[0].cgroup), SRV_OTHER);
+	st->nseries = 1;
+	return 0;
+}
+
+void srv_store_free(struct srv_state *st)
+{
+	free(st->series);
+	free(st->slots);
+	free(st->keys);
+	free(st->percpu);
+	free(st->percpu_counts);
+	st->percpu_counts = NULL;
+	st->series = NULL;
+	st->slots = NULL;
+	st->keys = NULL;
+	st->percpu = NULL;
+}
+
+/* utime + stime (ticks) and starttime of @pid; false if it is gone. */
+static bool proc_cpu(__u32 pid, unsigned long long *ticks, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+		   "%*d %*d %*d %*d %*d %*d %llu", &ut, &st, start) == 3) {
+		*ticks = ut + st;
+		ok = true;
+	}
+	fclose(f);
+	return ok;
+}
+
+/* @pid's cgroup (v2's "0::PATH", else the first hierarchy's); SRV_GONE if gone. */
+static void proc_cgroup(__u32 pid, char *buf, size_t len)
+{
+	char path[64], line[SRV_CGROUP_LEN + 64], *p;
+	bool found = false;
+	FILE *f;
+
+	snprintf(buf, len, SRV_GONE);
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	buf[0] = 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		p = strchr(line, ':');
+		p = p ? strchr(p + 1, ':') : NULL;
+		if (!p)
+			continue;
+		if (!buf[0] || !strncmp(line, "0::", 3))
+			snprintf(buf, len, "%s", p + 1);
+		found = !strncmp(line, "0::", 3);
+	}
+	fclose(f);
+}
+
+/* Room for rows 0..@n-1. */
+static int slots_grow(struct srv_state *st, __u32 n)
+{
+	struct srv_slot *g;
+	__u32 i;
+
+	if (n <= st->nslots)
+		return 0;
+	g = realloc(st->slots, n * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	memset(g + st->nslots, 0, (n - st->nslots) * sizeof(*g));
+	for (i = st->nslots; i < n; i++)
+		g[i].series = -1;
+	st->slots = g;
+	st->nslots = n;
+	return 0;
+}
+
+/* Who row @s is, when first seen; false if it is not a row (yet). */
+static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
+{
+	struct srv_slot *sl = &st->slots[s];
+	unsigned long long ticks, start;
+
+	if (sl->known)
+		return true;
+	if (!pft_who(r, s, &sl->pid, sl->comm))
+		return false;
+	proc_cgroup(sl->pid, sl->cgroup, sizeof(sl->cgroup));
+	if (proc_cpu(sl->pid, &ticks, &start)) {
+		sl->start = start;
+		sl->has_start = true;
+		sl->ticks = ticks;
+		/* a process that ran before the trace: its CPU time until now left out */
+		sl->ticks_base = start < st->boot_ticks ? ticks : 0;
+	} else {
+		sl->gone = true;
+	}
+	sl->known = true;
+	return true;
+}
+
+/* Row @s's CPU time now, if its process is alive (and still that process). */
+static void slot_cpu(struct srv_slot *sl)
+{
+	unsigned long long ticks, start;
+
+	if (sl->gone)
+		return;
+	if (!proc_cpu(sl->pid, &ticks, &start) || (sl->has_start && start != sl->start)) {
+		sl->gone = true;	/* its last reading stands */
+		return;
+	}
+	sl->ticks = ticks;
+}
+
+int srv_poll_cpu(struct srv_state *st, struct pft_run *r)
+{
+	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
+	int err;
+
+	if (n > PFB_MAX_SLOTS)
+		n = PFB_MAX_SLOTS;
+	err = slots_grow(st, n);
+	if (err)
+		return err;
+	for (s = 1; s < n; s++)
+		if (slot_learn(st, r, s))
+			slot_cpu(&st->slots[s]);
+	return 0;
+}
+
+/* Whether @pid was named by -p or -c: it gets a pid label. */
+static bool is_target(const struct pft_run *r, __u32 pid)
+{
+	int i;
+
+	if (r->cmd_pid && (__u32)r->cmd_pid == pid)
+		return true;
+	for (i = 0; i < r->o->tg.npids; i++)
+		if ((__u32)r->o->tg.pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* A new series (index), or -ENOMEM. */
+static int series_add(struct srv_state *st, const char *comm, const char *cgroup, __u32 pid)
+{
+	struct srv_series *ns;
+
+	if (st->nseries == st->cap_series) {
+		ns = realloc(st->series, 2 * st->cap_series * sizeof(*ns));
+		if (!ns)
+			return -ENOMEM;
+		st->series = ns;
+		st->cap_series *= 2;
+	}
+	ns = &st->series[st->nseries];
+	memset(ns, 0, sizeof(*ns));
+	snprintf(ns->comm, sizeof(ns->comm), "%s", comm);
+	snprintf(ns->cgroup, sizeof(ns->cgroup), "%s", cgroup);
+	ns->pid = pid;
+	return st->nseries++;
+}
+
+/* Row @sl's series: found, made, or [other] (0) past --max-series; -ENOMEM. */
+static int series_of(struct srv_state *st, struct pft_run *r, struct srv_slot *sl)
+{
+	const char *comm = st->by_comm ? sl->comm : "";
+	const char *cgroup = st->by_cgroup ? sl->cgroup : "";
+	__u32 pid = is_target(r, sl->pid) ? sl->pid : 0;
+	int i;
+
+	for (i = 1; i < st->nseries; i++) {
+		const struct srv_series *x = &st->series[i];
+
+		if (x->pid == pid && !strcmp(x->comm, comm) && !strcmp(x->cgroup, cgroup))
+			return i;
+	}
+	if (st->nseries - 1 >= st->max_series) {
+		st->folded++;
+		return 0;
+	}
+	return series_add(st, comm, cgroup, pid);
+}
+
+/* Row @s's counts, summed over the CPUs; false if it has none. */
+static bool slot_counts(struct srv_state *st, struct pft_run *r, __u32 s, struct pft_counts *sum)
+{
+	struct pft_counts *v = st->percpu_counts;
+	int j, c;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.counts), &s, v))
+		return false;
+	memset(sum, 0, sizeof(*sum));
+	for (j = 0; j < r->ncpus; j++) {
+		sum->gup += v[j].gup;
+		for (c = 0; c < PFT_NCLASS; c++)
+			sum->cls[c] += v[j].cls[c];
+	}
+	return true;
+}
+
+/* Row @s's gains since the last fold into its series. */
+static int slot_fold(struct srv_state *st, struct pft_run *r, __u32 s)
+{
+	struct srv_slot *sl = &st->slots[s];
+	struct pft_counts now;
+	struct srv_series *x;
+	char comm[16];
+	__u32 id;
+	int c, i;
+
+	if (!slot_learn(st, r, s) || !slot_counts(st, r, s, &now))
+		return 0;
+	if (pft_who(r, s, &id, comm) && strcmp(comm, sl->comm)) {
+		memcpy(sl->comm, comm, sizeof(comm));	/* it follows exec */
+		if (sl->series > 0)
+			sl->series = -1;
+	}
+	if (sl->series < 0) {
+		i = series_of(st, r, sl);
+		if (i < 0)
+			return i;
+		sl->series = i;
+		st->series[i].procs++;
+	}
+	x = &st->series[sl->series];
+	for (c = 0; c < PFT_NCLASS; c++)
+		x->faults[c] += now.cls[c] - sl->done.cls[c];
+	x->gup += now.gup - sl->done.gup;
+	sl->done = now;
+	slot_cpu(sl);
+	if (sl->ticks > sl->ticks_base && sl->ticks - sl->ticks_base > sl->ticks_done) {
+		x->ticks += sl->ticks - sl->ticks_base - sl->ticks_done;
+		sl->ticks_done = sl->ticks - sl->ticks_base;
+	}
+	return 0;
+}
+
+/* Drain the histograms (as lat does) into the run's, by class. */
+static void fold_hists(struct srv_state *st, struct pft_run *r)
+{
+	int fd = bpf_map__fd(r->skel->maps.hists), n, i, j;
+
+	n = pft_map_keys(fd, st->keys, sizeof(*st->keys), SRV_HIST_KEYS);
+	for (i = 0; i < n; i++) {
+		if (pft_take(fd, &st->keys[i], st->percpu) || st->keys[i].cls >= PFT_NCLASS)
+			continue;
+		for (j = 0; j < r->ncpus; j++)
+			pft_hist_merge(&st->hist[st->keys[i].cls], &st->percpu[j]);
+	}
+}
+
+int srv_fold(struct srv_state *st, struct pft_run *r)
+{
+	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
+	int err;
+
+	if (n > PFB_MAX_SLOTS)
+		n = PFB_MAX_SLOTS;
+	err = slots_grow(st, n);
+	for (s = 1; !err && s < n; s++)
+		err = slot_fold(st, r, s);
+	if (!err)
+		fold_hists(st, r);
+	st->folds++;
+	return err;
+}
+
+/* --json, at the end: the series and the histograms' figures. */
+void srv_print_json(struct srv_state *st, struct pft_run *r)
+{
+	int i, c;
+
+	pft_json_next(r);
+	printf("{\"view\":\"serve\",\"seq\":%d,\"secs\":%.6f,\"folded\":%llu,\"series\":[",
+	       r->seq, r->secs, (unsigned long long)st->folded);
+	for (i = 0; i < st->nseries; i++) {
+		const struct srv_series *x = &st->series[i];
+
+		printf("%s{\"comm\":\"%s\",", i ? "," : "", pfb_clean(x->comm));
+		printf("\"cgroup\":\"%s\",\"pid\":%u,\"procs\":%u,\"no_pf\":%llu,\"cpu_s\":%.2f",
+		       pfb_clean(x->cgroup), x->pid, x->procs, (unsigned long long)x->gup,
+		       (double)x->ticks / st->hz);
+		for (c = 0; c < PFT_NCLASS; c++)
+			printf(",\"%s\":%llu", pft_class_name(c), (unsigned long long)x->faults[c]);
+		printf("}");
+	}
+	printf("],\"hists\":[");
+	for (c = 0; c < PFT_NCLASS; c++) {
+		const struct pft_hist *h = &st->hist[c];
+
+		printf("%s{\"class\":\"%s\",\"count\":%llu,\"sum_ns\":%llu,\"p50_ns\":%.0f,"
+		       "\"p99_ns\":%.0f,\"max_ns\":%llu}", c ? "," : "", pft_class_name(c),
+		       (unsigned long long)h->count, (unsigned long long)h->sum_ns,
+		       pft_quantile(h, 0.5), pft_quantile(h, 0.99), (unsigned long long)h->max_ns);
+	}
+	printf("]}\n");
+	fflush(stdout);
+}
