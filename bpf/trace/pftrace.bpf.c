@@ -36,6 +36,7 @@ const volatile __u32 want_stacks = 0;		/* code: enum pft_unwind */
 const volatile __u32 stack_bytes = 8192;	/* dwarf: stack copied per fault */
 const volatile bool want_events = false;	/* heat */
 const volatile bool want_hists = false;		/* lat, top: latency histograms */
+const volatile bool want_cgroups = false;	/* serve: each row's cgroup */
 /*
  * The fault's VMA, for where and heat (its mapping) and lat and top (file
  * or anon): code needs none, and with tp+pe bpf_find_vma() is the costly
@@ -53,6 +54,16 @@ struct {
 	__type(key, __u32);
 	__type(value, struct pft_counts);
 } counts SEC(".maps");
+
+/* serve: each row's cgroup (v2 id) at its first fault, for a process gone
+ * before user space could read /proc/PID/cgroup
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PFB_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} cgroups SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -331,6 +342,12 @@ static __always_inline void fault_done(struct pfb_task *k, struct vinfo *v, __u6
 		ci = cls;
 		barrier_var(ci);
 		__sync_fetch_and_add(&c->cls[ci & 7], 1);
+	}
+	if (want_cgroups) {
+		__u64 *cg = bpf_map_lookup_elem(&cgroups, &k->slot);
+
+		if (cg && !*cg)
+			*cg = bpf_get_current_cgroup_id();
 	}
 	if (want_hists && timed)
 		hist_add(k->slot, cls, lat);

@@ -13,6 +13,7 @@
 #include "promhttp.h"
 
 #define SRV_CGROUP_LEN	256
+#define SRV_CG_CACHE	64
 #define SRV_OTHER	"[other]"	/* the label values of the folded series */
 #define SRV_GONE	"[exited]"	/* the cgroup of a process gone before it was read */
 
@@ -66,6 +67,12 @@ struct srv_state {
 	unsigned long long boot_ticks;	/* the trace's start, ticks since boot */
 	long hz;
 	int folds;
+	/* cgroup ids resolved to paths (a ring of the last SRV_CG_CACHE) */
+	struct srv_cg {
+		__u64 id;
+		char path[SRV_CGROUP_LEN];
+	} cg[SRV_CG_CACHE];
+	int cg_next;
 };
 
 int srv_store_init(struct srv_state *st, struct pft_run *r);

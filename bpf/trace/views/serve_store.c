@@ -5,6 +5,7 @@
  * series, found or made, or to [other] past --max-series.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -77,30 +78,82 @@ static bool proc_cpu(__u32 pid, unsigned long long *ticks, unsigned long long *s
 	return ok;
 }
 
-/* @pid's cgroup (v2's "0::PATH", else the first hierarchy's); SRV_GONE if gone. */
-static void proc_cgroup(__u32 pid, char *buf, size_t len)
+#define CGROUP_FS	"/sys/fs/cgroup"
+
+/* nftw() has no argument for its callback: what cg_visit() looks for, and finds */
+static __u64 cg_want;
+static char cg_found[SRV_CGROUP_LEN];
+
+static int cg_visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)ftw;
+	if (type != FTW_D || sb->st_ino != cg_want)
+		return 0;
+	snprintf(cg_found, sizeof(cg_found), "%s", path[strlen(CGROUP_FS)] ?
+		 path + strlen(CGROUP_FS) : "/");
+	return 1;
+}
+
+/* The path of cgroup v2 id @id (its directory's inode), cached; false if none. */
+static bool cgroup_path(struct srv_state *st, __u64 id, char *buf, size_t len)
+{
+	struct srv_cg *c;
+	int i;
+
+	for (i = 0; i < SRV_CG_CACHE; i++)
+		if (st->cg[i].id == id) {
+			snprintf(buf, len, "%s", st->cg[i].path);
+			return true;
+		}
+	cg_want = id;
+	if (nftw(CGROUP_FS, cg_visit, 16, FTW_PHYS | FTW_MOUNT) != 1)
+		return false;
+	c = &st->cg[st->cg_next++ % SRV_CG_CACHE];
+	c->id = id;
+	snprintf(c->path, sizeof(c->path), "%s", cg_found);
+	snprintf(buf, len, "%s", cg_found);
+	return true;
+}
+
+/* @pid's cgroup from /proc (v2's "0::PATH", else the first hierarchy's); false if gone. */
+static bool proc_cgroup(__u32 pid, char *buf, size_t len)
 {
 	char path[64], line[SRV_CGROUP_LEN + 64], *p;
-	bool found = false;
+	bool found = false, any = false;
 	FILE *f;
 
-	snprintf(buf, len, SRV_GONE);
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
 	f = fopen(path, "r");
 	if (!f)
-		return;
-	buf[0] = 0;
+		return false;
 	while (!found && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = 0;
 		p = strchr(line, ':');
 		p = p ? strchr(p + 1, ':') : NULL;
 		if (!p)
 			continue;
-		if (!buf[0] || !strncmp(line, "0::", 3))
-			snprintf(buf, len, "%s", p + 1);
 		found = !strncmp(line, "0::", 3);
+		if (!any || found)
+			snprintf(buf, len, "%s", p + 1);
+		any = true;
 	}
 	fclose(f);
+	return any;
+}
+
+/*
+ * Row @s's cgroup: from the id BPF took at its first fault (cgroup v2),
+ * else /proc/PID/cgroup; SRV_GONE if the process is gone and neither says.
+ */
+static void slot_cgroup(struct srv_state *st, struct pft_run *r, __u32 s, struct srv_slot *sl)
+{
+	__u64 id = 0;
+
+	if (!bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.cgroups), &s, &id) && id &&
+	    cgroup_path(st, id, sl->cgroup, sizeof(sl->cgroup)))
+		return;
+	if (!proc_cgroup(sl->pid, sl->cgroup, sizeof(sl->cgroup)))
+		snprintf(sl->cgroup, sizeof(sl->cgroup), SRV_GONE);
 }
 
 /* Room for rows 0..@n-1. */
@@ -132,7 +185,7 @@ static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
 		return true;
 	if (!pft_who(r, s, &sl->pid, sl->comm))
 		return false;
-	proc_cgroup(sl->pid, sl->cgroup, sizeof(sl->cgroup));
+	slot_cgroup(st, r, s, sl);
 	if (proc_cpu(sl->pid, &ticks, &start)) {
 		sl->start = start;
 		sl->has_start = true;
