@@ -61,9 +61,6 @@ struct srv_state {
 	__u32 nslots;
 	__u64 folded;		/* processes folded into [other] */
 	struct pft_hist hist[PFT_NCLASS];	/* every fault timed, by class */
-	struct pft_hist_key *keys;	/* for draining the histograms */
-	struct pft_hist *percpu;
-	struct pft_counts *percpu_counts;
 	unsigned long long boot_ticks;	/* the trace's start, ticks since boot */
 	long hz;
 	int folds;

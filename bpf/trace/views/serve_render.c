@@ -201,6 +201,8 @@ static void render_progs(struct mw *w, struct pft_run *r, int pass)
 	};
 	struct bpf_program *prog;
 
+	if (!r->skel->obj)
+		return;		/* not loaded (views_test) */
 	bpf_object__for_each_program(prog, r->skel->obj) {
 		struct bpf_prog_info info = {};
 		__u32 len = sizeof(info);

@@ -29,11 +29,9 @@ int srv_store_init(struct srv_state *st, struct pft_run *r)
 	st->boot_ticks = (unsigned long long)ts.tv_sec * st->hz +
 			 (unsigned long long)ts.tv_nsec * st->hz / 1000000000ULL;
 	st->cap_series = 64;
+	(void)r;
 	st->series = calloc(st->cap_series, sizeof(*st->series));
-	st->keys = calloc(SRV_HIST_KEYS, sizeof(*st->keys));
-	st->percpu = calloc(r->ncpus, sizeof(*st->percpu));
-	st->percpu_counts = calloc(r->ncpus, sizeof(*st->percpu_counts));
-	if (!st->series || !st->keys || !st->percpu || !st->percpu_counts)
+	if (!st->series)
 		return -ENOMEM;
 	st->series[0].other = true;
 	snprintf(st->series[0].comm, sizeof(st->series[0].comm), SRV_OTHER);
@@ -46,14 +44,8 @@ void srv_store_free(struct srv_state *st)
 {
 	free(st->series);
 	free(st->slots);
-	free(st->keys);
-	free(st->percpu);
-	free(st->percpu_counts);
-	st->percpu_counts = NULL;
 	st->series = NULL;
 	st->slots = NULL;
-	st->keys = NULL;
-	st->percpu = NULL;
 }
 
 /* utime + stime (ticks) and starttime of @pid; false if it is gone. */
@@ -283,10 +275,17 @@ static int series_of(struct srv_state *st, struct pft_run *r, struct srv_slot *s
 	return series_add(st, comm, cgroup, pid);
 }
 
+/* What a fold reads the maps into (as lat does, allocated per interval). */
+struct fold_buf {
+	struct pft_hist_key *keys;
+	struct pft_hist *hists;		/* per CPU */
+	struct pft_counts *counts;	/* per CPU */
+};
+
 /* Row @s's counts, summed over the CPUs; false if it has none. */
-static bool slot_counts(struct srv_state *st, struct pft_run *r, __u32 s, struct pft_counts *sum)
+static bool slot_counts(struct fold_buf *fb, struct pft_run *r, __u32 s, struct pft_counts *sum)
 {
-	struct pft_counts *v = st->percpu_counts;
+	struct pft_counts *v = fb->counts;
 	int j, c;
 
 	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.counts), &s, v))
@@ -301,7 +300,7 @@ static bool slot_counts(struct srv_state *st, struct pft_run *r, __u32 s, struct
 }
 
 /* Row @s's gains since the last fold into its series. */
-static int slot_fold(struct srv_state *st, struct pft_run *r, __u32 s)
+static int slot_fold(struct srv_state *st, struct pft_run *r, struct fold_buf *fb, __u32 s)
 {
 	struct srv_slot *sl = &st->slots[s];
 	struct pft_counts now;
@@ -310,7 +309,7 @@ static int slot_fold(struct srv_state *st, struct pft_run *r, __u32 s)
 	__u32 id;
 	int c, i;
 
-	if (!slot_learn(st, r, s) || !slot_counts(st, r, s, &now))
+	if (!slot_learn(st, r, s) || !slot_counts(fb, r, s, &now))
 		return 0;
 	if (pft_who(r, s, &id, comm) && strcmp(comm, sl->comm)) {
 		memcpy(sl->comm, comm, sizeof(comm));	/* it follows exec */
@@ -338,16 +337,16 @@ static int slot_fold(struct srv_state *st, struct pft_run *r, __u32 s)
 }
 
 /* Drain the histograms (as lat does) into the run's, by class. */
-static void fold_hists(struct srv_state *st, struct pft_run *r)
+static void fold_hists(struct srv_state *st, struct pft_run *r, struct fold_buf *fb)
 {
 	int fd = bpf_map__fd(r->skel->maps.hists), n, i, j;
 
-	n = pft_map_keys(fd, st->keys, sizeof(*st->keys), SRV_HIST_KEYS);
+	n = pft_map_keys(fd, fb->keys, sizeof(*fb->keys), SRV_HIST_KEYS);
 	for (i = 0; i < n; i++) {
-		if (pft_take(fd, &st->keys[i], st->percpu) || st->keys[i].cls >= PFT_NCLASS)
+		if (pft_take(fd, &fb->keys[i], fb->hists) || fb->keys[i].cls >= PFT_NCLASS)
 			continue;
 		for (j = 0; j < r->ncpus; j++)
-			pft_hist_merge(&st->hist[st->keys[i].cls], &st->percpu[j]);
+			pft_hist_merge(&st->hist[fb->keys[i].cls], &fb->hists[j]);
 	}
 }
 
@@ -356,14 +355,23 @@ int srv_fold(struct srv_state *st, struct pft_run *r)
 	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
 	int err;
 
+	struct fold_buf fb = {
+		.keys = calloc(SRV_HIST_KEYS, sizeof(*fb.keys)),
+		.hists = calloc(r->ncpus, sizeof(*fb.hists)),
+		.counts = calloc(r->ncpus, sizeof(*fb.counts)),
+	};
+
 	if (n > PFB_MAX_SLOTS)
 		n = PFB_MAX_SLOTS;
-	err = slots_grow(st, n);
+	err = fb.keys && fb.hists && fb.counts ? slots_grow(st, n) : -ENOMEM;
 	for (s = 1; !err && s < n; s++)
-		err = slot_fold(st, r, s);
+		err = slot_fold(st, r, &fb, s);
 	if (!err)
-		fold_hists(st, r);
+		fold_hists(st, r, &fb);
 	st->folds++;
+	free(fb.keys);
+	free(fb.hists);
+	free(fb.counts);
 	return err;
 }
 
