@@ -84,6 +84,8 @@ run||^(\./)?bpf/pfwitness 1 10$
 run||^(\./)?bpf/pfwitness (-s all )?-c '\''\./userspace/work [0-9]+ [RL] [0-9]+'\''$
 run||^(\./)?bpf/pftrace (where|lat --json|heat --log -o [^ ]+) -c '\''\./userspace/work [0-9]+ [RL] [0-9]+'\''( 0\.5)?( > [a-z.]+)?$
 int:3||^(\./)?bpf/pftrace lat -P 5 1$
+int:3||^(\./)?bpf/pftrace serve --listen 127\.0\.0\.1:9477$
+run||^promtool (check rules|test rules|check config) tools/prometheus/[a-z_]+\.yml$
 skip|needs the reader'\''s big.txt, and xz -6 on it runs long|^(\./)?bpf/pftrace code --folded -c '\''xz 
 skip|a live screen for a terminal (q quits)|^(\./)?bpf/pftrace top
 run||^(\./)?bpf/pftrace heat -o all\.png 1 10$
