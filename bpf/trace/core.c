@@ -64,6 +64,32 @@ __u64 pft_mem_share(__u64 lo, __u64 hi, unsigned int div)
 	return want;
 }
 
+/*
+ * utime + stime of @pid in clock ticks (of all its threads, live and
+ * exited; a zombie's too, until it is reaped) and its start time; false
+ * if it is gone.
+ */
+bool pft_proc_cpu(__u32 pid, unsigned long long *ticks, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
+		   "%*d %*d %*d %*d %*d %*d %llu", &ut, &st, start) == 3) {
+		*ticks = ut + st;
+		ok = true;
+	}
+	fclose(f);
+	return ok;
+}
+
 /* ---- JSON ---- */
 
 void pft_json_begin(struct pft_run *r)

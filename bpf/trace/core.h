@@ -74,6 +74,12 @@ __u64 pft_mem_share(__u64 lo, __u64 hi, unsigned int div);
 int pft_map_keys(int fd, void *keys, size_t ksz, int max);
 /* Read and delete (so each interval starts from zero, as libbpf-tools do). */
 int pft_take(int fd, const void *key, void *val);
+/*
+ * utime + stime of @pid in clock ticks (all its threads, live and exited)
+ * and its start time (ticks since boot, to tell a reused PID); false if
+ * it is gone.
+ */
+bool pft_proc_cpu(__u32 pid, unsigned long long *ticks, unsigned long long *start);
 /* A mapping's label: [heap], [stack], ..., or its file's path. */
 void pft_map_label(__u32 pid, const struct pft_map *m, char *buf, size_t len);
 /* The row @slot's PID and comm (cached); false if it is not a row. */

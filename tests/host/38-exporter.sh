@@ -1,7 +1,7 @@
 #!/bin/sh
 # 38-exporter: pftrace serve, the Prometheus exporter (docs/metrics.md).
 # Debian's prometheus scrapes it every second on 127.0.0.1 while a -c
-# script runs pfw-touch three times (3000 pages each); then Prometheus's
+# script runs pfw-touch three times (3000 pages each), then spins 1.5 s; then Prometheus's
 # HTTP API must give what pftrace printed for the same run (its --json):
 # pfw-touch's faults exactly (a finished process), the latency quantiles
 # within their log2 bucket, no counter reset.  Besides: promtool check
@@ -13,7 +13,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 P=$top/bpf/pftrace T=$top/tests/bpf/pfw-touch R=$top/tools/prometheus
 N=3000
-NT=27
+NT=28
 n=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
 skip_all() {
@@ -101,6 +101,7 @@ sleep 1.5
 $T anon $N > $tmp/touch2.txt 2>&1
 sleep 1.5
 $T anon $N > $tmp/touch3.txt 2>&1
+$T spin 1500 > $tmp/touch4.txt 2>&1
 sleep 4
 EOF
 chmod +x "$tmp/work.sh"
@@ -199,8 +200,15 @@ ja=$(j 'sum(x["minor-anon"] for x in ser("pfw-touch"))')
 [ "$pa" = "$ja" ] && [ "$ja" -ge $((3 * N)) ]
 ok $? "Prometheus: pfw-touch's minor-anon $pa = pftrace's $ja (>= 3 x $N)"
 pp=$(q "max_over_time(pfprof_processes_total{$sel}[10m])")
-[ "$pp" = 3 ]
-ok $? "Prometheus: 3 pfw-touch processes in one series, exited ones kept ($pp)"
+[ "$pp" = 4 ]
+ok $? "Prometheus: 4 pfw-touch processes in one series, exited ones kept ($pp)"
+# CPU: pfw-touch spin 1500's own schedstat against the series' CPU seconds
+# (read every 100 ms while it lives: its last < 100 ms may be missed)
+sched=$(sed -n 's/.*sched_ns=\([0-9]*\).*/\1/p' "$tmp/touch4.txt")
+pc=$(q "max_over_time(pfprof_cpu_seconds_total{$sel}[10m])")
+python3 -c 'import sys; p, s = float(sys.argv[1]), int(sys.argv[2]) / 1e9
+sys.exit(0 if s >= 1.2 and s - 0.25 <= p <= s + 0.1 else 1)' "$pc" "${sched:-0}" 2> /dev/null
+ok $? "Prometheus: pfw-touch's CPU seconds $pc, its spin's own schedstat $(( ${sched:-0} / 1000000 )) ms (-250..+100 ms)"
 rs=$(q "sum(resets(pfprof_faults_total[10m])) + sum(resets(pfprof_cpu_seconds_total[10m]))")
 [ "$rs" = 0 ]
 ok $? "no counter went backwards over the run (resets: $rs)"

@@ -48,28 +48,6 @@ void srv_store_free(struct srv_state *st)
 	st->slots = NULL;
 }
 
-/* utime + stime (ticks) and starttime of @pid; false if it is gone. */
-static bool proc_cpu(__u32 pid, unsigned long long *ticks, unsigned long long *start)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-	bool ok = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
-		   "%*d %*d %*d %*d %*d %*d %llu", &ut, &st, start) == 3) {
-		*ticks = ut + st;
-		ok = true;
-	}
-	fclose(f);
-	return ok;
-}
-
 #define CGROUP_FS	"/sys/fs/cgroup"
 
 /* nftw() has no argument for its callback: what cg_visit() looks for, and finds */
@@ -178,7 +156,7 @@ static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
 	if (!pft_who(r, s, &sl->pid, sl->comm))
 		return false;
 	slot_cgroup(st, r, s, sl);
-	if (proc_cpu(sl->pid, &ticks, &start)) {
+	if (pft_proc_cpu(sl->pid, &ticks, &start)) {
 		sl->start = start;
 		sl->has_start = true;
 		sl->ticks = ticks;
@@ -198,7 +176,7 @@ static void slot_cpu(struct srv_slot *sl)
 
 	if (sl->gone)
 		return;
-	if (!proc_cpu(sl->pid, &ticks, &start) || (sl->has_start && start != sl->start)) {
+	if (!pft_proc_cpu(sl->pid, &ticks, &start) || (sl->has_start && start != sl->start)) {
 		sl->gone = true;	/* its last reading stands */
 		return;
 	}

@@ -96,32 +96,6 @@ static int top_key(void *state, int key)
 	return 0;
 }
 
-/*
- * utime + stime of @pid in clock ticks (of all its threads, live and
- * exited; a zombie's too, until it is reaped) and its start time; false
- * if it is gone.
- */
-static bool proc_cpu(__u32 pid, unsigned long long *ticks, unsigned long long *start)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-	bool ok = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return false;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu "
-		   "%*d %*d %*d %*d %*d %*d %llu", &ut, &st, start) == 3) {
-		*ticks = ut + st;
-		ok = true;
-	}
-	fclose(f);
-	return ok;
-}
-
 static int cmp_pid(const void *a, const void *b)
 {
 	const struct proc_cpu *x = a, *y = b;
@@ -146,7 +120,7 @@ static void scan_procs(struct top_state *ts)
 		if (!isdigit((unsigned char)d->d_name[0]))
 			continue;
 		c.pid = strtoul(d->d_name, NULL, 10);
-		if (!proc_cpu(c.pid, &c.ticks, &c.start))
+		if (!pft_proc_cpu(c.pid, &c.ticks, &c.start))
 			continue;
 		if (ts->nscan == cap) {
 			cap = cap ? 2 * cap : 1024;
@@ -182,7 +156,7 @@ static void row_poll(struct top_row *t)
 {
 	unsigned long long ticks, start;
 
-	if (!proc_cpu(t->pid, &ticks, &start) || (t->has_start && start != t->start))
+	if (!pft_proc_cpu(t->pid, &ticks, &start) || (t->has_start && start != t->start))
 		return;		/* gone: its last polled value stands */
 	t->start = start;
 	t->has_start = true;
