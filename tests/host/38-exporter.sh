@@ -13,7 +13,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 P=$top/bpf/pftrace T=$top/tests/bpf/pfw-touch R=$top/tools/prometheus
 N=3000
-NT=28
+NT=29
 n=0 fail=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi; }
 skip_all() {
@@ -266,6 +266,16 @@ print("# folded %d, [other] %d faults, total %d, counted %d" % (s["folded"], sum
 sys.exit(0 if len(s["series"]) == 2 and s["folded"] >= 1 and sum(oth[c] for c in cls) > 0 and tot == d["accounting"]["faults"] else 1)' \
 	"$tmp/fold.json"
 ok $? "--max-series 1 on pfw-touch cow (parent and child): the child folded into [other], every fault in a series"
+
+# ---- -p: the named process has a pid label (its page, while it is traced) ----
+sleep 30 &
+slow=$!
+"$P" serve --listen "127.0.0.1:$EP" -p $slow 0.3 4 > /dev/null 2> "$tmp/p.err" &
+spid=$!
+wait_for 10 sh -c "curl -s http://127.0.0.1:$EP/metrics | grep -q '^pfprof_faults_total{comm=\"sleep\",cgroup=\"[^\"]*\",pid=\"$slow\",class=\"cow\"} 0\$'"
+ok $? "-p PID (a sleep): its series carries pid=\"$slow\""
+wait $spid; spid=
+kill $slow 2> /dev/null; wait $slow 2> /dev/null; slow=
 
 # ---- usage errors: exit 2, with a message ----
 "$P" serve --listen "127.0.0.1:$PP" -c true > /dev/null 2> "$tmp/e1.txt"
