@@ -36,7 +36,7 @@ const volatile __u32 want_stacks = 0;		/* code: enum pft_unwind */
 const volatile __u32 stack_bytes = 8192;	/* dwarf: stack copied per fault */
 const volatile bool want_events = false;	/* heat */
 const volatile bool want_hists = false;		/* lat, top: latency histograms */
-const volatile bool want_cgroups = false;	/* serve: each row's cgroup */
+const volatile bool want_rows = false;		/* serve: rows by class, cgroup */
 /*
  * The fault's VMA, for where and heat (its mapping) and lat and top (file
  * or anon): code needs none, and with tp+pe bpf_find_vma() is the costly
@@ -55,15 +55,13 @@ struct {
 	__type(value, struct pft_counts);
 } counts SEC(".maps");
 
-/* serve: each row's cgroup (v2 id) at its first fault, for a process gone
- * before user space could read /proc/PID/cgroup
- */
+/* serve: each row's faults by class and cgroup (1 entry for other views) */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, PFB_MAX_SLOTS);
 	__type(key, __u32);
-	__type(value, __u64);
-} cgroups SEC(".maps");
+	__type(value, struct pft_row);
+} rows SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -311,6 +309,22 @@ static __always_inline void sample_add(struct pfb_task *k, bool major)
 	bpf_ringbuf_submit(h, wakeup(&samples, sizeof(*h) + stack_bytes + 8));
 }
 
+/* serve: the row's class count, and its cgroup the first time. */
+static __always_inline void row_add(__u32 slot, __u32 cls)
+{
+	struct pft_row *row = bpf_map_lookup_elem(&rows, &slot);
+	__u32 i = cls;
+
+	if (!row)
+		return;
+	/* clang knows cls < PFT_NCLASS and drops the check; the verifier must see it */
+	barrier_var(i);
+	if (i < PFT_NCLASS)
+		__sync_fetch_and_add(&row->cls[i], 1);
+	if (!row->cgroup)
+		row->cgroup = bpf_get_current_cgroup_id();
+}
+
 /* One accounted fault of the thread @k: count it everywhere asked for. */
 static __always_inline void fault_done(struct pfb_task *k, struct vinfo *v, __u64 addr,
 				       __u64 lat, bool timed, bool major, bool gup)
@@ -318,7 +332,7 @@ static __always_inline void fault_done(struct pfb_task *k, struct vinfo *v, __u6
 	bool cow = !gup && !major &&
 		   (k->err & (X86_PF_PROT | X86_PF_WRITE)) == (X86_PF_PROT | X86_PF_WRITE);
 	struct pft_counts *c = bpf_map_lookup_elem(&counts, &k->slot);
-	__u32 cls, ci;
+	__u32 cls;
 
 	if (major)
 		cls = v->file ? PFT_MAJOR_FILE : PFT_MAJOR_SWAP;
@@ -338,17 +352,9 @@ static __always_inline void fault_done(struct pfb_task *k, struct vinfo *v, __u6
 			__sync_fetch_and_add(&c->gup, 1);
 		if (cow)
 			__sync_fetch_and_add(&c->cow, 1);
-		/* clang knows cls < 5 and drops the mask; the verifier does not */
-		ci = cls;
-		barrier_var(ci);
-		__sync_fetch_and_add(&c->cls[ci & 7], 1);
 	}
-	if (want_cgroups) {
-		__u64 *cg = bpf_map_lookup_elem(&cgroups, &k->slot);
-
-		if (cg && !*cg)
-			*cg = bpf_get_current_cgroup_id();
-	}
+	if (want_rows)
+		row_add(k->slot, cls);
 	if (want_hists && timed)
 		hist_add(k->slot, cls, lat);
 	else if (want_hists)

@@ -289,7 +289,9 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	skel->rodata->stack_bytes = 8192;
 	skel->rodata->want_events = !!(needs & PFT_NEEDS_EVENTS);
 	skel->rodata->want_hists = !!(needs & PFT_NEEDS_HISTS);
-	skel->rodata->want_cgroups = !!(needs & PFT_NEEDS_CGROUPS);
+	skel->rodata->want_rows = !!(needs & PFT_NEEDS_ROWS);
+	if (!(needs & PFT_NEEDS_ROWS))
+		bpf_map__set_max_entries(skel->maps.rows, 1);
 	skel->rodata->want_vma = !(needs & PFT_NEEDS_SAMPLES);
 	if (c->v->setup)
 		c->v->setup(c->state, skel);

@@ -36,8 +36,16 @@ struct pft_counts {
 	__u64 minor, major;
 	__u64 gup;		/* of those, without a #PF (get_user_pages) */
 	__u64 cow;
-	/* by latency class (serve); 8, so that a masked index is in bounds */
-	__u64 cls[8];
+};
+
+/*
+ * serve: a row's faults by class (one atomic add each, so that a reader
+ * never sees a fault in one field and not yet in another) and its cgroup
+ * v2 id at its first fault.  Shared by the CPUs, not per CPU.
+ */
+struct pft_row {
+	__u64 cls[PFT_NCLASS];
+	__u64 cgroup;
 };
 
 struct pft_hist_key {

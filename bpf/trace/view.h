@@ -40,7 +40,7 @@ enum {
 	PFT_NEEDS_SAMPLES = 8,	/* a user stack per fault (code); the -c
 				 * command's stdout goes to stderr
 				 */
-	PFT_NEEDS_CGROUPS = 16,	/* each row's cgroup id (serve) */
+	PFT_NEEDS_ROWS = 16,	/* each row's faults by class, its cgroup (serve) */
 };
 
 struct pftrace_bpf;

@@ -174,7 +174,7 @@ static void serve_free(void *state)
 const struct pft_view pft_view_serve = {
 	.name = "serve",
 	.options = serve_options,
-	.needs = PFT_NEEDS_HISTS | PFT_NEEDS_CGROUPS,
+	.needs = PFT_NEEDS_HISTS | PFT_NEEDS_ROWS,
 	.state_size = sizeof(struct srv_state),
 	.parse = serve_parse,
 	.init = serve_init,

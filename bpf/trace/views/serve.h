@@ -41,7 +41,10 @@ struct srv_slot {
 	unsigned long long ticks_base;	/* CPU time before the trace, left out */
 	unsigned long long ticks;	/* CPU time when last read */
 	unsigned long long ticks_done;	/* of that, added to its series */
-	struct pft_counts done;		/* counts added to its series */
+	struct srv_counts {
+		__u64 cls[PFT_NCLASS];
+		__u64 gup;
+	} done;			/* counts added to its series */
 	int series;		/* index, -1: none yet */
 };
 

@@ -117,10 +117,10 @@ static bool proc_cgroup(__u32 pid, char *buf, size_t len)
  */
 static void slot_cgroup(struct srv_state *st, struct pft_run *r, __u32 s, struct srv_slot *sl)
 {
-	__u64 id = 0;
+	struct pft_row row;
 
-	if (!bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.cgroups), &s, &id) && id &&
-	    cgroup_path(st, id, sl->cgroup, sizeof(sl->cgroup)))
+	if (!bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.rows), &s, &row) && row.cgroup &&
+	    cgroup_path(st, row.cgroup, sl->cgroup, sizeof(sl->cgroup)))
 		return;
 	if (!proc_cgroup(sl->pid, sl->cgroup, sizeof(sl->cgroup)))
 		snprintf(sl->cgroup, sizeof(sl->cgroup), SRV_GONE);
@@ -260,20 +260,20 @@ struct fold_buf {
 	struct pft_counts *counts;	/* per CPU */
 };
 
-/* Row @s's counts, summed over the CPUs; false if it has none. */
-static bool slot_counts(struct fold_buf *fb, struct pft_run *r, __u32 s, struct pft_counts *sum)
+/* Row @s's counts by class, and its faults without a #PF summed over the CPUs. */
+static bool slot_counts(struct fold_buf *fb, struct pft_run *r, __u32 s, struct srv_counts *sum)
 {
 	struct pft_counts *v = fb->counts;
-	int j, c;
+	struct pft_row row;
+	int j;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.counts), &s, v))
+	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.rows), &s, &row) ||
+	    bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.counts), &s, v))
 		return false;
-	memset(sum, 0, sizeof(*sum));
-	for (j = 0; j < r->ncpus; j++) {
+	memcpy(sum->cls, row.cls, sizeof(sum->cls));
+	sum->gup = 0;
+	for (j = 0; j < r->ncpus; j++)
 		sum->gup += v[j].gup;
-		for (c = 0; c < PFT_NCLASS; c++)
-			sum->cls[c] += v[j].cls[c];
-	}
 	return true;
 }
 
@@ -281,7 +281,7 @@ static bool slot_counts(struct fold_buf *fb, struct pft_run *r, __u32 s, struct 
 static int slot_fold(struct srv_state *st, struct pft_run *r, struct fold_buf *fb, __u32 s)
 {
 	struct srv_slot *sl = &st->slots[s];
-	struct pft_counts now;
+	struct srv_counts now;
 	struct srv_series *x;
 	char comm[16];
 	__u32 id;
