@@ -82,7 +82,7 @@ static int parse_port(const char *port)
 
 	errno = 0;
 	v = strtol(port, &end, 10);
-	if (errno || *end || end == port || v < 1 || v > 65535)
+	if (errno || *end || end == port || v < 0 || v > 65535)
 		return -EINVAL;
 	return 0;
 }
@@ -143,7 +143,7 @@ int ph_listen(const char *addr, int *fd, char *why, size_t len)
 		err = make_addr(host, port, &ss, &sl);
 	if (err) {
 		snprintf(why, len, "bad address %s (IPV4:PORT, [IPV6]:PORT or :PORT, "
-			 "numeric, port 1..65535)", addr);
+			 "numeric, port 0..65535)", addr);
 		free(copy);
 		return -EINVAL;
 	}
@@ -152,6 +152,29 @@ int ph_listen(const char *addr, int *fd, char *why, size_t len)
 		snprintf(why, len, "cannot listen on %s: %s", addr, strerror(-err));
 	free(copy);
 	return err;
+}
+
+int ph_local_addr(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	const void *a;
+	int port;
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
+		return -errno;
+	if (ss.ss_family == AF_INET6) {
+		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else {
+		a = &((struct sockaddr_in *)&ss)->sin_addr;
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	if (!inet_ntop(ss.ss_family, a, host, sizeof(host)))
+		return -errno;
+	snprintf(buf, len, ss.ss_family == AF_INET6 ? "[%s]:%d" : "%s:%d", host, port);
+	return 0;
 }
 
 void ph_publish(struct ph_server *s, char *text, size_t text_len, char *om, size_t om_len)

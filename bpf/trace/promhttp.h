@@ -17,10 +17,12 @@
 struct ph_server;
 
 /*
- * A listening socket on @addr ("IPV4:PORT", "[V6]:PORT" or ":PORT": every
+ * A listening socket on @addr ("IPV4:PORT", "[V6]:PORT" or ":PORT": every IPv4
  * address), into *@fd; -errno, with why in @why (a bad address: -EINVAL).
  */
 int ph_listen(const char *addr, int *fd, char *why, size_t len);
+/* The address @fd is bound to, "IPV4:PORT" or "[IPV6]:PORT" (port 0 chosen); -errno. */
+int ph_local_addr(int fd, char *buf, size_t len);
 /* Serve on @fd (taken over) in a thread of its own; -errno. */
 int ph_start(struct ph_server **s, int fd);
 /*

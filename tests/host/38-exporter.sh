@@ -284,7 +284,7 @@ sed -n '1s/^/# /p' "$tmp/e1.txt"
 [ $rc = 2 ] && grep -q "cannot listen on 127.0.0.1:$PP: Address already in use" "$tmp/e1.txt"
 ok $? "--listen on a busy port (Prometheus's): exit $rc, says so"
 bad=0
-for a in 127.0.0.1:99999 256.1.1.1:80 localhost:80 127.0.0.1 ::1:80 '[::1]:x'; do
+for a in 127.0.0.1:99999 127.0.0.1:-1 256.1.1.1:80 localhost:80 127.0.0.1 ::1:80 '[::1]:x'; do
 	"$P" serve --listen "$a" -c true > /dev/null 2> "$tmp/e2.txt"
 	rc=$?
 	if [ $rc != 2 ] || ! grep -qF "bad address $a" "$tmp/e2.txt"; then
@@ -292,7 +292,7 @@ for a in 127.0.0.1:99999 256.1.1.1:80 localhost:80 127.0.0.1 ::1:80 '[::1]:x'; d
 		bad=1
 	fi
 done
-ok $bad "--listen with a bad address (port 99999, 256.1.1.1, a name, no port, ::1 unbracketed, port x): exit 2, 'bad address'"
+ok $bad "--listen with a bad address (port 99999, port -1, 256.1.1.1, a name, no port, ::1 unbracketed, port x): exit 2, 'bad address'"
 "$P" serve --listen "127.0.0.1:$EP" --labels comm,pid -c true > /dev/null 2> "$tmp/e3.txt"
 rc=$?
 "$P" serve -c true > /dev/null 2> "$tmp/e4.txt"

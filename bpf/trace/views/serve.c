@@ -21,7 +21,7 @@
 
 static const struct argp_option serve_options[] = {
 	{ "listen", PFT_OPT_LISTEN, "ADDR:PORT", 0,
-	  "serve: the address of /metrics (HOST:PORT, [IPV6]:PORT, :PORT)", 0 },
+	  "serve: the address of /metrics (IPV4:PORT, [IPV6]:PORT, :PORT; port 0: any)", 0 },
 	{ "max-series", PFT_OPT_MAX_SERIES, "N", 0,
 	  "serve: label sets kept (default 500); more are folded into [other]", 0 },
 	{ "labels", PFT_OPT_LABELS, "LIST", 0,
@@ -123,6 +123,7 @@ static int publish(struct srv_state *st, struct pft_run *r)
 static int serve_init(void *state, struct pft_run *r)
 {
 	struct srv_state *st = state;
+	char where[80];
 	int err;
 
 	/* the programs' run time (bpf_prog_info): counted while this fd is open */
@@ -130,11 +131,14 @@ static int serve_init(void *state, struct pft_run *r)
 	err = srv_store_init(st, r);
 	if (err)
 		return err;
+	if (ph_local_addr(st->lfd, where, sizeof(where)))
+		snprintf(where, sizeof(where), "%s", st->listen ? st->listen : "?");
 	err = ph_start(&st->server, st->lfd);
 	if (err)
 		return err;
 	st->lfd = -1;	/* the server's now */
-	fprintf(stderr, "pftrace: serving /metrics on %s\n", st->listen);
+	/* the port the kernel chose for :0 */
+	fprintf(stderr, "pftrace: serving /metrics on http://%s/metrics\n", where);
 	return publish(st, r);
 }
 

@@ -2,7 +2,8 @@
 # pftrace on real programs this project did not write (docs/pftrace.md,
 # "Every fault accounted for"): each program runs RUNS times under
 # pftrace -c, the views in turn (code --folded with DWARF unwinding, code
-# with frame pointers, where, lat, code's table, heat).  Every run must hold:
+# with frame pointers, where, lat, code's table, heat, serve's JSON).  Every
+# run must hold:
 #   the view's total + what it says it left out == the faults it counted;
 #   counted + not seen == wait4's minflt + majflt for the command, where
 #   "not seen" (faults without a #PF: get_user_pages, exec's argument
@@ -26,7 +27,7 @@ progs=$(dirname "$0")/../corpus-progs.sh
 . "$progs"
 progs=("xz-T2|xz -T2 -6 -c $tmp/text" "${progs[@]}")
 views=("code --folded" "code --call-graph fp --folded" "where --csv -n 100000"
-       "lat --csv" "code" "heat -o $tmp/heat.png")
+       "lat --csv" "code" "heat -o $tmp/heat.png" "serve --listen 127.0.0.1:0 --json")
 
 # judge VIEW OUT ERR: "OK ..." or "BAD ...", the numbers either way
 judge() {
@@ -55,6 +56,12 @@ elif view.startswith("code"):
 elif view.startswith("heat"):
     total = num(r"(\d+) received", -1)
     left = num(r"(\d+) lost")
+elif view.startswith("serve"):
+    import json
+    s = json.loads("\n".join(o))["intervals"][-1]
+    cls = ("minor-anon", "minor-file", "major-file", "major-swap", "cow")
+    total = sum(x[c] for x in s["series"] for c in cls)
+    left = 0
 elif view.startswith("where"):
     rows = [l.split(",") for l in o[1:] if l.count(",") >= 10]
     total = sum(int(r[7]) + int(r[8]) for r in rows)
