@@ -132,10 +132,48 @@ static int parse_inject(const char *arg)
 	return 0;
 }
 
+/* -s tp,pe,fx,sw,ru,all: the sources asked for (argp_error() exits on a bad one). */
+static void parse_sources(char *arg, struct argp_state *state)
+{
+	static const struct { const char *name; unsigned int bits; } names[] = {
+		{ "all", SRC_ALL }, { "tp", SRC_TP }, { "pe", SRC_PE },
+		{ "fx", SRC_FX }, { "sw", SRC_SW }, { "ru", SRC_RU },
+	};
+	char *tok, *save = NULL;
+	size_t i;
+
+	env.sources = 0;
+	for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(tok, names[i].name))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			argp_error(state, "unknown source: %s (tp, pe, fx, sw, ru, all)", tok);
+		else
+			env.sources |= names[i].bits;
+	}
+	if (!env.sources)
+		argp_error(state, "-s needs at least one source");
+}
+
+/* [interval] [count] (argp_error() exits on a bad one). */
+static void parse_positional(const char *arg, struct argp_state *state)
+{
+	errno = 0;
+	if (positional == 0) {
+		if (!pfb_parse_interval(arg, &env.interval))
+			argp_error(state, "invalid interval: %s (0.01..3600 s)", arg);
+	} else if (positional == 1) {
+		if (!pfb_parse_count(arg, &env.count))
+			argp_error(state, "invalid count: %s", arg);
+	} else {
+		argp_error(state, "unexpected argument: %s", arg);
+	}
+	positional++;
+}
+
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
-	char *tok, *save = NULL;
-
 	switch (key) {
 	case 'p':
 	case 'c':
@@ -152,26 +190,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.fmt = PFB_JSON;
 		break;
 	case 's':
-		env.sources = 0;
-		for (tok = strtok_r(arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-			if (!strcmp(tok, "all"))
-				env.sources |= SRC_ALL;
-			else if (!strcmp(tok, "tp"))
-				env.sources |= SRC_TP;
-			else if (!strcmp(tok, "pe"))
-				env.sources |= SRC_PE;
-			else if (!strcmp(tok, "fx"))
-				env.sources |= SRC_FX;
-			else if (!strcmp(tok, "sw"))
-				env.sources |= SRC_SW;
-			else if (!strcmp(tok, "ru"))
-				env.sources |= SRC_RU;
-			else
-				argp_error(state, "unknown source: %s (tp, pe, fx, sw, ru, all)",
-					   tok);
-		}
-		if (!env.sources)
-			argp_error(state, "-s needs at least one source");
+		parse_sources(arg, state);
 		break;
 	case OPT_STATS:
 		env.stats = true;
@@ -188,17 +207,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		argp_state_help(state, stdout, ARGP_HELP_STD_HELP);
 		break;
 	case ARGP_KEY_ARG:
-		errno = 0;
-		if (positional == 0) {
-			if (!pfb_parse_interval(arg, &env.interval))
-				argp_error(state, "invalid interval: %s (0.01..3600 s)", arg);
-		} else if (positional == 1) {
-			if (!pfb_parse_count(arg, &env.count))
-				argp_error(state, "invalid count: %s", arg);
-		} else {
-			argp_error(state, "unexpected argument: %s", arg);
-		}
-		positional++;
+		parse_positional(arg, state);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;
@@ -866,20 +875,14 @@ free_snaps:
 	return err;
 }
 
-int main(int argc, char **argv)
+/* The command line, checked: 0, or the exit status (2 usage, 1 no such PID). */
+static int parse_cmdline(int argc, char **argv)
 {
 	static const struct argp argp = { opts, parse_arg, NULL, argp_doc, NULL, NULL, NULL };
-	int npe = 0, ncpus, i, err, stats_fd = -1, pe_fds[2 * 1024];
-	struct command cmd = {}, *c = NULL;
-	struct pfb_watch watch, *w = NULL;
-	struct pfw_sources src = {};
-	struct pfw_wait4 w4 = {};
-	struct kernel_gaps gaps;
-	struct pfwitness_bpf *skel = NULL;
+	int i;
 
 	argp_err_exit_status = 2;	/* usage errors exit 2, like the others */
-	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
-	if (err)
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	if (env.tg.cmd && env.tg.npids) {
 		fprintf(stderr, "pfwitness: -c and -p cannot be combined\n");
@@ -890,13 +893,58 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pfwitness: no process with PID %d\n", env.tg.pids[i]);
 			return 1;
 		}
+	return 0;
+}
+
+/* Seed the -p targets and start the -c command (@c, or NULL): 0 or -1. */
+static int start_targets(struct pfwitness_bpf *skel, bool task_storage, struct command *c)
+{
+	if (seed_pids(skel, task_storage))
+		return -1;
+	return c ? start_command(c) : 0;
+}
+
+/* Trace until the targets are gone, the count is reached or a signal comes. */
+static int trace(struct pfwitness_bpf *skel, const struct pfw_sources *src,
+		 struct command *c, int ncpus)
+{
+	struct pfb_watch watch, *w = NULL;
+	struct pfw_wait4 w4 = {};
+	int err;
+
+	if (env.tg.npids) {
+		pfb_watch_open(&watch, env.tg.pids, env.tg.npids);
+		w = &watch;
+	}
+	pfb_catch_signals();
+	pfw_out_begin(stdout, env.fmt, src, env.per_thread, env.interval);
+	err = run(skel, src, c, w, ncpus);
+	if (w)
+		pfb_watch_close(w);
+	if (c && !err)
+		end_command(c, &w4);
+	if (!err)
+		pfw_out_close(stdout, env.fmt, c ? &w4 : NULL);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	int npe = 0, ncpus, i, err, stats_fd = -1, pe_fds[2 * 1024];
+	struct command cmd = {}, *c = NULL;
+	struct pfw_sources src = {};
+	struct kernel_gaps gaps;
+	struct pfwitness_bpf *skel = NULL;
+
+	err = parse_cmdline(argc, argv);
+	if (err)
+		return err;
 	libbpf_set_print(pfb_libbpf_print);
 	ncpus = libbpf_num_possible_cpus();
 	if (ncpus <= 0 || ncpus > 1024) {
 		fprintf(stderr, "pfwitness: cannot count CPUs\n");
 		return 1;
 	}
-
 	find_kernel_gaps(&gaps);
 	skel = load_skel(&gaps, &src);
 	if (!skel)
@@ -904,7 +952,6 @@ int main(int argc, char **argv)
 	report_kernel_gaps(&gaps, skel, (env.sources & SRC_FX) && !src.why_fx[0]);
 	if (env.stats)
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);	/* may fail: then 0s */
-
 	/* Attach each source on its own; report, and go on without it. */
 	attach_sources(skel, &src, !gaps.no_task_storage, pe_fds, &npe, ncpus);
 	say_sources(&src);
@@ -913,28 +960,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pfwitness: no source attached\n");
 		goto cleanup;
 	}
-	if (seed_pids(skel, !gaps.no_task_storage))
-		goto cleanup;
-	if (env.tg.cmd) {
+	if (env.tg.cmd)
 		c = &cmd;
-		if (start_command(c))
-			goto cleanup;
-	}
-
-	if (env.tg.npids) {
-		pfb_watch_open(&watch, env.tg.pids, env.tg.npids);
-		w = &watch;
-	}
-	pfb_catch_signals();
-	pfw_out_begin(stdout, env.fmt, &src, env.per_thread, env.interval);
-	err = run(skel, &src, c, w, ncpus);
-	if (w)
-		pfb_watch_close(w);
-	if (c && !err)
-		end_command(c, &w4);
-	if (!err)
-		pfw_out_close(stdout, env.fmt, c ? &w4 : NULL);
-
+	if (start_targets(skel, !gaps.no_task_storage, c))
+		goto cleanup;
+	err = trace(skel, &src, c, ncpus);
 cleanup:
 	if (c)
 		pfb_cmd_free(&c->cmd);

@@ -52,7 +52,7 @@ run() {
 	w4_min=$(echo "$w4" | sed -n 's/.*rusage minflt=\([0-9]*\).*/\1/p')
 	w4_maj=$(echo "$w4" | sed -n 's/.*majflt=\([0-9]*\).*/\1/p')
 	set -- $(awk -F, '
-		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$1 == "type" { for (i = 1; i <= NF; i++) col[$i] = i; next }
 		$1 == "total" {
 			rows++
 			ru += $col["ru_min"]; rj += $col["ru_maj"]
