@@ -203,11 +203,12 @@ pp=$(q "max_over_time(pfprof_processes_total{$sel}[10m])")
 [ "$pp" = 4 ]
 ok $? "Prometheus: 4 pfw-touch processes in one series, exited ones kept ($pp)"
 # CPU: pfw-touch spin 1500's own schedstat against the series' CPU seconds
+# (the spin gets what CPU the host gives it in 1.5 s: at least 0.3 s asked)
 # (read every 100 ms while it lives: its last < 100 ms may be missed)
 sched=$(sed -n 's/.*sched_ns=\([0-9]*\).*/\1/p' "$tmp/touch4.txt")
 pc=$(q "max_over_time(pfprof_cpu_seconds_total{$sel}[10m])")
 python3 -c 'import sys; p, s = float(sys.argv[1]), int(sys.argv[2]) / 1e9
-sys.exit(0 if s >= 1.2 and s - 0.25 <= p <= s + 0.1 else 1)' "$pc" "${sched:-0}" 2> /dev/null
+sys.exit(0 if s >= 0.3 and s - 0.25 <= p <= s + 0.1 else 1)' "$pc" "${sched:-0}" 2> /dev/null
 ok $? "Prometheus: pfw-touch's CPU seconds $pc, its spin's own schedstat $(( ${sched:-0} / 1000000 )) ms (-250..+100 ms)"
 rs=$(q "sum(resets(pfprof_faults_total[10m])) + sum(resets(pfprof_cpu_seconds_total[10m]))")
 [ "$rs" = 0 ]
