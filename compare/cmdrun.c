@@ -365,12 +365,7 @@ static void on_x_reaped(struct run *u, int st, const struct rusage *ru)
 {
 	struct proc_rec *p = &u->r->procs[0];
 
-	p->ru_min = ru->ru_minflt;
-	p->ru_maj = ru->ru_majflt;
-	p->ru_cpu_ns = (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000LL +
-		       (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000LL;
-	p->ru_nvcsw = ru->ru_nvcsw;
-	p->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	proc_rec_reaped(p, st, ru);
 	u->r->end_mono_ns = now_ns();
 	u->x_done = true;
 }

@@ -413,12 +413,7 @@ static void on_reaped(struct run *u, int i, int st, const struct rusage *ru)
 {
 	struct proc_rec *p = &u->r->procs[i];
 
-	p->ru_min = ru->ru_minflt;
-	p->ru_maj = ru->ru_majflt;
-	p->ru_cpu_ns = (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000LL +
-		       (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000LL;
-	p->ru_nvcsw = ru->ru_nvcsw;
-	p->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	proc_rec_reaped(p, st, ru);
 	drain_output(&u->ch[i], p);
 	close_fd(&u->ch[i].out_fd);
 	u->ch[i].exited = true;

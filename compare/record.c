@@ -2,6 +2,8 @@
 /* record.c - the run record in memory and as text; see record.h. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "record.h"
 
@@ -14,6 +16,16 @@ void proc_rec_init(struct proc_rec *p, pid_t pid, const char *comm, size_t len)
 	p->ru_nvcsw = -1;
 	p->mod_min = p->mod_maj = p->mod_cpu_ns = -1;
 	snprintf(p->comm, sizeof(p->comm), "%.*s", (int)(len < 31 ? len : 31), comm);
+}
+
+void proc_rec_reaped(struct proc_rec *p, int st, const struct rusage *ru)
+{
+	p->ru_min = ru->ru_minflt;
+	p->ru_maj = ru->ru_majflt;
+	p->ru_cpu_ns = (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000LL +
+		       (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000LL;
+	p->ru_nvcsw = ru->ru_nvcsw;
+	p->exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 void rec_init(struct record *r)

@@ -115,6 +115,9 @@ struct record {
 void rec_init(struct record *r);
 /* A fresh process record for @pid named by the first @len bytes of @comm: nothing known yet (-1 where -1 means that). */
 void proc_rec_init(struct proc_rec *p, pid_t pid, const char *comm, size_t len);
+struct rusage;
+/* A reaped process's wait4 status @st and rusage @ru: its ground truth. */
+void proc_rec_reaped(struct proc_rec *p, int st, const struct rusage *ru);
 void rec_free(struct record *r);
 void rec_add_sample(struct record *r, const struct msample *s);
 /* Add witness counts ending at @mono_ns to the bucket with @seq. */
