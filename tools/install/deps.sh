@@ -8,14 +8,17 @@ PKGS="make gcc libc6-dev qemu-system-x86 busybox-static cpio xz-utils kmod
  clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev gnuplot-nox jq
  python3 linux-source-6.1 bpftrace procps linux-perf
  mmdebstrap dkms dwarves zstd gcc-multilib
- libdw-dev liblzma-dev libbz2-dev libzstd-dev strace git prometheus curl"
+ libdw-dev liblzma-dev libbz2-dev libzstd-dev strace git prometheus curl
+ debhelper dh-dkms lintian scdoc man-db"
 # mmdebstrap: the kernel matrix's chroots (tools/kernels/kchroot.sh); dkms: the
 # DKMS install and the matrix's dkms builds; dwarves (pahole): BTF for
 # modules built against kernels with CONFIG_DEBUG_INFO_BTF_MODULES; zstd:
 # kernels whose modules are .ko.zst; gcc-multilib: the -m32 reader test;
 # libdw-dev (elfutils' libdwfl) and the compressors its static archive
 # needs: pftrace's symbols; prometheus (and its promtool) and curl: the
-# exporter's test (tests/host/38-exporter.sh) and the shipped rules.
+# exporter's test (tests/host/38-exporter.sh) and the shipped rules;
+# debhelper, dh-dkms, lintian, scdoc (the man pages) and man-db (man -l):
+# make man, make deb and its test (docs/packaging.md).
 
 missing=""
 for p in $KPKGS $PKGS; do
