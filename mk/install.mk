@@ -1,18 +1,27 @@
 # Installing from the source tree (README, docs/kernels.md):
 #
 #   make install         mp3.ko through DKMS for the running kernel (or
-#                        KVER=...), and every tool into $(PREFIX)/bin
+#                        KVER=...), every tool into $(PREFIX)/bin and
+#                        the man pages into $(PREFIX)/share/man
 #   make uninstall       undo make install
 PREFIX ?= /usr/local
-INSTALL_BIN := userspace/work userspace/monitor bpf/pfwitness bpf/pftrace compare/bin/pfcompare
+MANDIR ?= $(PREFIX)/share/man
+# pfscenario: the workloads pfcompare's scenarios run, found on PATH
+INSTALL_BIN := userspace/work userspace/monitor bpf/pfwitness bpf/pftrace compare/bin/pfcompare \
+	compare/bin/pfscenario
+# the pages mk/man.mk builds, by section (build/man/NAME.SECTION)
+INSTALL_MAN = $(notdir $(MAN_OUT))
 
-install: build
+install: build man
 	tools/install/dkms.sh install $(KVER)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/
+	for p in $(INSTALL_MAN); do \
+		install -D -m 0644 build/man/$$p $(DESTDIR)$(MANDIR)/man$${p##*.}/$$p || exit 1; done
 
 uninstall:
 	tools/install/dkms.sh uninstall
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_BIN)))
+	for p in $(INSTALL_MAN); do rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$$p; done
 
 .PHONY: install uninstall
