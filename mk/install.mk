@@ -23,5 +23,8 @@ uninstall:
 	tools/install/dkms.sh uninstall
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(INSTALL_BIN)))
 	for p in $(INSTALL_MAN); do rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$$p; done
+# the section directories install -D made, if nothing else is in them
+	for d in $(sort $(suffix $(INSTALL_MAN))); do d=$(DESTDIR)$(MANDIR)/man$${d#.}; \
+		if [ -d $$d ]; then rmdir --ignore-fail-on-non-empty $$d; fi; done
 
 .PHONY: install uninstall
