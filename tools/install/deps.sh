@@ -12,13 +12,15 @@ set -eu
 
 # What `make install` needs on a user's machine: building work, monitor,
 # pfwitness, pftrace and pfcompare (static: the -dev packages' archives),
-# and DKMS, which builds mp3.ko against the running kernel's headers.
+# DKMS, which builds mp3.ko against the running kernel's headers, and
+# scdoc, which makes the man pages.
 INSTALL_PKGS="make gcc libc6-dev kmod dkms clang llvm bpftool libbpf-dev
- libelf-dev zlib1g-dev libdw-dev liblzma-dev libbz2-dev libzstd-dev"
+ libelf-dev zlib1g-dev libdw-dev liblzma-dev libbz2-dev libzstd-dev scdoc"
 KPKGS="linux-image-amd64 linux-headers-amd64"
 PKGS="$INSTALL_PKGS qemu-system-x86 qemu-utils fdisk busybox-static cpio xz-utils
  gnuplot-nox jq python3 linux-source-6.1 bpftrace procps linux-perf
- mmdebstrap dwarves zstd gcc-multilib strace git prometheus curl"
+ mmdebstrap dwarves zstd gcc-multilib strace git prometheus curl
+ debhelper dh-dkms lintian man-db"
 # mmdebstrap: the kernel matrix's chroots (tools/kernels/kchroot.sh); dkms: the
 # DKMS install and the matrix's dkms builds; dwarves (pahole): BTF for
 # modules built against kernels with CONFIG_DEBUG_INFO_BTF_MODULES; zstd:
@@ -27,7 +29,9 @@ PKGS="$INSTALL_PKGS qemu-system-x86 qemu-utils fdisk busybox-static cpio xz-util
 # needs: pftrace's symbols; prometheus (and its promtool) and curl: the
 # exporter's test (tests/host/38-exporter.sh) and the shipped rules;
 # qemu-utils (qemu-img) and fdisk (sfdisk): the install test's disk image
-# (tests/install/, make test-install).
+# (tests/install/, make test-install); debhelper, dh-dkms, lintian, scdoc
+# (the man pages) and man-db (man -l): make man, make deb and its test
+# (docs/packaging.md).
 
 profile=all
 case "${1:-}" in
