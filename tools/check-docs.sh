@@ -63,6 +63,7 @@ skip|boots the VM on another kernel|^make test KERNEL=
 skip|loads mp3.ko on this host and runs the VM tests on it|^make NATIVE=1 test
 skip|boots the VM|^make vm-run
 skip|changes this host (DKMS, /usr/local/bin)|^make (install|uninstall)
+skip|changes this host (installs or removes the packages)|^apt (install|purge) 
 skip|downloads four Debian kernels|^make kernels
 skip|boots the debug kernel under TCG (an hour)|^make test-debug
 skip|builds a kernel (~22 min)|^make debug-kernel$

@@ -7,7 +7,7 @@
 # the TAP lines.
 #
 # USAGE: (booted)      bash /mnt/pftest/guest.sh
-#        (from a hook) sudo bash /mnt/pftest/guest.sh hook KIND STEP RC [PID]
+#        (from a hook) sudo bash /mnt/pftest/guest.sh hook KIND STEP RC SECS [PID]
 #
 # The README's own command blocks (marked <!-- test-install: NAME --> in
 # README.md) run as the user "user", word for word, one line at a time in
@@ -26,7 +26,9 @@ T=/mnt/pftest
 state=/var/lib/test-driver
 home=/home/user
 tree=$home/pfprof
-tools="work monitor pfwitness pftrace pfcompare"
+tools="work monitor pfwitness pftrace pfcompare pfscenario"
+# the man pages both paths install (man/*.scd), as SECTION/NAME
+manpages="man1/work.1 man1/monitor.1 man1/pfwitness.1 man1/pftrace.1 man1/pfcompare.1 man1/pfscenario.1 man4/mp3.4"
 # shellcheck disable=SC1091
 . "$T/test.env"	# KVER_A KVER_B VERSION DEBS (yes, or the reason for a skip)
 
@@ -35,9 +37,10 @@ notok() { echo "@@TAP not ok $*"; }
 note() { sed 's/^/@@# /'; }
 # check DESC CMD...: ok if CMD succeeds; else its output as notes
 check() {
-	local d=$1 out
+	local d=$1 out t=$SECONDS
 	shift
 	if out=$("$@" 2>&1); then ok "$d"; else notok "$d"; printf '%s\n' "$out" | tail -n 15 | note; fi
+	[ $((SECONDS - t)) -lt 20 ] || echo "@@# ($((SECONDS - t)) s)"
 }
 # wait_for SECS CMD...: until CMD succeeds, at most SECS seconds
 wait_for() {
@@ -82,26 +85,24 @@ check_proc_modes() {
 
 # after: sudo make install (pass "make") or sudo apt install (pass "deb")
 check_installed() {
-	local how=$1 kver t miss=""
+	local how=$1 kver t miss="" bindir mandir
 	kver=$(uname -r)
 	check "dkms status: pfprof-mp3 installed for the running kernel $kver" dkms_installed "$kver"
 	check "mp3.ko in /lib/modules/$kver/updates" module_for "$kver"
 	check "modinfo mp3 finds it (depmod ran)" sh -c "modinfo -n mp3 | grep -q /updates/"
 	if [ "$how" = make ]; then
-		for t in $tools; do [ -x "/usr/local/bin/$t" ] || miss="$miss $t"; done
-		[ -z "$miss" ] && ok "every tool in /usr/local/bin ($tools)" ||
-			notok "every tool in /usr/local/bin # missing:$miss"
+		bindir=/usr/local/bin mandir=/usr/local/share/man
 	else
-		for t in $tools; do [ -x "/usr/bin/$t" ] || miss="$miss $t"; done
-		[ -z "$miss" ] && ok "every tool in /usr/bin ($tools)" ||
-			notok "every tool in /usr/bin # missing:$miss"
-		miss=""
-		for t in $tools; do
-			dpkg -L pfprof 2>/dev/null | grep -q "/man1/$t\.1" || miss="$miss $t"
-		done
-		[ -z "$miss" ] && ok "a man page for every tool (pfprof package)" ||
-			notok "a man page for every tool (pfprof package) # missing:$miss"
+		bindir=/usr/bin mandir=/usr/share/man
 	fi
+	for t in $tools; do [ -x "$bindir/$t" ] || miss="$miss $t"; done
+	[ -z "$miss" ] && ok "every tool in $bindir ($tools)" ||
+		notok "every tool in $bindir # missing:$miss"
+	miss=""
+	# (dh_compress gzips the packaged ones)
+	for t in $manpages; do [ -f "$mandir/$t" ] || [ -f "$mandir/$t.gz" ] || miss="$miss $t"; done
+	[ -z "$miss" ] && ok "every man page in $mandir ($manpages)" ||
+		notok "every man page in $mandir # missing:$miss"
 	check "every tool on the user's PATH" runuser -l user -c "for t in $tools; do command -v \$t >/dev/null || exit 1; done"
 }
 
@@ -177,9 +178,10 @@ check_nothing_left() {
 }
 
 check_uninstall() {
-	local miss=""
+	local t miss=""
 	for t in $tools; do [ -e "/usr/local/bin/$t" ] && miss="$miss $t"; done
-	[ -z "$miss" ] && ok "no tool left in /usr/local/bin" || notok "no tool left in /usr/local/bin #$miss"
+	for t in $manpages; do [ -e "/usr/local/share/man/$t" ] && miss="$miss $t"; done
+	[ -z "$miss" ] && ok "no tool or man page left in /usr/local" || notok "no tool or man page left in /usr/local #$miss"
 	check "no /usr/src/pfprof-mp3-*" sh -c '! ls -d /usr/src/pfprof-mp3-* 2>/dev/null | grep -q .'
 	check_nothing_left "$state/before-make" "make uninstall"
 }
@@ -190,10 +192,11 @@ check_purge() {
 	check_nothing_left "$state/before-deb" "apt purge"
 }
 
-# hook KIND STEP RC [PID]: how README line STEP exited (RC), then the
+# hook KIND STEP RC SECS [PID]: how README line STEP exited (RC) and how
+# long it took, then the
 # checks after it (run as root through sudo from the user's session)
 hook() {
-	local kind=$1 step=$2 rc=$3 pid=${4:-} desc
+	local kind=$1 step=$2 rc=$3 dur=$4 pid=${5:-} desc
 	desc=$(cat "$home/readme/desc.$step")
 	if [ "$rc" = 0 ]; then
 		ok "README $desc"
@@ -201,6 +204,7 @@ hook() {
 		notok "README $desc # exit status $rc"
 		tail -n 20 "$home/readme/out.$step" | note
 	fi
+	[ "$dur" -lt 20 ] || echo "@@# ($dur s)"
 	case "$kind" in
 	make-install) check_installed make ;;
 	deb-install) check_installed deb ;;
@@ -258,13 +262,14 @@ run_blocks() {
 				# The line itself, its output kept for its hook, which
 				# also says how it exited.
 				printf '%s: %s\n' "$name" "$cmd" > "$home/readme/desc.$k"
-				printf '{ %s\n} > ~/readme/out.%d 2>&1\n' "$line" "$k"
-				printf 'sudo -n bash %s hook %s %d $? "$!"\n' "$T/guest.sh" "$kind" "$k"
+				printf '__t=$SECONDS\n{ %s\n} > ~/readme/out.%d 2>&1\n' "$line" "$k"
+				printf 'sudo -n bash %s hook %s %d $? $((SECONDS - __t)) "$!"\n' "$T/guest.sh" "$kind" "$k"
 			done < <(readme_block "$name")
 			[ "$n" -gt 0 ] || echo "echo '@@TAP not ok README has a block marked test-install: $name'"
 		done
-		# the README's workload may still run: let it finish here
-		echo 'wait'
+		# the README's workload may still run (20 s of work after
+		# it is unregistered): stop it
+		echo 'kill $(jobs -p) 2>/dev/null; wait'
 	} > "$script"
 	chown -R user:user "$home/readme"
 	echo "@@# the README's lines, as the user: $*"
@@ -282,6 +287,7 @@ end_boot() {
 
 phase1() {
 	check "booted kernel A: uname -r is $KVER_A" test "$(uname -r)" = "$KVER_A"
+	systemd-analyze 2>&1 | head -n 1 | note
 	check "systemd: no failed unit" sh -c '! systemctl --failed --no-legend | grep .'
 	check "mp3 not loaded before the install" sh -c '! grep -q "^mp3 " /proc/modules && ! [ -e /dev/mp3 ]'
 	runuser -u user -- tar -xf "$T/pfprof.tar" -C "$home"
@@ -289,17 +295,25 @@ phase1() {
 	snapshot > "$state/before-make"
 	run_blocks install-make use
 
-	# README: "the witness needs no module"; pftrace the same way
-	check "sudo pfwitness -c 'work 64 R 1000' (as README)" \
-		runuser -l user -c "sudo pfwitness -c 'work 64 R 1000' 2>&1 | tee ~/readme/pfwitness.out | grep -q 'exited with status 0'"
-	check "sudo pftrace where -c 'work 64 R 1000'" \
-		runuser -l user -c "sudo pftrace where -c 'work 64 R 1000' > ~/readme/pftrace.out 2>&1"
+	# README: "the witness needs no module"; pftrace the same way.  work
+	# with 2 iterations 100 ms apart, not 20 a second apart.
+	w="env PFPROF_WORK_ITER=2 PFPROF_WORK_SLEEP_MS=100 work 64 R 1000"
+	check "sudo pfwitness -c '$w' (as README, shorter)" \
+		runuser -l user -c "sudo pfwitness -c '$w' 2>&1 | tee ~/readme/pfwitness.out | grep -q 'exited with status 0'"
+	check "sudo pftrace where -c '$w'" \
+		runuser -l user -c "sudo pftrace where -c '$w' > ~/readme/pftrace.out 2>&1"
 
 	# A kernel upgrade as Debian does it, from local .debs: DKMS builds
 	# mp3 for the new kernel from its kernel postinst hook.
 	echo "@@# installing kernel $KVER_B: $(ls /srv/kernel-upgrade | tr '\n' ' ')"
 	check "apt-get install the second kernel's .debs ($KVER_B)" \
-		sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q /srv/kernel-upgrade/*.deb > /root/kernel-upgrade.log 2>&1 || { tail -n 30 /root/kernel-upgrade.log; exit 1; }'
+		bash -c 'set -o pipefail
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q /srv/kernel-upgrade/*.deb 2>&1 |
+			while IFS= read -r l; do echo "$(cut -d" " -f1 /proc/uptime) $l"; done > /root/kernel-upgrade.log ||
+				{ tail -n 30 /root/kernel-upgrade.log; exit 1; }' 
+	# where its time went (guest uptime, s)
+	grep -E "Unpacking|Setting up linux-|dkms|initramfs|grub|Processing triggers" /root/kernel-upgrade.log |
+		cut -c1-120 | note
 	check "dkms status: pfprof-mp3 installed for $KVER_B, before any reboot" dkms_installed "$KVER_B"
 	check "mp3.ko in /lib/modules/$KVER_B/updates" module_for "$KVER_B"
 	check "its vermagic is $KVER_B" sh -c "modinfo -k '$KVER_B' -F vermagic mp3 | grep -q '^$KVER_B '"
@@ -311,6 +325,7 @@ phase1() {
 
 phase2() {
 	check "rebooted into kernel B: uname -r is $KVER_B" test "$(uname -r)" = "$KVER_B"
+	systemd-analyze 2>&1 | head -n 1 | note
 	check "systemd: no failed unit" sh -c '! systemctl --failed --no-legend | grep .'
 	# The docs do not say it loads at boot: it must not.
 	check "after the reboot mp3 is not loaded, no /dev/mp3" \

@@ -15,7 +15,7 @@
 # a second disk labelled PFTEST holding tests/install/guest.sh, the tree
 # as a clone has it (git archive of HEAD, or of the working tree's tracked
 # files when they differ: git stash create) and, when `make deb` exists,
-# the Debian packages `make deb` built from that same tree.  The guest
+# the Debian packages `make deb` builds from this tree.  The guest
 # runs the phases (guest.sh) with reboots in between and powers off; its
 # "@@TAP" lines are numbered here.  Any kernel splat in the console or in
 # the dmesg the guest prints before every reboot fails the run
@@ -58,29 +58,28 @@ echo "# tree: $desc (git archive)"
 (cd "$top" && git archive --prefix=pfprof/ "$rev") | tar -x -C "$work"
 version=$(cat "$work/pfprof/VERSION")
 
-# The Debian packages, made by `make deb` in that same tree.
+# The Debian packages: `make deb` here, in this tree (it copies the tree's
+# tracked and new files to build/deb-stage and builds there; it needs the
+# tree's git); the guest's tree gets the two .debs in build/deb, where
+# README's "install-deb" block takes them from.
 debs="pfprof debs not built (make deb missing)"
 pre_fail=""
-if grep -qE '^deb:' "$work"/pfprof/Makefile "$work"/pfprof/mk/*.mk 2>/dev/null; then
-	echo "# make deb (in the exported tree)"
-	if (cd "$work/pfprof" && make deb) > "$work/make-deb.log" 2>&1 &&
-	   [ -f "$work/pfprof/build/deb/pfprof-dkms_${version}_all.deb" ] &&
-	   [ -f "$work/pfprof/build/deb/pfprof_${version}_amd64.deb" ]; then
+if grep -qE '^deb:' "$top"/Makefile "$top"/mk/*.mk 2>/dev/null; then
+	echo "# make deb"
+	d=$top/build/deb
+	if (cd "$top" && make deb) > "$work/make-deb.log" 2>&1 &&
+	   [ -f "$d/pfprof-dkms_${version}_all.deb" ] && [ -f "$d/pfprof_${version}_amd64.deb" ]; then
 		debs=yes
-		# the guest's tree gets them where make deb leaves them, nothing else of the build
-		mkdir -p "$work/deb-tree/pfprof/build/deb"
-		cp "$work/pfprof/build/deb/pfprof-dkms_${version}_all.deb" \
-			"$work/pfprof/build/deb/pfprof_${version}_amd64.deb" "$work/deb-tree/pfprof/build/deb/"
+		mkdir -p "$work/pfprof/build/deb"
+		cp "$d/pfprof-dkms_${version}_all.deb" "$d/pfprof_${version}_amd64.deb" "$work/pfprof/build/deb/"
 	else
 		tail -n 20 "$work/make-deb.log" | sed 's/^/# /'
 		pre_fail="make deb built build/deb/pfprof-dkms_${version}_all.deb and build/deb/pfprof_${version}_amd64.deb"
 		debs="make deb failed"
 	fi
-	rm -rf "$work/pfprof" && (cd "$top" && git archive --prefix=pfprof/ "$rev") | tar -x -C "$work"
-	[ -d "$work/deb-tree" ] && cp -a "$work/deb-tree/pfprof/." "$work/pfprof/"
 fi
 tar -cf "$work/disk/pfprof.tar" -C "$work" --owner=1000 --group=1000 pfprof
-rm -rf "$work/pfprof" "$work/deb-tree"
+rm -rf "$work/pfprof"
 cp "$here/guest.sh" "$work/disk/"
 cat > "$work/disk/test.env" <<EOF
 KVER_A='$KVER_A'
@@ -112,7 +111,7 @@ while IFS= read -r line; do
 	case "$line" in
 	"@@TAP "*) tap "${line#@@TAP }" ;;
 	"@@# "*) echo "# ${line#@@# }" ;;
-	"@@PHASE "*) echo "# phase ${line#@@PHASE } (at $(( $(date +%s) - tb )) s)" ;;
+	"@@PHASE "*) line=${line#@@PHASE }; echo "# phase ${line/@@/:} (at $(( $(date +%s) - tb )) s)" ;;
 	esac
 done < <(timeout -k 10 "$timeout_s" qemu-system-x86_64 -accel tcg,thread=single -cpu max \
 	-smp 2 -m "$mem" -nographic -monitor none -serial stdio -nic none \
