@@ -12,6 +12,8 @@
 #                      newest, or a version; docs/kernels.md)
 #   make test-matrix   the VM tests on all four kernels, with a table
 #   make install       mp3.ko via DKMS, and the tools (uninstall undoes it)
+#   make test-install  README's install paths, word for word, on a Debian 12
+#                      system in the VM (docs/kernels.md, "Install paths")
 #   make test-debug    the VM tests under the KASAN/lockdep/kmemleak kernel
 
 SHELL := /bin/bash

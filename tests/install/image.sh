@@ -177,7 +177,7 @@ size_mb=8192
 truncate -s ${size_mb}M "$tmp/disk.raw"
 echo 'start=2048, type=83, bootable' | sfdisk -q "$tmp/disk.raw"
 mkfs.ext4 -q -F -L pfroot -U "$uuid" -E offset=$((2048 * 512)) -d "$root" \
-	"$tmp/disk.raw" $((size_mb - 1))M || die "mkfs.ext4 -d failed"
+	"$tmp/disk.raw" $((size_mb - 1))M >&2 || die "mkfs.ext4 -d failed"
 
 # First boot, directly from the image's own kernel and initrd: install
 # grub on the disk and write grub.cfg (update-grub), then power off.
@@ -192,7 +192,8 @@ echo "@@SETUP-OK@@"
 sync
 systemctl poweroff
 EOF
-mkfs.ext4 -q -F -L PFTEST -d "$tmp/setup" "$tmp/setup.img" 16M
+truncate -s 16M "$tmp/setup.img"
+mkfs.ext4 -q -F -L PFTEST -d "$tmp/setup" "$tmp/setup.img" >&2
 log "first boot: grub-install and update-grub in the guest"
 timeout -k 10 900 qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 -m 2048 \
 	-nographic -monitor none -serial stdio -no-reboot -nic none \
@@ -204,7 +205,7 @@ timeout -k 10 900 qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 -m
 grep -q '^@@SETUP-OK@@' "$tmp/setup.log" ||
 	{ tail -n 40 "$tmp/setup.log" >&2; die "the setup boot did not install grub"; }
 
-qemu-img convert -O qcow2 "$tmp/disk.raw" "$tmp/debian12.qcow2"
+qemu-img convert -O qcow2 "$tmp/disk.raw" "$tmp/debian12.qcow2" >&2
 rm -f "$tmp/disk.raw" "$tmp/setup.img"
 rm -rf "$root"
 chmod 0444 "$tmp/debian12.qcow2"

@@ -38,7 +38,7 @@ mem=${PFPROF_VM_MEM:-2048}
 t0=$(date +%s)
 echo "# the image (tests/install/image.sh; built once per recipe, then cached)"
 env=$("$here/image.sh") || { echo "not ok 1 the Debian 12 image"; echo "0 passed, 1 failed"; exit 1; }
-eval "$env"
+eval "$(grep -E '^[A-Z_0-9]+=' <<< "$env")"
 echo "# image: $IMAGE (built $IMAGE_BUILT); kernel A $KVER_A, kernel B $KVER_B ($KPKGVER_B)"
 
 work=$(mktemp -d /tmp/pfprof-install.XXXXXX)
