@@ -11,8 +11,9 @@
 #
 # The README's own command blocks (marked <!-- test-install: NAME --> in
 # README.md) run as the user "user", word for word, one line at a time in
-# one bash session; after each line a hook checks the state the line should
-# have left.  The phases, one per boot (state in /var/lib/test-driver):
+# one bash session whose input answers "y" to any question (as the user
+# would: apt purge asks); after each line a hook checks the state the line
+# should have left.  The phases, one per boot (state in /var/lib/test-driver):
 #   1  (the image's kernel A) the tree unpacked in ~user/pfprof; README
 #      "install-make" and "use"; pfwitness and pftrace; then the second
 #      kernel's .debs installed with apt: DKMS must build mp3 for it
@@ -157,7 +158,7 @@ check_rmmod() {
 
 # Paths under the trees an install touches, one a line.
 snapshot() {
-	find /usr/local /usr/src /lib/modules /etc /var/lib/dkms /opt -xdev 2>/dev/null | sort
+	find /usr/local /usr/src /lib/modules /etc /var/lib/dkms /opt /usr/bin /usr/share/man -xdev 2>/dev/null | sort
 }
 
 # Anything in the trees that was not there before ($1), that no installed
@@ -168,7 +169,7 @@ check_nothing_left() {
 		grep -vxFf <(cat /var/lib/dpkg/info/*.list | sort -u) |
 		grep -vE '^/lib/modules/[^/]+/modules\.' || true)
 	if [ -z "$left" ]; then
-		ok "$what leaves nothing under /usr/local /usr/src /lib/modules /etc /var/lib/dkms /opt"
+		ok "$what leaves nothing under /usr/local /usr/src /lib/modules /etc /var/lib/dkms /opt /usr/bin /usr/share/man"
 	else
 		notok "$what leaves nothing behind # $(echo "$left" | wc -l) paths left"
 		echo "$left" | head -n 20 | note
@@ -188,7 +189,7 @@ check_uninstall() {
 
 check_purge() {
 	check "dpkg: pfprof and pfprof-dkms purged" \
-		sh -c '! dpkg-query -W -f "\${db:Status-Abbrev}\n" pfprof pfprof-dkms 2>/dev/null | grep -q "^[a-z][a-zA-Z]"'
+		sh -c '! dpkg-query -W -f "\${db:Status-Abbrev}\n" pfprof pfprof-dkms 2>/dev/null | grep -q "^.[^n]"'
 	check_nothing_left "$state/before-deb" "apt purge"
 }
 
@@ -273,7 +274,9 @@ run_blocks() {
 	} > "$script"
 	chown -R user:user "$home/readme"
 	echo "@@# the README's lines, as the user: $*"
-	runuser -l user -c "bash $script"
+	# A user at a terminal answers apt's "Do you want to continue?" (apt
+	# purge asks it): yes to every question
+	yes | runuser -l user -c "bash $script"
 }
 
 # ---- the phases --------------------------------------------------------
