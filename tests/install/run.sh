@@ -39,6 +39,8 @@ t0=$(date +%s)
 echo "# the image (tests/install/image.sh; built once per recipe, then cached)"
 env=$("$here/image.sh") || { echo "not ok 1 the Debian 12 image"; echo "0 passed, 1 failed"; exit 1; }
 eval "$(grep -E '^[A-Z_0-9]+=' <<< "$env")"
+# where the image is now (a cache directory may have been moved)
+IMAGE=$("$here/image.sh" --path)/debian12.qcow2
 echo "# image: $IMAGE (built $IMAGE_BUILT); kernel A $KVER_A, kernel B $KVER_B ($KPKGVER_B)"
 
 work=$(mktemp -d /tmp/pfprof-install.XXXXXX)
