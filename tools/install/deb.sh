@@ -35,6 +35,8 @@ done
 maint=$(sed -n 's/^Maintainer: //p' "$top/debian/control")
 [ -n "$maint" ] || die "no Maintainer in debian/control"
 
+git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
+	die "$top is not a git checkout: the staging copy is made from git ls-files"
 stage=$top/build/deb-stage
 src=$stage/pfprof-$ver
 rm -rf "$stage" && mkdir -p "$src"
