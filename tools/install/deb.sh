@@ -3,8 +3,8 @@
 # with dpkg-buildpackage, outside the source tree: the tree's files are
 # copied to build/deb-stage/pfprof-VERSION, debian/changelog is written
 # there from the VERSION file, and the .debs, .changes and .buildinfo
-# end up in OUT (emptied first, so no package of an older version is
-# left beside the new ones).
+# end up in OUT (its pfprof packages of any version removed first, so no
+# older one is left beside the new ones for apt install ./*.deb).
 #
 # USAGE: tools/install/deb.sh [OUT]        default OUT: build/deb
 #        tools/install/deb.sh --lint [OUT]  lintian on OUT's .changes (its
@@ -35,6 +35,8 @@ done
 maint=$(sed -n 's/^Maintainer: //p' "$top/debian/control")
 [ -n "$maint" ] || die "no Maintainer in debian/control"
 
+git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1 ||
+	die "$top is not a git checkout: the staging copy is made from git ls-files"
 stage=$top/build/deb-stage
 src=$stage/pfprof-$ver
 rm -rf "$stage" && mkdir -p "$src"
@@ -57,6 +59,8 @@ pfprof ($ver) unstable; urgency=medium
 EOT
 
 (cd "$src" && dpkg-buildpackage --no-sign -b)
-rm -rf "$out" && mkdir -p "$out"
+# Only our own files go: OUT may be a directory that holds other things.
+mkdir -p "$out"
+rm -f "$out"/pfprof_*.deb "$out"/pfprof-dkms_*.deb "$out"/pfprof_*.changes "$out"/pfprof_*.buildinfo
 mv "$stage"/*.deb "$stage"/*.changes "$stage"/*.buildinfo "$out"/
 ls -1 "$out"
