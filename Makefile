@@ -57,8 +57,12 @@ payload:
 	cp tests/vm-runner.sh $(PAYLOAD)/tests/
 	cp $(PAYLOAD_SCRIPTS) $(PAYLOAD)/scripts/
 # The corpus of real programs (tests/corpus/, docs/kernels.md): gathered once, cached in build/corpus.
+# It is this host's (x86-64) binaries: a payload for another architecture
+# is made with CORPUS=0 (tools/cross/build.sh).
+ifneq ($(CORPUS),0)
 	tests/corpus/gather.sh $(TOP)/build/corpus
 	cp -a $(TOP)/build/corpus $(PAYLOAD)/corpus
+endif
 
 check: deps
 	perl $(CHECKPATCH) --no-tree -f --strict --quiet $$(git ls-files 'kmod/*.[ch]' 'tests/broken/*.c')

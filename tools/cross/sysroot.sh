@@ -1,0 +1,42 @@
+#!/bin/bash
+# The static libraries and busybox a cross build for another Debian
+# architecture needs and the cross packages (tools/install/deps.sh arm64)
+# lack: that architecture's -dev packages of the host release, downloaded
+# with tools/kernels/kernels.sh's private apt configuration and unpacked
+# with dpkg-deb -x into a cache sysroot.  Nothing is installed on the host
+# (no dpkg --add-architecture).
+#
+# USAGE: tools/cross/sysroot.sh ARCH      prints the sysroot's path
+#   ARCH: a Debian architecture (arm64).  The sysroot holds usr/include,
+#   usr/lib/<triplet>/*.a and bin/busybox; reused while its package list
+#   is unchanged.  Cached in $PFPROF_CACHE/sysroot/ARCH.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+[ $# = 1 ] || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
+arch=$1
+cache=${PFPROF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pfprof}
+dir=$cache/sysroot/$arch
+# shellcheck disable=SC1091
+release=$(. /etc/os-release && echo "$VERSION_CODENAME")
+# bpf/ links libbpf, libelf, zlib, and for pftrace libdw with the
+# compressors its static archive needs; busybox-static is the guest's shell.
+pkgs="libbpf-dev libelf-dev zlib1g-dev libdw-dev liblzma-dev libbz2-dev libzstd-dev busybox-static"
+
+if [ -f "$dir/.pkgs" ] && [ "$(cat "$dir/.pkgs")" = "$release $pkgs" ]; then
+	echo "$dir"
+	exit 0
+fi
+rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/debs"
+for p in $pkgs; do
+	PFPROF_ARCH=$arch "$top/tools/kernels/kernels.sh" download "$p/$release" "$dir.tmp/debs" ||
+		{ echo "sysroot.sh: cannot download $p:$arch from $release" >&2; exit 1; }
+done
+for f in "$dir.tmp"/debs/*.deb; do
+	dpkg-deb -x "$f" "$dir.tmp"
+done
+rm -rf "$dir.tmp/debs"
+[ -x "$dir.tmp/bin/busybox" ] || { echo "sysroot.sh: no bin/busybox in busybox-static:$arch" >&2; exit 1; }
+echo "$release $pkgs" > "$dir.tmp/.pkgs"
+rm -rf "$dir" && mv "$dir.tmp" "$dir"
+echo "$dir"
