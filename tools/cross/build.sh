@@ -23,8 +23,8 @@ case "$arch" in
 arm64) triplet=aarch64-linux-gnu karch=arm64 ;;
 *) echo "build.sh: no cross build for architecture '$arch' (arm64)" >&2; exit 2 ;;
 esac
-command -v "$triplet-gcc" >/dev/null ||
-	{ echo "build.sh: no $triplet-gcc (run: sh tools/install/deps.sh $arch)" >&2; exit 1; }
+command -v "$triplet-cpp-12" "$triplet-ld" >/dev/null ||
+	{ echo "build.sh: no $triplet-cpp-12 or $triplet-ld (run: sh tools/install/deps.sh $arch)" >&2; exit 1; }
 
 mkdir -p "$out"
 PFPROF_ARCH=$arch "$top/tools/kernels/kernels.sh" fetch "$target" > "$out/kernel.env.new"
@@ -32,6 +32,7 @@ mv "$out/kernel.env.new" "$out/kernel.env"
 # shellcheck disable=SC1091
 . "$out/kernel.env"
 sr=$("$here/sysroot.sh" "$arch")
+export PATH="$sr/toolchain/usr/bin:$PATH"
 
 # The source as the working tree has it (tracked and new files, not build
 # products), modification times kept so that make rebuilds only what changed.
@@ -45,7 +46,7 @@ mkdir -p "$out/src/tests/corpus"	# the payload rule's wildcards, CORPUS=0
 
 # The Makefiles append their flags to CFLAGS from the environment; -L
 # reaches the links too (they all pass CFLAGS when linking).
-export CC=$triplet-gcc AR=$triplet-ar
+export CC=$triplet-$KCC AR=$triplet-ar
 export CFLAGS="-O2 -g -I$sr/usr/include -I$sr/usr/include/$triplet -L$sr/usr/lib/$triplet"
 s=$out/src
 make -C "$s/kmod" KDIR="$KBUILD"

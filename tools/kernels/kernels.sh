@@ -202,7 +202,8 @@ resolve_packages() {
 # programs run here; otherwise a chroot of the kernel's Debian release.
 build_env() {
 	local cc=$1 base=${2%-backports}
-	[ "$arch" = "$host_arch" ] || cc=$(cross_prefix "$arch")$cc
+	# another architecture: its compiler is tools/cross/sysroot.sh's
+	[ "$arch" = "$host_arch" ] || cc=true
 	if [ "$base" = "$host_release" ] && command -v "$cc" >/dev/null; then
 		echo host
 	else
@@ -293,7 +294,6 @@ fetch() {
 	{
 		if [ "$arch" != "$host_arch" ]; then
 			echo "export KARCH=$(karch "$arch") KCROSS=$(cross_prefix "$arch")"
-			# the cross compiler is the same major version, its name prefixed
 			[ "$benv" = host ] || die "$v: foreign-arch kernels need a host-built kbuild (its suite's base is not $host_release)"
 		fi
 		echo "export KTARGET=$t KVER=$kver KPKGVER=$v KSUITE=$suite"
