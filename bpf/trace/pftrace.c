@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "view.h"
 #include "pftrace.skel.h"
@@ -312,11 +313,36 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	return skel;
 }
 
-static struct pftrace_bpf *load_tp(const struct pft_cli *c, bool *fexit)
+/*
+ * exceptions:page_fault_user/_kernel are x86's: arm64 and the others have
+ * no tracepoint at a fault's start (every tracepoint has its
+ * btf_trace_<name> typedef in the kernel's BTF).  Without BTF, say yes:
+ * the load says what fails.
+ */
+static bool kernel_has_fault_tp(void)
 {
-	struct pftrace_bpf *skel = open_skel(c, false);
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool has;
+
+	if (libbpf_get_error(btf))
+		return true;
+	has = btf__find_by_name_kind(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF) >= 0;
+	btf__free(btf);
+	return has;
+}
+
+static struct pftrace_bpf *load_tp(const struct pft_cli *c, bool *fexit, const char *why)
+{
+	struct pftrace_bpf *skel;
 	int err;
 
+	if (!kernel_has_fault_tp()) {
+		fprintf(stderr, "pftrace: -m tp needs the tracepoint exceptions:page_fault_user, "
+			"which this kernel has not (x86 only); -m fexit traces faults here%s%s\n",
+			*why ? ", but " : "", why);
+		return NULL;
+	}
+	skel = open_skel(c, false);
 	if (!skel)
 		return NULL;
 	err = pftrace_bpf__load(skel);
@@ -377,7 +403,7 @@ static struct pftrace_bpf *load(const struct pft_cli *c, bool *fexit, char *why,
 			return NULL;
 		}
 	}
-	return load_tp(c, fexit);
+	return load_tp(c, fexit, why);
 }
 
 /* tp+pe: the links of a perf software event per CPU and class */
@@ -749,7 +775,7 @@ static int load_and_attach(const struct pft_cli *c, struct pft_run *r, struct pe
 		}
 		snprintf(why, len, "fexit handle_mm_fault: attach: %s", pfb_errname(err));
 		pftrace_bpf__destroy(r->skel);
-		r->skel = load_tp(c, &r->fexit);
+		r->skel = load_tp(c, &r->fexit, why);
 		if (!r->skel)
 			return -EINVAL;
 		err = pftrace_bpf__attach(r->skel);
