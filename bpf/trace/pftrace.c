@@ -270,6 +270,24 @@ static __u32 samples_ring_size(void)
 }
 
 
+/*
+ * exceptions:page_fault_user/_kernel are x86's: arm64 and the others have
+ * no tracepoint at a fault's start (every tracepoint has its
+ * btf_trace_<name> typedef in the kernel's BTF).  Without BTF, say yes:
+ * the load says what fails.
+ */
+static bool kernel_has_fault_tp(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool has;
+
+	if (libbpf_get_error(btf))
+		return true;
+	has = btf__find_by_name_kind(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF) >= 0;
+	btf__free(btf);
+	return has;
+}
+
 static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 {
 	struct pftrace_bpf *skel = pftrace_bpf__open();
@@ -296,6 +314,9 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	skel->rodata->want_vma = !(needs & PFT_NEEDS_SAMPLES);
 	if (c->v->setup)
 		c->v->setup(c->state, skel);
+	skel->rodata->have_fault_tp = kernel_has_fault_tp();
+	bpf_program__set_autoload(p->pf_entry, skel->rodata->have_fault_tp);
+	bpf_program__set_autoload(p->pf_kentry, skel->rodata->have_fault_tp);
 	bpf_program__set_autoload(p->fx_entry, fexit);
 	bpf_program__set_autoload(p->fx_exit, fexit);
 	bpf_program__set_autoload(p->pe_minor, !fexit);
@@ -311,24 +332,6 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	if (!skel->rodata->want_hists)
 		bpf_map__set_max_entries(skel->maps.hists, 1);
 	return skel;
-}
-
-/*
- * exceptions:page_fault_user/_kernel are x86's: arm64 and the others have
- * no tracepoint at a fault's start (every tracepoint has its
- * btf_trace_<name> typedef in the kernel's BTF).  Without BTF, say yes:
- * the load says what fails.
- */
-static bool kernel_has_fault_tp(void)
-{
-	struct btf *btf = btf__load_vmlinux_btf();
-	bool has;
-
-	if (libbpf_get_error(btf))
-		return true;
-	has = btf__find_by_name_kind(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF) >= 0;
-	btf__free(btf);
-	return has;
 }
 
 static struct pftrace_bpf *load_tp(const struct pft_cli *c, bool *fexit, const char *why)
@@ -792,6 +795,10 @@ static void say_method(const struct pft_run *r, const char *why)
 	if (r->fexit)
 		fprintf(stderr, "pftrace: method: fexit on handle_mm_fault (sees faults "
 			"without a #PF too: get_user_pages)\n");
+	if (r->fexit && !r->skel->rodata->have_fault_tp)
+		fprintf(stderr, "pftrace: no exceptions:page_fault_user on this kernel "
+			"(x86 only): no #PF error code, so copy-on-write faults are "
+			"counted as minor, not as cow\n");
 	else
 		fprintf(stderr, "pftrace: method: page_fault_user paired with "
 			"mm_account_fault's perf software event%s%s%s; faults without a "

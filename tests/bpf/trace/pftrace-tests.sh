@@ -72,8 +72,16 @@ ok $? "lat: minor-anon count ${1:-0} (>= $N), p50 <= p99 <= max in every interva
 "$P" lat --csv -P -c "$T cow $N" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
 child=$(sed -n 's/^pfw-touch: pid=\([0-9]*\).*/\1/p' "$tmp/err.txt" | head -n 1)
 cow=$(awk -F, -v p="$child" '$3 == p && $5 == "cow" {n += $6} END {print n + 0}' "$tmp/out.csv")
-between "${cow:-0}" "$(lo $N)" $((N + 16))
-ok $? "lat: copy-on-write: the child ($child) took ${cow:-0} COW faults writing $N shared pages"
+if grep -q 'copy-on-write faults are counted as minor' "$tmp/err.txt"; then
+	# no #PF error code without exceptions:page_fault_user (arm64):
+	# pftrace said so, and the N writes are minor-anon faults
+	anon=$(awk -F, -v p="$child" '$3 == p && $5 == "minor-anon" {n += $6} END {print n + 0}' "$tmp/out.csv")
+	[ "${cow:-0}" = 0 ] && between "${anon:-0}" "$(lo $N)" $((N + 64))
+	ok $? "lat: copy-on-write without a #PF error code (said at start): the child ($child) took ${anon:-0} minor-anon faults writing $N shared pages, ${cow:-0} cow"
+else
+	between "${cow:-0}" "$(lo $N)" $((N + 16))
+	ok $? "lat: copy-on-write: the child ($child) took ${cow:-0} COW faults writing $N shared pages"
+fi
 
 # code: the N faults are at one site in touch()
 "$P" code --csv -c "$T anon $N" 0.2 > "$tmp/out.csv" 2> "$tmp/err.txt"
