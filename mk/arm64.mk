@@ -13,11 +13,11 @@
 # so it is left out on arm64, said by a SKIP line.
 ARM64_KERNEL ?= lts
 ARM64_CORPUS := 77-corpus-module 78-corpus-witness.sh 79-corpus-pftrace.sh
-ARM64_TESTS ?= $(filter-out $(ARM64_CORPUS),$(notdir $(basename $(wildcard tests/vm/[0-9]*.c))) \
-	$(notdir $(wildcard tests/vm/[0-9]*.sh)))
+ARM64_TESTS ?= $(sort $(filter-out $(ARM64_CORPUS),$(notdir $(basename $(wildcard tests/vm/[0-9]*.c))) \
+	$(notdir $(wildcard tests/vm/[0-9]*.sh))))
 ARM64_TIMEOUT ?= 3600
-ARM64_SKIPLINE := echo '\# guest kernel' $$(uname -r) $$(uname -m); \
-	echo 'ok 1 corpus tests ($(ARM64_CORPUS)) \# SKIP the corpus is the host'"'"'s x86-64 Debian binaries; none is gathered for arm64'
+ARM64_SKIPLINE := echo \\\# guest kernel \$$(uname -r) \$$(uname -m); \
+	echo ok 1 corpus tests $(ARM64_CORPUS) \\\# SKIP the corpus is x86-64 Debian binaries from the host, none is gathered for arm64
 
 build-arm64:
 	@sh tools/install/deps.sh arm64

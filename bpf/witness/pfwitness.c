@@ -309,8 +309,9 @@ static void report_kernel_gaps(const struct kernel_gaps *g, struct pfwitness_bpf
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	struct bpf_program *p = g->no_task_storage ? skel->progs.raw_fault_user :
-						     skel->progs.btf_fault_user;
+	/* a program every run loads (not the fault tracepoint's: arm64 has none) */
+	struct bpf_program *p = g->no_task_storage ? skel->progs.raw_exec :
+						     skel->progs.btf_exec;
 
 	if (g->no_syscall_prog)
 		fprintf(stderr, "pfwitness: syscall programs unavailable on this kernel: "
@@ -333,6 +334,9 @@ static void report_kernel_gaps(const struct kernel_gaps *g, struct pfwitness_bpf
 	    len < offsetofend(struct bpf_prog_info, recursion_misses))
 		fprintf(stderr, "pfwitness: recursion_misses unavailable on this kernel: "
 			"not in its bpf_prog_info (5.12+); using 0 in the overhead report\n");
+	if (g->no_fault_tp && (env.sources & SRC_TP))
+		fprintf(stderr, "pfwitness: tracepoint exceptions:page_fault_user unavailable "
+			"on this kernel: x86 only; using perf events and fexit for faults\n");
 }
 
 /* One program set: tp_btf + task storage, or its raw_tp + hash twin. */

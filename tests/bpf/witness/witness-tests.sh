@@ -52,13 +52,13 @@ ok $wrc "pfwitness -c runs the command and exits 0"
 # without them (arm64) pfwitness must say so at start, and the tracepoint's
 # checks below are skipped with that reason; perf events and fexit count
 # the faults there.  The claim is checked against tracefs.
+ev=/sys/kernel/tracing/events
+[ "$mode" = host ] && [ ! -d "$ev" ] && ev=/sys/kernel/debug/tracing/events
 notp=$(sed -n 's/^pfwitness: tracepoints: NOT attached, \(this kernel has no .*\)/\1/p' "$tmp/err.txt")
 if [ -z "$notp" ]; then
 	grep -q 'tracepoints: attached' "$tmp/err.txt" && grep -q 'perf sw events: attached' "$tmp/err.txt"
 	ok $? "tracepoints and perf events attached"
 else
-	ev=/sys/kernel/tracing/events
-	[ "$mode" = host ] && [ ! -d "$ev" ] && ev=/sys/kernel/debug/tracing/events
 	[ -d "$ev/sched" ] && [ ! -e "$ev/exceptions/page_fault_user" ] &&
 		grep -q 'perf sw events: attached' "$tmp/err.txt" &&
 		grep -q 'fexit handle_mm_fault: attached' "$tmp/err.txt"
@@ -76,6 +76,8 @@ want=""
 [ "$kv" -lt 5011 ] && want="${want}task storage;"
 [ "$kv" -lt 5013 ] && want="${want}enum fault_flag;"
 [ "$kv" -lt 5012 ] && want="${want}recursion_misses;"
+[ -d "$ev/sched" ] && [ ! -e "$ev/exceptions/page_fault_user" ] &&
+	want="${want}tracepoint exceptions:page_fault_user;"
 sed -n 's/^\(pfwitness: .* unavailable on this kernel:.*\)/# \1/p' "$tmp/err.txt"
 [ "$gaps" = "$want" ]
 ok $? "fallbacks announced for Linux $(uname -r): '${gaps}' (expected '${want}')"
