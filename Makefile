@@ -11,6 +11,7 @@
 #   make test KERNEL=T the VM tests on Debian kernel T (oldest, default, lts,
 #                      newest, or a version; docs/kernels.md)
 #   make test-matrix   the VM tests on all four kernels, with a table
+#   make test-arm64    the VM tests cross-built for arm64, under qemu-system-aarch64
 #   make install       mp3.ko via DKMS, and the tools (uninstall undoes it)
 #   make test-debug    the VM tests under the KASAN/lockdep/kmemleak kernel
 
