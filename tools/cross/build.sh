@@ -56,6 +56,7 @@ make -C "$s/bpf" ARCH="$karch"
 make -C "$s/tests/bpf"
 make -C "$s/compare"
 # The VM tests only (tests/unit/ runs on the host).
+# shellcheck disable=SC2046	# one word per test program
 make -C "$s/tests" $(cd "$s/tests" && for f in vm/*.c; do echo "${f%.c}"; done)
 make -C "$s" payload PAYLOAD="$out/payload" CORPUS=0
 vm=$(modinfo -F vermagic "$out/payload/mp3.ko" | cut -d' ' -f1)

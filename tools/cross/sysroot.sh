@@ -50,7 +50,7 @@ rm -f "$dir.tmp"/debs/*.deb
 # the driver is a host (amd64) package: the host architecture's lists
 PFPROF_ARCH=$(dpkg --print-architecture) "$top/tools/kernels/kernels.sh" download \
 	"$driver/$release" "$dir.tmp/debs" || { echo "sysroot.sh: cannot download $driver" >&2; exit 1; }
-dpkg-deb -x "$dir.tmp"/debs/"$driver"_*.deb "$dir.tmp/toolchain"
+dpkg-deb -x "$dir.tmp/debs/$driver"_*.deb "$dir.tmp/toolchain"
 # The driver looks for cc1, crt*.o and libgcc beside its own collect2,
 # and for as, ld and libc in usr/<triplet>, relative to where it is: link
 # the installed ones in.
