@@ -792,13 +792,15 @@ static int load_and_attach(const struct pft_cli *c, struct pft_run *r, struct pe
 
 static void say_method(const struct pft_run *r, const char *why)
 {
-	if (r->fexit)
-		fprintf(stderr, "pftrace: method: fexit on handle_mm_fault (sees faults "
-			"without a #PF too: get_user_pages)\n");
 	if (r->fexit && !r->skel->rodata->have_fault_tp)
-		fprintf(stderr, "pftrace: no exceptions:page_fault_user on this kernel "
+		fprintf(stderr, "pftrace: method: fexit on handle_mm_fault (sees faults "
+			"without a #PF too: get_user_pages)\n"
+			"pftrace: no exceptions:page_fault_user on this kernel "
 			"(x86 only): no #PF error code, so copy-on-write faults are "
 			"counted as minor, not as cow\n");
+	else if (r->fexit)
+		fprintf(stderr, "pftrace: method: fexit on handle_mm_fault (sees faults "
+			"without a #PF too: get_user_pages)\n");
 	else
 		fprintf(stderr, "pftrace: method: page_fault_user paired with "
 			"mm_account_fault's perf software event%s%s%s; faults without a "
