@@ -29,6 +29,7 @@ struct pfb_task {
 	bool forked;	/* code: a forked child that has not exec'd yet */
 };
 
+#define PFB_SLOT_REUSE	/* serve: exited processes' rows are reused */
 #include "targets.bpf.h"
 
 const volatile bool want_maps = false;		/* where */
@@ -530,6 +531,14 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	pfb_follow_exec(p);
 	if (k)
 		k->forked = false;
+	return 0;
+}
+
+/* serve: an exited process's row goes back to user space for reuse */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(on_exit, struct task_struct *p)
+{
+	pfb_slot_exit(p);
 	return 0;
 }
 

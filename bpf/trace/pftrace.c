@@ -293,6 +293,7 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	if (!(needs & PFT_NEEDS_ROWS))
 		bpf_map__set_max_entries(skel->maps.rows, 1);
 	skel->rodata->want_vma = !(needs & PFT_NEEDS_SAMPLES);
+	bpf_program__set_autoload(p->on_exit, false);	/* a view that reuses rows loads it */
 	if (c->v->setup)
 		c->v->setup(c->state, skel);
 	bpf_program__set_autoload(p->fx_entry, fexit);
@@ -658,7 +659,7 @@ static void report_accounting(const struct pft_view *v, struct pft_run *r)
 {
 	const struct pft_left_out *lo = &r->skel->bss->left_out;
 	unsigned long long ru;
-	__u32 rows = r->skel->data->next_slot - 1;
+	__u32 rows = pft_rows_taken(r);
 
 	fprintf(stderr, "pftrace: faults counted: %llu in %u process%s\n",
 		(unsigned long long)lo->faults, rows, rows == 1 ? "" : "es");

@@ -32,40 +32,21 @@ build_or_bail "pfw-touch does not build" pfw-touch
 [ -x "$P" ] || { echo "not ok - $P is not built (make -C bpf)"; exit 1; }
 
 tmp=$(mktemp -d /tmp/pfprof-exporter.XXXXXX) || exit 1
-spid= ppid_= slow=
+. "$top/tests/lib/prom.sh"
+spid= slow=
 cleanup() {
-	for p in $spid $ppid_ $slow; do kill "$p" 2> /dev/null; done
-	for p in $spid $ppid_ $slow; do wait "$p" 2> /dev/null; done
+	for p in $spid $slow; do kill "$p" 2> /dev/null; done
+	for p in $spid $slow; do wait "$p" 2> /dev/null; done
+	prom_stop
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# two free ports (the kernel's choice; released just before use)
-set -- $(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
-[x.bind(("127.0.0.1", 0)) for x in s]
-print(*[x.getsockname()[1] for x in s])')
-EP=$1 PP=$2
+prom_ports
 echo "1..$NT"
 echo "# exporter 127.0.0.1:$EP, prometheus 127.0.0.1:$PP, in $tmp"
 
-# q EXPR: the value of an instant query's first sample, or "none"
-q() {
-	curl -s --max-time 5 --data-urlencode "query=$1" "http://127.0.0.1:$PP/api/v1/query" |
-		python3 -c 'import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "none")' 2> /dev/null || echo none
-}
-# wait_for SECS CMD...: until CMD succeeds, polling every 0.2 s; its status
-wait_for() {
-	_end=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -ge "$_end" ] && return 1
-		sleep 0.2
-	done
-}
 # j PY-EXPR: evaluated on the run's JSON document (d), its serve object (s)
 j() {
 	python3 -c 'import json, sys
@@ -75,18 +56,7 @@ print(eval(sys.argv[2]))' "$tmp/run.json" "$1"
 }
 
 # ---- Prometheus, scraping the exporter every second ----
-cat > "$tmp/prometheus.yml" <<EOF
-global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-scrape_configs:
-  - job_name: pfprof
-    static_configs:
-      - targets: ['127.0.0.1:$EP']
-EOF
-prometheus --config.file="$tmp/prometheus.yml" --storage.tsdb.path="$tmp/tsdb" \
-	--web.listen-address="127.0.0.1:$PP" > "$tmp/prom.log" 2>&1 &
-ppid_=$!
+prom_start "127.0.0.1:$EP"
 
 # ---- the exporter on a script that waits for "go", then faults ----
 mkdir "$tmp/mp3"
@@ -164,13 +134,7 @@ ok $? "8 concurrent scrapes, a client stalled mid-request meanwhile: all 200 in 
 kill $slow 2> /dev/null; wait $slow 2> /dev/null; slow=
 
 # ---- Prometheus: the target up, then the run ----
-tup() {
-	curl -s --max-time 2 "http://127.0.0.1:$PP/api/v1/targets" |
-		python3 -c 'import json, sys
-t = json.load(sys.stdin)["data"]["activeTargets"]
-sys.exit(0 if t and all(x["health"] == "up" for x in t) else 1)' 2> /dev/null
-}
-wait_for 30 tup
+wait_for 30 prom_target_up
 ok $? "Prometheus (127.0.0.1:$PP) has the exporter as a target, up"
 touch "$tmp/go"
 wait_for 60 sh -c "! kill -0 $spid 2>/dev/null"

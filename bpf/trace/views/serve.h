@@ -54,6 +54,7 @@ struct srv_state {
 	long max_series;
 	bool by_comm, by_cgroup;
 	const char *mp3_dir;
+	long max_rows;		/* BPF rows (hidden --max-rows; PFB_MAX_SLOTS) */
 	/* the run */
 	int lfd;		/* the listener, until the server takes it */
 	int stats_fd;		/* bpf_enable_stats(): run time is counted */
@@ -63,6 +64,7 @@ struct srv_state {
 	struct srv_slot *slots;
 	__u32 nslots;
 	__u64 folded;		/* processes folded into [other] */
+	__u64 rows_reused;	/* rows zeroed and handed back to BPF */
 	struct pft_hist hist[PFT_NCLASS];	/* every fault timed, by class */
 	unsigned long long boot_ticks;	/* the trace's start, ticks since boot */
 	long hz;

@@ -177,6 +177,12 @@ static void render_tracer(struct mw *w, const struct srv_state *st, struct pft_r
 	fam(w, "pfprof_tracer_events_lost_total", "counter",
 	    "Events the BPF programs could not count: no row or thread state left.");
 	val1(w, "pfprof_tracer_events_lost_total", "cause", "no_row", r->skel->bss->lost_map_full);
+	fam(w, "pfprof_tracer_rows_reused_total", "counter",
+	    "BPF rows of exited processes read for the last time and handed back for reuse.");
+	val1(w, "pfprof_tracer_rows_reused_total", NULL, NULL, st->rows_reused);
+	fam(w, "pfprof_tracer_rows_limit", "gauge",
+	    "BPF rows: processes traced at once before events are lost (no_row).");
+	val1(w, "pfprof_tracer_rows_limit", NULL, NULL, st->max_rows - 1);
 	fam(w, "pfprof_series", "gauge", "Label sets in use ([other] included).");
 	val1(w, "pfprof_series", NULL, NULL, st->nseries);
 	fam(w, "pfprof_series_limit", "gauge", "Label sets kept before folding (--max-series).");

@@ -188,8 +188,8 @@ int srv_poll_cpu(struct srv_state *st, struct pft_run *r)
 	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
 	int err;
 
-	if (n > PFB_MAX_SLOTS)
-		n = PFB_MAX_SLOTS;
+	if (n > st->max_rows)
+		n = st->max_rows;
 	err = slots_grow(st, n);
 	if (err)
 		return err;
@@ -277,6 +277,35 @@ static bool slot_counts(struct fold_buf *fb, struct pft_run *r, __u32 s, struct 
 	return true;
 }
 
+/*
+ * Hand row @s back to BPF when its process has exited (BPF marked it at
+ * the exit of its last thread) and was gone from /proc before this fold
+ * read its counts: reaped, so none of its threads can fault again, and
+ * every count it had is in its series.  The row is zeroed in every map
+ * first, so the process that takes it next starts from 0 like a new row.
+ */
+static int slot_reuse(struct srv_state *st, struct pft_run *r, struct fold_buf *fb, __u32 s)
+{
+	struct pfb_slot info;
+	struct pft_row row = {};
+	int err;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.slots), &s, &info) || !info.exited)
+		return 0;
+	memset(fb->counts, 0, r->ncpus * sizeof(*fb->counts));
+	memset(&info, 0, sizeof(info));
+	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.counts), &s, fb->counts, BPF_EXIST) ||
+	    bpf_map_update_elem(bpf_map__fd(r->skel->maps.rows), &s, &row, BPF_EXIST) ||
+	    bpf_map_update_elem(bpf_map__fd(r->skel->maps.slots), &s, &info, BPF_EXIST))
+		return -errno;
+	st->slots[s] = (struct srv_slot){ .series = -1 };
+	err = bpf_map_update_elem(bpf_map__fd(r->skel->maps.free_slots), NULL, &s, BPF_ANY);
+	if (err)
+		return -errno;
+	st->rows_reused++;
+	return 0;
+}
+
 /* Row @s's gains since the last fold into its series. */
 static int slot_fold(struct srv_state *st, struct pft_run *r, struct fold_buf *fb, __u32 s)
 {
@@ -284,10 +313,15 @@ static int slot_fold(struct srv_state *st, struct pft_run *r, struct fold_buf *f
 	struct srv_counts now;
 	struct srv_series *x;
 	char comm[16];
+	bool last;
 	__u32 id;
 	int c, i;
 
-	if (!slot_learn(st, r, s) || !slot_counts(fb, r, s, &now))
+	if (!slot_learn(st, r, s))
+		return 0;
+	/* gone before these counts were read: they are its last */
+	last = sl->gone;
+	if (!slot_counts(fb, r, s, &now))
 		return 0;
 	if (pft_who(r, s, &id, comm) && strcmp(comm, sl->comm)) {
 		memcpy(sl->comm, comm, sizeof(comm));	/* it follows exec */
@@ -311,7 +345,7 @@ static int slot_fold(struct srv_state *st, struct pft_run *r, struct fold_buf *f
 		x->ticks += sl->ticks - sl->ticks_base - sl->ticks_done;
 		sl->ticks_done = sl->ticks - sl->ticks_base;
 	}
-	return 0;
+	return last ? slot_reuse(st, r, fb, s) : 0;
 }
 
 /* Drain the histograms (as lat does) into the run's, by class. */
@@ -339,8 +373,8 @@ int srv_fold(struct srv_state *st, struct pft_run *r)
 		.counts = calloc(r->ncpus, sizeof(*fb.counts)),
 	};
 
-	if (n > PFB_MAX_SLOTS)
-		n = PFB_MAX_SLOTS;
+	if (n > st->max_rows)
+		n = st->max_rows;
 	err = fb.keys && fb.hists && fb.counts ? slots_grow(st, n) : -ENOMEM;
 	for (s = 1; !err && s < n; s++)
 		err = slot_fold(st, r, &fb, s);
@@ -356,11 +390,15 @@ int srv_fold(struct srv_state *st, struct pft_run *r)
 /* --json, at the end: the series and the histograms' figures. */
 void srv_print_json(struct srv_state *st, struct pft_run *r)
 {
+	struct timespec now;
 	int i, c;
 
+	clock_gettime(CLOCK_REALTIME, &now);
 	pft_json_next(r);
-	printf("{\"view\":\"serve\",\"seq\":%d,\"secs\":%.6f,\"folded\":%llu,\"series\":[",
-	       r->seq, r->secs, (unsigned long long)st->folded);
+	printf("{\"view\":\"serve\",\"seq\":%d,\"secs\":%.6f,\"time\":%.3f,\"folded\":%llu,"
+	       "\"rows_reused\":%llu,\"series\":[", r->seq, r->secs,
+	       now.tv_sec + now.tv_nsec / 1e9, (unsigned long long)st->folded,
+	       (unsigned long long)st->rows_reused);
 	for (i = 0; i < st->nseries; i++) {
 		const struct srv_series *x = &st->series[i];
 
