@@ -303,23 +303,18 @@ static __always_inline void pfb_follow_exec(struct task_struct *p)
 
 #ifdef PFB_SLOT_REUSE
 /*
- * At a task's exit (after exit_mm(): it faults no more), mark its row
- * exited when the row was its own (-T) or the last of its process's
- * threads is leaving (signal->live has reached 0); user space reads the
- * row once more and hands it back.
+ * When a task is freed (sched_process_free: after its last schedule,
+ * and for a group leader after every thread of its process has been
+ * released and the process reaped), mark the row exited if it was the
+ * task's own (-T) or the task led the process: nothing can add to the
+ * row any more, and user space reads it once more and hands it back.
+ * A process's row is in its leader's storage (ts_adopt()).
  */
-static __always_inline void pfb_slot_exit(struct task_struct *t)
+static __always_inline void pfb_slot_free(struct task_struct *t, struct pfb_task *k)
 {
-	struct pfb_task *k;
 	struct pfb_slot *info;
 
-	if (!reuse_slots)
-		return;
-	if (!per_thread && t->signal->live.counter != 0)
-		return;
-	/* the process's row is in its leader's storage, whoever exits last */
-	k = ts_get(per_thread ? t : t->group_leader, false);
-	if (!k || !k->slot)
+	if (!reuse_slots || !k || !k->slot || (!per_thread && t->pid != t->tgid))
 		return;
 	info = bpf_map_lookup_elem(&slots, &k->slot);
 	if (info)

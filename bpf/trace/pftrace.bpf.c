@@ -534,11 +534,27 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	return 0;
 }
 
-/* serve: an exited process's row goes back to user space for reuse */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(on_exit, struct task_struct *p)
+/*
+ * serve: each thread's CPU time when it is freed (after its last
+ * schedule: se.sum_exec_runtime is final then, where at its exit it
+ * lags by the time since the scheduler last updated it), into its
+ * process's row; the leader, freed last, adds the process's start.  User
+ * space takes a finished process's CPU time from here, exact, instead of
+ * its last /proc reading, then hands the row back for reuse.  Serve
+ * adopts threads at fork, so each has the row in its own storage.
+ */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(on_free, struct task_struct *p)
 {
-	pfb_slot_exit(p);
+	struct pfb_task *k = ts_get(p, false);
+	struct pft_row *row = k && k->slot ? bpf_map_lookup_elem(&rows, &k->slot) : NULL;
+
+	if (!row)
+		return 0;
+	__sync_fetch_and_add(&row->exit_ns, p->se.sum_exec_runtime);
+	if (p->pid == p->tgid)
+		row->start_ns = p->start_boottime;
+	pfb_slot_free(p, k);
 	return 0;
 }
 

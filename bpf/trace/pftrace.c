@@ -293,9 +293,7 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	if (!(needs & PFT_NEEDS_ROWS))
 		bpf_map__set_max_entries(skel->maps.rows, 1);
 	skel->rodata->want_vma = !(needs & PFT_NEEDS_SAMPLES);
-	bpf_program__set_autoload(p->on_exit, false);	/* a view that reuses rows loads it */
-	if (c->v->setup)
-		c->v->setup(c->state, skel);
+	bpf_program__set_autoload(p->on_free, false);	/* a view that reuses rows loads it */
 	bpf_program__set_autoload(p->fx_entry, fexit);
 	bpf_program__set_autoload(p->fx_exit, fexit);
 	bpf_program__set_autoload(p->pe_minor, !fexit);
@@ -310,6 +308,9 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	/* a per-CPU hash of 40960 histograms takes a while to create */
 	if (!skel->rodata->want_hists)
 		bpf_map__set_max_entries(skel->maps.hists, 1);
+	/* last: a view may change any of the above */
+	if (c->v->setup)
+		c->v->setup(c->state, skel);
 	return skel;
 }
 

@@ -16,9 +16,10 @@
  * them apart from the parent; none of them execs, so none takes a fault
  * without a #PF.  At the end it prints one line
  *
- *   pfchurn: kids=N kid_faults=F loaders=L load_faults=G late=D secs=S
+ *   pfchurn: kids=N kid_faults=F kid_cpu_us=C loaders=L load_faults=G
+ *            load_cpu_us=D late=D secs=S
  *
- * (late: deadlines that had passed by more than a period when reached),
+ * (the CPU times are wait4's user + system time; late: deadlines that had passed by more than a period when reached),
  * then sleeps LINGER seconds (default 0) before exiting, so that a scraper
  * sees the final counts while the tracer still runs.
  */
@@ -96,7 +97,14 @@ static void loader(long unused)
 
 struct sums {
 	long kids, kid_faults, load_faults;
+	long long kid_us, load_us;
 };
+
+static long long ru_us(const struct rusage *ru)
+{
+	return (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000LL +
+	       ru->ru_utime.tv_usec + ru->ru_stime.tv_usec;
+}
 
 /* Reap what has exited (all, with @block), adding its faults. */
 static int reap(struct sums *s, pid_t *loaders, int nloaders, int block)
@@ -123,9 +131,11 @@ static int reap(struct sums *s, pid_t *loaders, int nloaders, int block)
 			isload |= loaders[i] == pid;
 		if (isload) {
 			s->load_faults += ru.ru_minflt + ru.ru_majflt;
+			s->load_us += ru_us(&ru);
 		} else {
 			s->kids++;
 			s->kid_faults += ru.ru_minflt + ru.ru_majflt;
+			s->kid_us += ru_us(&ru);
 		}
 	}
 }
@@ -186,8 +196,9 @@ int main(int argc, char **argv)
 		kill(loaders[i], SIGTERM);
 	if (reap(&s, loaders, nload, 1))
 		return 1;
-	printf("pfchurn: kids=%ld kid_faults=%ld loaders=%ld load_faults=%ld late=%ld secs=%.3f\n",
-	       s.kids, s.kid_faults, nload, s.load_faults, late, (now_ns() - t0) / 1e9);
+	printf("pfchurn: kids=%ld kid_faults=%ld kid_cpu_us=%lld loaders=%ld load_faults=%ld "
+	       "load_cpu_us=%lld late=%ld secs=%.3f\n", s.kids, s.kid_faults, s.kid_us, nload,
+	       s.load_faults, s.load_us, late, (now_ns() - t0) / 1e9);
 	fflush(stdout);
 	sleep(linger);
 	return 0;

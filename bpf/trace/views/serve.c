@@ -120,7 +120,9 @@ static void serve_setup(const void *state, struct pftrace_bpf *skel)
 
 	skel->rodata->reuse_slots = true;
 	skel->rodata->slot_limit = st->max_rows;
-	bpf_program__set_autoload(skel->progs.on_exit, true);
+	bpf_program__set_autoload(skel->progs.on_free, true);
+	/* a target's threads adopted at fork: each carries the row when freed */
+	bpf_program__set_autoload(skel->progs.on_fork, true);
 }
 
 /* Render the store in both formats and hand them to the server. */
@@ -164,11 +166,6 @@ static int serve_init(void *state, struct pft_run *r)
 	return publish(st, r);
 }
 
-static int serve_poll(void *state, struct pft_run *r)
-{
-	return srv_poll_cpu(state, r);
-}
-
 static int serve_interval(void *state, struct pft_run *r, bool last)
 {
 	struct srv_state *st = state;
@@ -206,7 +203,6 @@ const struct pft_view pft_view_serve = {
 	.parse = serve_parse,
 	.setup = serve_setup,
 	.init = serve_init,
-	.poll = serve_poll,
 	.interval = serve_interval,
 	.free = serve_free,
 };

@@ -25,7 +25,7 @@ struct srv_series {
 	bool other;		/* the series everything past --max-series goes to */
 	__u64 faults[PFT_NCLASS];
 	__u64 gup;		/* of those, without a #PF */
-	unsigned long long ticks;	/* CPU time, clock ticks */
+	__u64 cpu_ns;		/* CPU time */
 	__u32 procs;		/* processes that went to it */
 };
 
@@ -38,12 +38,13 @@ struct srv_slot {
 	bool gone;		/* its process has exited (its CPU time is final) */
 	bool has_start;
 	unsigned long long start;	/* /proc/PID/stat starttime, to tell a reused PID */
-	unsigned long long ticks_base;	/* CPU time before the trace, left out */
-	unsigned long long ticks;	/* CPU time when last read */
-	unsigned long long ticks_done;	/* of that, added to its series */
+	__u64 cpu_base_ns;	/* CPU time before the trace, left out */
+	__u64 cpu_ns;		/* CPU time when last read (/proc, or BPF at its exit) */
+	__u64 cpu_done_ns;	/* of that, added to its series */
 	struct srv_counts {
 		__u64 cls[PFT_NCLASS];
 		__u64 gup;
+		__u64 exit_ns, start_ns;	/* BPF's, at its threads' exits */
 	} done;			/* counts added to its series */
 	int series;		/* index, -1: none yet */
 };
@@ -67,6 +68,7 @@ struct srv_state {
 	__u64 rows_reused;	/* rows zeroed and handed back to BPF */
 	struct pft_hist hist[PFT_NCLASS];	/* every fault timed, by class */
 	unsigned long long boot_ticks;	/* the trace's start, ticks since boot */
+	__u64 boot_ns;		/* the same, ns (CLOCK_BOOTTIME) */
 	long hz;
 	int folds;
 	/* cgroup ids resolved to paths (a ring of the last SRV_CG_CACHE) */
@@ -78,8 +80,6 @@ struct srv_state {
 };
 
 int srv_store_init(struct srv_state *st, struct pft_run *r);
-/* Read the CPU time of the processes seen (every 100 ms). */
-int srv_poll_cpu(struct srv_state *st, struct pft_run *r);
 /* The BPF counts and histograms into the store. */
 int srv_fold(struct srv_state *st, struct pft_run *r);
 void srv_store_free(struct srv_state *st);

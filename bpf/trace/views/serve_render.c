@@ -114,7 +114,7 @@ static void render_series(struct mw *w, const struct srv_state *st)
 	for (i = 0; i < st->nseries; i++) {
 		fputs("pfprof_cpu_seconds_total", w->f);
 		lbl_end(w, series_lbls(w, st, &st->series[i], NULL, NULL));
-		fprintf(w->f, " %.2f\n", (double)st->series[i].ticks / st->hz);
+		fprintf(w->f, " %.6f\n", st->series[i].cpu_ns / 1e9);
 	}
 	fam(w, "pfprof_processes_total", "counter", "Traced processes, by process group.");
 	for (i = 0; i < st->nseries; i++) {

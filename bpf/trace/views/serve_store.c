@@ -28,6 +28,7 @@ int srv_store_init(struct srv_state *st, struct pft_run *r)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	st->boot_ticks = (unsigned long long)ts.tv_sec * st->hz +
 			 (unsigned long long)ts.tv_nsec * st->hz / 1000000000ULL;
+	st->boot_ns = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	st->cap_series = 64;
 	(void)r;
 	st->series = calloc(st->cap_series, sizeof(*st->series));
@@ -145,6 +146,12 @@ static int slots_grow(struct srv_state *st, __u32 n)
 	return 0;
 }
 
+/* /proc's clock ticks in ns */
+static __u64 ticks_ns(const struct srv_state *st, unsigned long long ticks)
+{
+	return (__u64)ticks * 1000000000ULL / st->hz;
+}
+
 /* Who row @s is, when first seen; false if it is not a row (yet). */
 static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
 {
@@ -159,9 +166,9 @@ static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
 	if (pft_proc_cpu(sl->pid, &ticks, &start)) {
 		sl->start = start;
 		sl->has_start = true;
-		sl->ticks = ticks;
+		sl->cpu_ns = ticks_ns(st, ticks);
 		/* a process that ran before the trace: its CPU time until now left out */
-		sl->ticks_base = start < st->boot_ticks ? ticks : 0;
+		sl->cpu_base_ns = start < st->boot_ticks ? sl->cpu_ns : 0;
 	} else {
 		sl->gone = true;
 	}
@@ -170,7 +177,7 @@ static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
 }
 
 /* Row @s's CPU time now, if its process is alive (and still that process). */
-static void slot_cpu(struct srv_slot *sl)
+static void slot_cpu(struct srv_state *st, struct srv_slot *sl)
 {
 	unsigned long long ticks, start;
 
@@ -180,23 +187,7 @@ static void slot_cpu(struct srv_slot *sl)
 		sl->gone = true;	/* its last reading stands */
 		return;
 	}
-	sl->ticks = ticks;
-}
-
-int srv_poll_cpu(struct srv_state *st, struct pft_run *r)
-{
-	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
-	int err;
-
-	if (n > st->max_rows)
-		n = st->max_rows;
-	err = slots_grow(st, n);
-	if (err)
-		return err;
-	for (s = 1; s < n; s++)
-		if (slot_learn(st, r, s))
-			slot_cpu(&st->slots[s]);
-	return 0;
+	sl->cpu_ns = ticks_ns(st, ticks);
 }
 
 /* Whether @pid was named by -p or -c: it gets a pid label. */
@@ -271,29 +262,37 @@ static bool slot_counts(struct fold_buf *fb, struct pft_run *r, __u32 s, struct 
 	    bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.counts), &s, v))
 		return false;
 	memcpy(sum->cls, row.cls, sizeof(sum->cls));
+	sum->exit_ns = row.exit_ns;
+	sum->start_ns = row.start_ns;
 	sum->gup = 0;
 	for (j = 0; j < r->ncpus; j++)
 		sum->gup += v[j].gup;
 	return true;
 }
 
+/* Whether BPF marked row @s's process freed: reaped, every thread released. */
+static bool slot_exited(struct pft_run *r, __u32 s)
+{
+	struct pfb_slot info;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.slots), &s, &info) && info.exited;
+}
+
 /*
- * Hand row @s back to BPF when its process has exited (BPF marked it at
- * the exit of its last thread) and was gone from /proc before this fold
- * read its counts: reaped, so none of its threads can fault again, and
- * every count it had is in its series.  The row is zeroed in every map
- * first, so the process that takes it next starts from 0 like a new row.
+ * Hand row @s back to BPF once its process has been freed and this fold
+ * has read its counts: none of its threads can add to it any more (one
+ * held past its leader by someone's reference would add its CPU time to
+ * the row's next process), and every count it had is in its series.  The
+ * row is zeroed in every map first, so the process that takes it next
+ * starts from 0 like a new row.
  */
 static int slot_reuse(struct srv_state *st, struct pft_run *r, struct fold_buf *fb, __u32 s)
 {
-	struct pfb_slot info;
+	struct pfb_slot info = {};
 	struct pft_row row = {};
 	int err;
 
-	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.slots), &s, &info) || !info.exited)
-		return 0;
 	memset(fb->counts, 0, r->ncpus * sizeof(*fb->counts));
-	memset(&info, 0, sizeof(info));
 	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.counts), &s, fb->counts, BPF_EXIST) ||
 	    bpf_map_update_elem(bpf_map__fd(r->skel->maps.rows), &s, &row, BPF_EXIST) ||
 	    bpf_map_update_elem(bpf_map__fd(r->skel->maps.slots), &s, &info, BPF_EXIST))
@@ -319,8 +318,8 @@ static int slot_fold(struct srv_state *st, struct pft_run *r, struct fold_buf *f
 
 	if (!slot_learn(st, r, s))
 		return 0;
-	/* gone before these counts were read: they are its last */
-	last = sl->gone;
+	/* freed before these counts were read: they are its last */
+	last = slot_exited(r, s);
 	if (!slot_counts(fb, r, s, &now))
 		return 0;
 	if (pft_who(r, s, &id, comm) && strcmp(comm, sl->comm)) {
@@ -340,10 +339,13 @@ static int slot_fold(struct srv_state *st, struct pft_run *r, struct fold_buf *f
 		x->faults[c] += now.cls[c] - sl->done.cls[c];
 	x->gup += now.gup - sl->done.gup;
 	sl->done = now;
-	slot_cpu(sl);
-	if (sl->ticks > sl->ticks_base && sl->ticks - sl->ticks_base > sl->ticks_done) {
-		x->ticks += sl->ticks - sl->ticks_base - sl->ticks_done;
-		sl->ticks_done = sl->ticks - sl->ticks_base;
+	slot_cpu(st, sl);
+	/* freed, and begun since the trace: its threads' CPU time, exact */
+	if (last && now.start_ns >= st->boot_ns)
+		sl->cpu_ns = now.exit_ns;
+	if (sl->cpu_ns > sl->cpu_base_ns && sl->cpu_ns - sl->cpu_base_ns > sl->cpu_done_ns) {
+		x->cpu_ns += sl->cpu_ns - sl->cpu_base_ns - sl->cpu_done_ns;
+		sl->cpu_done_ns = sl->cpu_ns - sl->cpu_base_ns;
 	}
 	return last ? slot_reuse(st, r, fb, s) : 0;
 }
@@ -403,9 +405,9 @@ void srv_print_json(struct srv_state *st, struct pft_run *r)
 		const struct srv_series *x = &st->series[i];
 
 		printf("%s{\"comm\":\"%s\",", i ? "," : "", pfb_clean(x->comm));
-		printf("\"cgroup\":\"%s\",\"pid\":%u,\"procs\":%u,\"no_pf\":%llu,\"cpu_s\":%.2f",
+		printf("\"cgroup\":\"%s\",\"pid\":%u,\"procs\":%u,\"no_pf\":%llu,\"cpu_s\":%.6f",
 		       pfb_clean(x->cgroup), x->pid, x->procs, (unsigned long long)x->gup,
-		       (double)x->ticks / st->hz);
+		       x->cpu_ns / 1e9);
 		for (c = 0; c < PFT_NCLASS; c++)
 			printf(",\"%s\":%llu", pft_class_name(c), (unsigned long long)x->faults[c]);
 		printf("}");
