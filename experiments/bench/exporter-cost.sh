@@ -101,7 +101,7 @@ echo "$ROUNDS rounds of $SCRAPES scrapes, each beside as long a quiet stretch; $
 printf '  CPU per scrape:           %8.3f ms  (IQR %.3f-%.3f; the HTTP thread)\n' "$cm" "$c25" "$c75"
 printf '  scrape wall time:         %8.3f ms  (IQR %.3f-%.3f)\n' "$(echo "$sm * 1000" | bc -l)" \
 	"$(echo "$s25 * 1000" | bc -l)" "$(echo "$s75 * 1000" | bc -l)"
-printf '  CPU of folding:           %8.3f ms/s (IQR %.3f-%.3f; the main thread: a fold a second, /proc every 100 ms)\n' "$qm" "$q25" "$q75"
+printf '  CPU of folding:           %8.3f ms/s (IQR %.3f-%.3f; the main thread: a fold a second, reading /proc for each live process and rendering both pages)\n' "$qm" "$q25" "$q75"
 printf '  page:                     %8d bytes\n' "$bytes"
 printf '  resident memory: serve    %8d KiB;  pfwitness (every process) %d KiB\n' "$srss" "$wrss"
 echo "procs,series,rounds,scrapes,cpu_ms_per_scrape,cpu_ms_p25,cpu_ms_p75,scrape_ms,fold_cpu_ms_per_s,page_bytes,serve_rss_kib,pfwitness_rss_kib" \
