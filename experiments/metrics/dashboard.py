@@ -8,7 +8,9 @@ Reads the dashboard's panels (title, unit, targets' expr and legendFormat),
 asks Prometheus's /api/v1/query_range for each target over START..END
 (Unix seconds) with $instance as .*, and plots every panel in a grid, in
 the dashboard's order and places, with gnuplot.  A panel without data says
-so.  Prints what each panel got.  Python 3 stdlib only.
+so; a panel with more than MAXLINES series (topk() over a range gives
+the union of each step's top k) keeps those with the largest mean.
+Prints what each panel got.  Python 3 stdlib only.
 """
 import json
 import os
@@ -21,6 +23,7 @@ import urllib.request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import pfplot  # noqa: E402
 
+MAXLINES = 8
 SCALE = {"percentunit": (100, "%"), "s": (1e6, "µs"), "ops": (1, "/s"), "short": (1, "")}
 
 
@@ -54,13 +57,16 @@ def main():
             expr = t["expr"].replace("$instance", ".*")
             for k, s in enumerate(query_range(url, expr, start, end, step)):
                 f = os.path.join(tmp, f"p{n}-{t['refId']}{k}.dat")
+                pts = [(float(ts) - start, float(v) * mult) for ts, v in s["values"]
+                       if v not in ("NaN", "+Inf", "-Inf")]
                 with open(f, "w") as fh:
-                    for ts, v in s["values"]:
-                        if v not in ("NaN", "+Inf", "-Inf"):
-                            fh.write(f"{float(ts) - start} {float(v) * mult}\n")
-                if os.path.getsize(f):
-                    lines.append((f, legend(t.get("legendFormat", ""), s["metric"])))
-        print(f"dashboard: panel {n + 1} '{p['title']}': {len(lines)} series")
+                    fh.writelines(f"{x} {y}\n" for x, y in pts)
+                if pts:
+                    mean = sum(y for _, y in pts) / (end - start)
+                    lines.append((mean, f, legend(t.get("legendFormat", ""), s["metric"])))
+        got = len(lines)
+        lines = [(f, lg) for _, f, lg in sorted(lines, key=lambda x: -x[0])[:MAXLINES]]
+        print(f"dashboard: panel {n + 1} '{p['title']}': {got} series, {len(lines)} drawn")
         title = p["title"] + (f" ({unit})" if unit else "")
         if lines:
             body = "plot " + ", ".join(f"'{f}' using 1:2 with lines lw 1.5 title '{lg}'" for f, lg in lines)

@@ -31,10 +31,11 @@ start=$(date +%s)
 phase() { echo "dashboard: $(( $(date +%s) - start )) s: $*" >&2; }
 
 head -c 48M /dev/urandom > "$tmp/data"
+head -c 24M "$tmp/data" | base64 > "$tmp/text"
 phase "xz -T2, sort --parallel=2 (3 times)"
 for i in 1 2 3; do
 	xz -T2 -6 -c "$tmp/data" > /dev/null
-	base64 "$tmp/data" | head -c 32M | sort --parallel=2 -S 64M > /dev/null
+	sort --parallel=2 -S 64M "$tmp/text" > /dev/null
 	sleep 5
 done
 phase "process churn: 32 a second for 40 s, beside a loader"
