@@ -171,6 +171,8 @@ static int serve_interval(void *state, struct pft_run *r, bool last)
 	struct srv_state *st = state;
 	int err;
 
+	if (last)
+		srv_settle(st, r);
 	err = srv_fold(st, r);
 	if (!err)
 		err = publish(st, r);

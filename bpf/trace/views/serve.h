@@ -82,6 +82,8 @@ struct srv_state {
 int srv_store_init(struct srv_state *st, struct pft_run *r);
 /* The BPF counts and histograms into the store. */
 int srv_fold(struct srv_state *st, struct pft_run *r);
+/* Before the last fold: wait (briefly) for processes just reaped to be freed. */
+void srv_settle(struct srv_state *st, struct pft_run *r);
 void srv_store_free(struct srv_state *st);
 /* --json: the store, as one object. */
 void srv_print_json(struct srv_state *st, struct pft_run *r);

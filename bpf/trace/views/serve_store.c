@@ -152,6 +152,12 @@ static __u64 ticks_ns(const struct srv_state *st, unsigned long long ticks)
 	return (__u64)ticks * 1000000000ULL / st->hz;
 }
 
+/* Whether @pid is the -c command (forked, held, just before the trace began). */
+static bool is_cmd(const struct pft_run *r, __u32 pid)
+{
+	return r->cmd_pid && (__u32)r->cmd_pid == pid;
+}
+
 /* Who row @s is, when first seen; false if it is not a row (yet). */
 static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
 {
@@ -167,8 +173,11 @@ static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
 		sl->start = start;
 		sl->has_start = true;
 		sl->cpu_ns = ticks_ns(st, ticks);
-		/* a process that ran before the trace: its CPU time until now left out */
-		sl->cpu_base_ns = start < st->boot_ticks ? sl->cpu_ns : 0;
+		/*
+		 * A process that ran before the trace: its CPU time until now
+		 * left out.  The -c command was forked just before, held.
+		 */
+		sl->cpu_base_ns = start < st->boot_ticks && !is_cmd(r, sl->pid) ? sl->cpu_ns : 0;
 	} else {
 		sl->gone = true;
 	}
@@ -341,7 +350,7 @@ static int slot_fold(struct srv_state *st, struct pft_run *r, struct fold_buf *f
 	sl->done = now;
 	slot_cpu(st, sl);
 	/* freed, and begun since the trace: its threads' CPU time, exact */
-	if (last && now.start_ns >= st->boot_ns)
+	if (last && now.start_ns && (now.start_ns >= st->boot_ns || is_cmd(r, sl->pid)))
 		sl->cpu_ns = now.exit_ns;
 	if (sl->cpu_ns > sl->cpu_base_ns && sl->cpu_ns - sl->cpu_base_ns > sl->cpu_done_ns) {
 		x->cpu_ns += sl->cpu_ns - sl->cpu_base_ns - sl->cpu_done_ns;
@@ -361,6 +370,28 @@ static void fold_hists(struct srv_state *st, struct pft_run *r, struct fold_buf 
 			continue;
 		for (j = 0; j < r->ncpus; j++)
 			pft_hist_merge(&st->hist[fb->keys[i].cls], &fb->hists[j]);
+	}
+}
+
+/*
+ * Before the last fold: a process reaped just now (the -c command) is
+ * freed, and its row marked, only after an RCU grace period; wait for
+ * that (at most 500 ms) so that its CPU time is in the last fold.
+ */
+void srv_settle(struct srv_state *st, struct pft_run *r)
+{
+	unsigned long long ticks, start;
+	int tries;
+	__u32 s;
+
+	for (tries = 0; tries < 50; tries++) {
+		for (s = 1; s < st->nslots; s++)
+			if (st->slots[s].known && !pft_proc_cpu(st->slots[s].pid, &ticks, &start) &&
+			    !slot_exited(r, s))
+				break;
+		if (s >= st->nslots)
+			return;
+		usleep(10000);
 	}
 }
 
