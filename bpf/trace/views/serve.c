@@ -175,6 +175,8 @@ static int serve_interval(void *state, struct pft_run *r, bool last)
 		srv_settle(st, r);
 	err = srv_fold(st, r);
 	if (!err)
+		srv_drift(st, r);
+	if (!err)
 		err = publish(st, r);
 	/* --json: the store at the end; --jsonl: at every interval */
 	if (!err && r->o->fmt == PFB_JSON && (last || r->o->jsonl))

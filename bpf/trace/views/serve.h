@@ -16,6 +16,7 @@
 #define SRV_CG_CACHE	64
 #define SRV_OTHER	"[other]"	/* the label values of the folded series */
 #define SRV_GONE	"[exited]"	/* the cgroup of a process gone before it was read */
+#define SRV_DRIFT_MAX	256	/* registered processes followed for drift */
 
 /* One label set, and what its processes added up to (never lowered). */
 struct srv_series {
@@ -77,11 +78,25 @@ struct srv_state {
 		char path[SRV_CGROUP_LEN];
 	} cg[SRV_CG_CACHE];
 	int cg_next;
+	/*
+	 * mp3.ko's registered processes that pftrace traces, each fold: the
+	 * kernel's faults (the module's live counts since registration plus
+	 * its base) minus pftrace's live row, against that difference when
+	 * first seen (d0).  Computed at the fold, printed by the renderer.
+	 */
+	struct srv_drift {
+		__u32 pid, slot;
+		char comm[16];
+		long long d0, now;
+	} drift[SRV_DRIFT_MAX];
+	int ndrift;
 };
 
 int srv_store_init(struct srv_state *st, struct pft_run *r);
 /* The BPF counts and histograms into the store. */
 int srv_fold(struct srv_state *st, struct pft_run *r);
+/* mp3.ko's registered processes against pftrace's rows, now (the drift gauge). */
+void srv_drift(struct srv_state *st, struct pft_run *r);
 /* Before the last fold: wait (briefly) for processes just reaped to be freed. */
 void srv_settle(struct srv_state *st, struct pft_run *r);
 void srv_store_free(struct srv_state *st);

@@ -455,3 +455,78 @@ void srv_print_json(struct srv_state *st, struct pft_run *r)
 	printf("]}\n");
 	fflush(stdout);
 }
+
+/* Row @s's faults now, every class (the live BPF row, not the last fold). */
+static bool row_faults(struct pft_run *r, __u32 s, unsigned long long *n)
+{
+	struct pft_row row;
+	int c;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.rows), &s, &row))
+		return false;
+	for (*n = 0, c = 0; c < PFT_NCLASS; c++)
+		*n += row.cls[c];
+	return true;
+}
+
+/* The live row of the process @pid, if pftrace traces it. */
+static __u32 slot_of(const struct srv_state *st, __u32 pid)
+{
+	__u32 s;
+
+	for (s = st->nslots; s-- > 1;)
+		if (st->slots[s].known && !st->slots[s].gone && st->slots[s].pid == pid)
+			return s;
+	return 0;
+}
+
+/*
+ * One line of DIR/tasks against pftrace's row: the kernel's count of the
+ * process's faults is the module's since registration plus its base, read
+ * live, as the row is, so the two are of the same moment.
+ */
+static void drift_line(struct srv_state *st, struct pft_run *r, const char *line,
+		       struct srv_drift *next, int *n)
+{
+	unsigned long long mn, mj, cpu, tick, bmn, bmj, mine;
+	const struct srv_drift *old = NULL;
+	struct srv_drift *d;
+	unsigned int pid;
+	__u32 s;
+	int i;
+
+	if (*n >= SRV_DRIFT_MAX ||
+	    sscanf(line, "%u %llu %llu %llu %llu %llu %llu", &pid, &mn, &mj, &cpu, &tick,
+		   &bmn, &bmj) != 7)
+		return;
+	s = slot_of(st, pid);
+	if (!s || !row_faults(r, s, &mine))
+		return;
+	d = &next[(*n)++];
+	for (i = 0; i < st->ndrift; i++)
+		if (st->drift[i].pid == pid && st->drift[i].slot == s)
+			old = &st->drift[i];
+	d->pid = pid;
+	d->slot = s;
+	memcpy(d->comm, st->slots[s].comm, sizeof(d->comm));
+	d->now = (long long)(mn + mj + bmn + bmj) - (long long)mine;
+	d->d0 = old ? old->d0 : d->now;
+}
+
+void srv_drift(struct srv_state *st, struct pft_run *r)
+{
+	static struct srv_drift next[SRV_DRIFT_MAX];
+	char path[4096], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tasks", st->mp3_dir);
+	f = fopen(path, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			drift_line(st, r, line, next, &n);
+		fclose(f);
+	}
+	memcpy(st->drift, next, n * sizeof(*next));
+	st->ndrift = n;
+}
