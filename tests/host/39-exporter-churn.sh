@@ -158,9 +158,7 @@ ok $? "every sample Prometheus scraped of the children's minor-anon is one of pf
 # rate() over a third of the run (20 s), two thirds in, against pftrace's
 # own rate there (its folds, each with the time it was made)
 W=$((SECS / 3)) tm=$((start + 2 * SECS / 3 + 2))
-pr=$(curl -s --max-time 5 --data-urlencode "query=sum(rate(pfprof_faults_total{$sel,class=\"minor-anon\"}[${W}s]))" \
-	--data-urlencode "time=$tm" "http://127.0.0.1:$PP/api/v1/query" |
-	python3 -c 'import json, sys; print(json.load(sys.stdin)["data"]["result"][0]["value"][1])' 2> /dev/null)
+pr=$(q "sum(rate(pfprof_faults_total{$sel,class=\"minor-anon\"}[${W}s]))" "$tm")
 jr=$(python3 -c 'import json, sys
 L = [json.loads(x) for x in open(sys.argv[1]) if x.startswith("{")]
 pts = [(s["time"], sum(x["minor-anon"] for x in s["series"] if x["comm"] == "pfchurn-kid")) for s in L]
@@ -182,15 +180,9 @@ sys.exit(0 if len(rows) >= 20 and all(c == "200" for c in codes) else 1)' "$tmp"
 ok $? "the two 0.2 s scrapers: every scrape 200, a client stalled mid-request meanwhile"
 # (from when the exporter answered to 2 s before it stopped)
 dur=$((end - start - 2))
-qa() {
-	curl -s --max-time 5 --data-urlencode "query=$1" --data-urlencode "time=$((end - 2))" \
-		"http://127.0.0.1:$PP/api/v1/query" | python3 -c 'import json, sys
-r = json.load(sys.stdin)["data"]["result"]
-print(r[0]["value"][1] if r else "none")' 2> /dev/null || echo none
-}
-sc=$(qa "count_over_time(up[${dur}s])")
-mu=$(qa "min_over_time(up[${dur}s])")
-md=$(qa "max_over_time(scrape_duration_seconds[${dur}s])")
+sc=$(q "count_over_time(up[${dur}s])" $((end - 2)))
+mu=$(q "min_over_time(up[${dur}s])" $((end - 2)))
+md=$(q "max_over_time(scrape_duration_seconds[${dur}s])" $((end - 2)))
 [ "$mu" = 1 ] && [ "${sc:-0}" != none ] && [ "${sc%.*}" -ge $((dur / 2)) ]
 ok $? "Prometheus: every scrape up (min $mu, $sc scrapes over $dur s, the longest $md s)"
 exit $fail

@@ -8,7 +8,8 @@
 #   prom_start TARGET     Prometheus on 127.0.0.1:$PP scraping TARGET
 #                         (HOST:PORT) every second, its data under $tmp
 #   prom_stop             stop it (idempotent)
-#   q EXPR                the first sample's value of an instant query, or none
+#   q EXPR [TIME]         the first sample's value of an instant query (at
+#                         TIME, Unix seconds; default now), or none
 #   prom_target_up        true once every target is scraped and up
 #   wait_for SECS CMD...  until CMD succeeds, polling every 0.2 s; its status
 
@@ -45,7 +46,8 @@ prom_stop() {
 }
 
 q() {
-	curl -s --max-time 5 --data-urlencode "query=$1" "http://127.0.0.1:$PP/api/v1/query" |
+	curl -s --max-time 5 --data-urlencode "query=$1" ${2:+--data-urlencode "time=$2"} \
+		"http://127.0.0.1:$PP/api/v1/query" |
 		python3 -c 'import json, sys
 r = json.load(sys.stdin)["data"]["result"]
 print(r[0]["value"][1] if r else "none")' 2> /dev/null || echo none
