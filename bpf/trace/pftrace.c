@@ -312,8 +312,7 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	if (!(needs & PFT_NEEDS_ROWS))
 		bpf_map__set_max_entries(skel->maps.rows, 1);
 	skel->rodata->want_vma = !(needs & PFT_NEEDS_SAMPLES);
-	if (c->v->setup)
-		c->v->setup(c->state, skel);
+	bpf_program__set_autoload(p->on_free, false);	/* a view that reuses rows loads it */
 	skel->rodata->have_fault_tp = kernel_has_fault_tp();
 	bpf_program__set_autoload(p->pf_entry, skel->rodata->have_fault_tp);
 	bpf_program__set_autoload(p->pf_kentry, skel->rodata->have_fault_tp);
@@ -331,6 +330,9 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	/* a per-CPU hash of 40960 histograms takes a while to create */
 	if (!skel->rodata->want_hists)
 		bpf_map__set_max_entries(skel->maps.hists, 1);
+	/* last: a view may change any of the above */
+	if (c->v->setup)
+		c->v->setup(c->state, skel);
 	return skel;
 }
 
@@ -687,7 +689,7 @@ static void report_accounting(const struct pft_view *v, struct pft_run *r)
 {
 	const struct pft_left_out *lo = &r->skel->bss->left_out;
 	unsigned long long ru;
-	__u32 rows = r->skel->data->next_slot - 1;
+	__u32 rows = pft_rows_taken(r);
 
 	fprintf(stderr, "pftrace: faults counted: %llu in %u process%s\n",
 		(unsigned long long)lo->faults, rows, rows == 1 ? "" : "es");

@@ -46,6 +46,8 @@ struct pft_counts {
 struct pft_row {
 	__u64 cls[PFT_NCLASS];
 	__u64 cgroup;
+	__u64 exit_ns;		/* its threads' CPU time, each added when freed */
+	__u64 start_ns;		/* when its leader is freed: its start (boot ns) */
 };
 
 struct pft_hist_key {
