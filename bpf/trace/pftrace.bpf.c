@@ -61,6 +61,13 @@ const volatile bool want_vma = true;
 #define X86_PF_PROT	0x1
 #define X86_PF_WRITE	0x2
 
+/*
+ * The kernel has exceptions:page_fault_user/_kernel (x86).  Without them
+ * (arm64) fexit sees no #PF error code: no fault is told apart as COW
+ * (a write to a present page), each counts as the minor fault it also is.
+ */
+const volatile bool have_fault_tp = true;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, PFB_MAX_SLOTS);
@@ -553,6 +560,8 @@ int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
 	if (cls == PFB_FAULT_ERROR)
 		return 0;	/* not accounted, as mm_account_fault() */
 	vma_info(vma, &v);
+	if (!have_fault_tp)
+		k->err = 0;	/* not a gup's PFT_NO_PF left from before */
 	if (gup)
 		k->err = PFT_NO_PF;
 	fault_done(k, &v, address, lat, true, cls == PFB_FAULT_MAJOR, gup);

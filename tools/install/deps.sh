@@ -1,6 +1,10 @@
 #!/bin/sh
 # Install the Debian packages pfprof needs, idempotently: a no-op (one dpkg
 # query) when everything is present.  Run as root on Debian 12.
+#
+# USAGE: tools/install/deps.sh [arm64]
+#   arm64: the cross toolchain and QEMU of the arm64 lane instead (mk/arm64.mk);
+#   the arm64 libraries and busybox come from tools/cross/sysroot.sh.
 set -eu
 
 KPKGS="linux-image-amd64 linux-headers-amd64"
@@ -16,6 +20,17 @@ PKGS="make gcc libc6-dev qemu-system-x86 busybox-static cpio xz-utils kmod
 # libdw-dev (elfutils' libdwfl) and the compressors its static archive
 # needs: pftrace's symbols; prometheus (and its promtool) and curl: the
 # exporter's test (tests/host/38-exporter.sh) and the shipped rules.
+
+if [ "${1:-}" = arm64 ]; then
+	KPKGS=""
+	# Not gcc-aarch64-linux-gnu: it conflicts with gcc-multilib; its
+	# driver is unpacked by tools/cross/sysroot.sh, beside these.
+	PKGS="cpp-12-aarch64-linux-gnu binutils-aarch64-linux-gnu libgcc-12-dev-arm64-cross
+ libc6-dev-arm64-cross qemu-system-arm clang llvm bpftool dwarves cpio kmod file"
+elif [ $# -gt 0 ]; then
+	echo "deps: unknown target '$1' (arm64)" >&2
+	exit 2
+fi
 
 missing=""
 for p in $KPKGS $PKGS; do
@@ -37,6 +52,8 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -q --no-install-recommends $missing
 fi
+
+[ "${1:-}" != arm64 ] || exit 0
 
 # The linux-headers-amd64 metapackage may lag or lead the installed image;
 # make sure the headers for every installed image are there too.
