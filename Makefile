@@ -11,6 +11,7 @@
 #   make test KERNEL=T the VM tests on Debian kernel T (oldest, default, lts,
 #                      newest, or a version; docs/kernels.md)
 #   make test-matrix   the VM tests on all four kernels, with a table
+#   make test-arm64    the VM tests cross-built for arm64, under qemu-system-aarch64
 #   make install       mp3.ko via DKMS, and the tools (uninstall undoes it)
 #   make test-install  README's install paths, word for word, on a Debian 12
 #                      system in the VM (docs/kernels.md, "Install paths")
@@ -59,8 +60,12 @@ payload:
 	cp tests/vm-runner.sh $(PAYLOAD)/tests/
 	cp $(PAYLOAD_SCRIPTS) $(PAYLOAD)/scripts/
 # The corpus of real programs (tests/corpus/, docs/kernels.md): gathered once, cached in build/corpus.
+# It is this host's (x86-64) binaries: a payload for another architecture
+# is made with CORPUS=0 (tools/cross/build.sh).
+ifneq ($(CORPUS),0)
 	tests/corpus/gather.sh $(TOP)/build/corpus
 	cp -a $(TOP)/build/corpus $(PAYLOAD)/corpus
+endif
 
 check: deps
 	perl $(CHECKPATCH) --no-tree -f --strict --quiet $$(git ls-files 'kmod/*.[ch]' 'tests/broken/*.c')

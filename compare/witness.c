@@ -27,10 +27,15 @@ static long fsize(const char *path)
  * something ("X unavailable on this kernel: ...; using Y"), so that the
  * run's log shows which fallbacks its figures come from.
  */
-static void say_fallbacks(const struct witness *w)
+static void say_fallbacks(struct witness *w)
 {
 	char line[256];
-	FILE *f = fopen(w->err, "r");
+	FILE *f;
+
+	if (w->said)
+		return;
+	w->said = true;
+	f = fopen(w->err, "r");
 
 	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, "pfwitness: ", 11) &&
@@ -44,6 +49,7 @@ void witness_files(struct witness *w)
 {
 	snprintf(w->out, sizeof(w->out), "/tmp/pfcompare-wit.%d.csv", (int)getpid());
 	snprintf(w->err, sizeof(w->err), "/tmp/pfcompare-wit.%d.err", (int)getpid());
+	w->said = false;
 }
 
 int witness_start(struct witness *w, const char *prog, const pid_t *pids, int n,
@@ -303,6 +309,8 @@ int witness_parse(struct witness *w, struct record *r, bool tree)
 	FILE *in;
 	int n, rc = 0;
 
+	/* pfcompare run starts pfwitness itself: say them here, at the end */
+	say_fallbacks(w);
 	in = fopen(w->out, "r");
 	if (!in) {
 		fprintf(stderr, "pfcompare: no witness output\n");

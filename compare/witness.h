@@ -14,6 +14,7 @@
 struct witness {
 	pid_t pid;
 	char out[64], err[64];	/* temporary files: CSV stdout, stderr */
+	bool said;		/* its "unavailable on this kernel" lines passed on */
 };
 
 /*

@@ -22,6 +22,7 @@ for pat in "$@"; do
 		case "$name" in $pat | $pat.sh) ;; *) continue ;; esac
 		matched=1
 		echo "# ===== $name"
+		t0=$(date +%s)
 		out=/tmp/pfprof-tap.$$
 		{ timeout "$per_test_timeout" "$t" 2>&1; echo $? > "$out.rc"; } | tee "$out"
 		rc=$(cat "$out.rc")
@@ -36,6 +37,8 @@ for pat in "$@"; do
 			echo "not ok - $name: printed no TAP results"
 		fi
 		rm -f "$out" "$out.rc"
+		# how long each took (what a lane that must fit a budget chooses by)
+		echo "# $name took $(($(date +%s) - t0)) s"
 		# Leave no module behind for the next test.
 		rmmod mp3 2>/dev/null
 	done

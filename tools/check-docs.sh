@@ -60,6 +60,8 @@ RULES='
 skip|boots the VM and runs every workload (many minutes)|^make (demo|test)$
 skip|boots the VM on four kernels|^make test-matrix
 skip|boots the VM on another kernel|^make test KERNEL=
+skip|boots the arm64 VM under TCG|^make test-arm64
+skip|downloads the arm64 kernel and cross-builds everything (minutes)|^make build-arm64
 skip|loads mp3.ko on this host and runs the VM tests on it|^make NATIVE=1 test
 skip|boots the VM|^make vm-run
 skip|changes this host (DKMS, /usr/local/bin)|^make (install|uninstall)

@@ -8,7 +8,10 @@
  * with a __u32 member "slot".
  *
  * Rodata the tool sets before load: all_tasks, per_thread, follow_forks,
- * spawner_tgid, nlanes.  Maps: tasks, slots, seed_pids, lane_next.
+ * spawner_tgid, nlanes, slot_limit.  Maps: tasks, slots, seed_pids,
+ * lane_next.  A tool that defines PFB_SLOT_REUSE before including this
+ * also gets reuse_slots and the free_slots queue: rows its user space
+ * hands back once the process that had one has exited and been read.
  */
 #ifndef __PFW_TARGETS_BPF_H
 #define __PFW_TARGETS_BPF_H
@@ -22,6 +25,9 @@ const volatile __u32 spawner_tgid = 0;		/* -c: the tool, whose child
 						 * (the command) is a target
 						 */
 const volatile __u32 nlanes = 1;		/* see slot_number() */
+const volatile __u32 slot_limit = PFB_MAX_SLOTS;	/* rows 1..slot_limit - 1;
+							 * a test may lower it
+							 */
 
 /* Per traced thread, where the kernel has task storage. */
 struct {
@@ -67,10 +73,34 @@ struct {
 /* Events not counted: no row left, or no room for a thread's state. */
 __u64 lost_map_full = 0;
 
+#ifdef PFB_SLOT_REUSE
+const volatile bool reuse_slots = false;	/* take handed-back rows first */
+
+/*
+ * Rows handed back by user space: each was an exited process's, whose
+ * counts user space has read and zeroed before pushing it here.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, PFB_MAX_SLOTS);
+	__type(value, __u32);
+} free_slots SEC(".maps");
+
+__u64 slots_reused = 0;		/* rows taken from free_slots */
+#endif
+
 static __always_inline __u32 slot_number(bool atomics)
 {
 	__u32 zero = 0, *k;
 
+#ifdef PFB_SLOT_REUSE
+	__u32 s;
+
+	if (reuse_slots && !bpf_map_pop_elem(&free_slots, &s)) {
+		__sync_fetch_and_add(&slots_reused, 1);
+		return s;
+	}
+#endif
 	if (atomics)
 		return __sync_fetch_and_add(&next_slot, 1);
 	k = bpf_map_lookup_elem(&lane_next, &zero);
@@ -86,7 +116,7 @@ static __always_inline __u32 slot_take(struct task_struct *t, __u32 id, __u32 tg
 	__u32 s = slot_number(atomics);
 	struct pfb_slot *info;
 
-	if (s >= PFB_MAX_SLOTS) {
+	if (s >= slot_limit || s >= PFB_MAX_SLOTS) {
 		__sync_fetch_and_add(&lost_map_full, 1);
 		return 0;
 	}
@@ -95,6 +125,7 @@ static __always_inline __u32 slot_take(struct task_struct *t, __u32 id, __u32 tg
 		return 0;
 	info->id = id;
 	info->tgid = tgid;
+	info->exited = 0;
 	bpf_core_read_str(info->comm, sizeof(info->comm), &t->comm);
 	return s;
 }
@@ -269,6 +300,27 @@ static __always_inline void pfb_follow_exec(struct task_struct *p)
 {
 	slot_rename(ts_get(p, false), p);
 }
+
+#ifdef PFB_SLOT_REUSE
+/*
+ * When a task is freed (sched_process_free: after its last schedule,
+ * and for a group leader after every thread of its process has been
+ * released and the process reaped), mark the row exited if it was the
+ * task's own (-T) or the task led the process: nothing can add to the
+ * row any more, and user space reads it once more and hands it back.
+ * A process's row is in its leader's storage (ts_adopt()).
+ */
+static __always_inline void pfb_slot_free(struct task_struct *t, struct pfb_task *k)
+{
+	struct pfb_slot *info;
+
+	if (!reuse_slots || !k || !k->slot || (!per_thread && t->pid != t->tgid))
+		return;
+	info = bpf_map_lookup_elem(&slots, &k->slot);
+	if (info)
+		info->exited = 1;
+}
+#endif
 
 static __always_inline void pfb_seed_task(struct task_struct *t)
 {

@@ -126,13 +126,23 @@ __u64 pft_recursion_misses(struct pftrace_bpf *skel)
 	return misses;
 }
 
+__u32 pft_rows_taken(const struct pft_run *r)
+{
+	__u32 fresh = r->skel->data->next_slot - 1;
+
+	/* past the last row, every try to take one still counts up next_slot */
+	if (fresh > r->skel->rodata->slot_limit - 1)
+		fresh = r->skel->rodata->slot_limit - 1;
+	return fresh + r->skel->bss->slots_reused;
+}
+
 /* pftrace's accounting at the end (on stderr), as "accounting":{...} */
 static void json_accounting(struct pft_run *r)
 {
 	const struct pft_left_out *lo = &r->skel->bss->left_out;
 
 	printf("\"accounting\":{\"faults\":%llu,\"processes\":%u",
-	       (unsigned long long)lo->faults, r->skel->data->next_slot - 1);
+	       (unsigned long long)lo->faults, pft_rows_taken(r));
 	if (r->have_ru)
 		printf(",\"wait4_minflt\":%ld,\"wait4_majflt\":%ld,\"not_seen\":%lld",
 		       r->ru.ru_minflt, r->ru.ru_majflt,

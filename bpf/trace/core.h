@@ -84,6 +84,8 @@ bool pft_proc_cpu(__u32 pid, unsigned long long *ticks, unsigned long long *star
 void pft_map_label(__u32 pid, const struct pft_map *m, char *buf, size_t len);
 /* The row @slot's PID and comm (cached); false if it is not a row. */
 bool pft_who(struct pft_run *r, __u32 slot, __u32 *id, char comm[16]);
+/* Processes (threads with -T) that took a row: new rows and reused ones. */
+__u32 pft_rows_taken(const struct pft_run *r);
 const char *pft_class_name(int cls);
 const char *pft_kind_name(int kind);
 /* The @q quantile of @h in ns, interpolated inside its log2 bucket, at most its max. */

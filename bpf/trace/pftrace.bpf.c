@@ -17,6 +17,14 @@
 #include <bpf/bpf_tracing.h>
 #include "pftrace.h"
 
+/* What the fault's VMA is. */
+struct vinfo {
+	__u64 start, end;
+	__u32 kind;
+	bool file;
+	char name[PFT_NAME_LEN];
+};
+
 /* Per traced thread: the fault under way. */
 struct pfb_task {
 	__u64 t0;	/* tracepoint entry (tp+pe), 0: none pending */
@@ -27,8 +35,13 @@ struct pfb_task {
 	__u32 slot;
 	__u32 pslot;	/* code: forked: the parent's row (0: not a target) */
 	bool forked;	/* code: a forked child that has not exec'd yet */
+	/* tp+pe: the VMA of the thread's last fault, while its mm's mappings stand */
+	struct vinfo vc;
+	__u64 vc_mm;	/* the mm it is of, 0: none */
+	__u32 vc_seq;	/* the mm's mm_lock_seq then */
 };
 
+#define PFB_SLOT_REUSE	/* serve: exited processes' rows are reused */
 #include "targets.bpf.h"
 
 const volatile bool want_maps = false;		/* where */
@@ -47,6 +60,13 @@ const volatile bool want_vma = true;
 
 #define X86_PF_PROT	0x1
 #define X86_PF_WRITE	0x2
+
+/*
+ * The kernel has exceptions:page_fault_user/_kernel (x86).  Without them
+ * (arm64) fexit sees no #PF error code: no fault is told apart as COW
+ * (a write to a present page), each counts as the minor fault it also is.
+ */
+const volatile bool have_fault_tp = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -90,14 +110,6 @@ struct {
 
 __u64 lost_events = 0;		/* heat: ring buffer full */
 struct pft_left_out left_out = {};	/* faults counted but left out of a view */
-
-/* What the fault's VMA is. */
-struct vinfo {
-	__u64 start, end;
-	__u32 kind;
-	bool file;
-	char name[PFT_NAME_LEN];
-};
 
 #define TMPFS_MAGIC_ 0x01021994
 
@@ -146,6 +158,67 @@ static long find_vma_cb(struct task_struct *task, struct vm_area_struct *vma, vo
 {
 	vma_info(vma, data);
 	return 0;
+}
+
+/*
+ * mm_struct's mm_lock_seq (CONFIG_PER_VMA_LOCK, 6.4+), which every
+ * mmap_write_unlock() moves on: an int until 6.11, a seqcount_t since;
+ * a counter in its first 4 bytes either way.
+ */
+struct mm_struct___int_seq {
+	int mm_lock_seq;
+} __attribute__((preserve_access_index));
+struct mm_struct___seqcount {
+	struct {
+		unsigned int sequence;
+	} mm_lock_seq;
+} __attribute__((preserve_access_index));
+
+/* The mm's mapping sequence in *@seq; false on a kernel without one. */
+static __always_inline bool mm_seq(struct mm_struct *mm, __u32 *seq)
+{
+	if (bpf_core_field_exists(((struct mm_struct___int_seq *)mm)->mm_lock_seq))
+		return !bpf_core_read(seq, sizeof(*seq),
+				      &((struct mm_struct___int_seq *)mm)->mm_lock_seq);
+	if (bpf_core_field_exists(((struct mm_struct___seqcount *)mm)->mm_lock_seq))
+		return !bpf_core_read(seq, sizeof(*seq),
+				      &((struct mm_struct___seqcount *)mm)->mm_lock_seq.sequence);
+	return false;
+}
+
+__u64 vma_lookups = 0, vma_cached = 0;	/* tp+pe: bpf_find_vma() calls, and those saved */
+
+/*
+ * tp+pe: the VMA of a fault at @addr.  bpf_find_vma() from the perf
+ * event's handler, interrupts off, must defer its mmap unlock to an
+ * irq_work: an interrupt per fault, the costly part of a traced fault.
+ * So each thread keeps the VMA of its last fault, and takes it again for
+ * a fault inside it while its mm's mapping sequence has not moved (no
+ * mmap, munmap, mprotect, brk, ... since: each takes the mmap lock for
+ * writing, and its unlock moves the sequence).  Kernels without one look
+ * up every fault.
+ */
+static __always_inline void vma_of(struct task_struct *t, struct pfb_task *k, __u64 addr,
+				   struct vinfo *v)
+{
+	struct mm_struct *mm = t->mm;
+	__u32 seq = 0;
+	bool have_seq = mm && mm_seq(mm, &seq);
+
+	if (have_seq && k->vc_mm == (__u64)mm && k->vc_seq == seq &&
+	    addr >= k->vc.start && addr < k->vc.end) {
+		*v = k->vc;
+		__sync_fetch_and_add(&vma_cached, 1);
+		return;
+	}
+	__sync_fetch_and_add(&vma_lookups, 1);
+	bpf_find_vma(t, addr, find_vma_cb, v, 0);
+	/* a lookup that failed (the lock busy: a writer) leaves v->end 0 */
+	if (have_seq && v->end) {
+		k->vc = *v;
+		k->vc_mm = (__u64)mm;
+		k->vc_seq = seq;
+	}
 }
 
 static __always_inline __u32 log2_bucket(__u64 v)
@@ -435,7 +508,7 @@ static __always_inline int pe_done(struct bpf_perf_event_data *ctx, bool major)
 		k->err = 0;
 	/* the VMA tells file from anon, and names the mapping */
 	if (want_vma)
-		bpf_find_vma(t, addr, find_vma_cb, &v, 0);
+		vma_of(t, k, addr, &v);
 	fault_done(k, &v, addr, now - k->t0, timed, major, false);
 	k->t0 = 0;
 	return 0;
@@ -487,6 +560,8 @@ int BPF_PROG(fx_exit, struct vm_area_struct *vma, unsigned long address,
 	if (cls == PFB_FAULT_ERROR)
 		return 0;	/* not accounted, as mm_account_fault() */
 	vma_info(vma, &v);
+	if (!have_fault_tp)
+		k->err = 0;	/* not a gup's PFT_NO_PF left from before */
 	if (gup)
 		k->err = PFT_NO_PF;
 	fault_done(k, &v, address, lat, true, cls == PFB_FAULT_MAJOR, gup);
@@ -530,6 +605,30 @@ int BPF_PROG(on_exec, struct task_struct *p)
 	pfb_follow_exec(p);
 	if (k)
 		k->forked = false;
+	return 0;
+}
+
+/*
+ * serve: each thread's CPU time when it is freed (after its last
+ * schedule: se.sum_exec_runtime is final then, where at its exit it
+ * lags by the time since the scheduler last updated it), into its
+ * process's row; the leader, freed last, adds the process's start.  User
+ * space takes a finished process's CPU time from here, exact, instead of
+ * its last /proc reading, then hands the row back for reuse.  Serve
+ * adopts threads at fork, so each has the row in its own storage.
+ */
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(on_free, struct task_struct *p)
+{
+	struct pfb_task *k = ts_get(p, false);
+	struct pft_row *row = k && k->slot ? bpf_map_lookup_elem(&rows, &k->slot) : NULL;
+
+	if (!row)
+		return 0;
+	__sync_fetch_and_add(&row->exit_ns, p->se.sum_exec_runtime);
+	if (p->pid == p->tgid)
+		row->start_ns = p->start_boottime;
+	pfb_slot_free(p, k);
 	return 0;
 }
 

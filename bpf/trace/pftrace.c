@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <linux/perf_event.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "view.h"
 #include "pftrace.skel.h"
@@ -269,6 +270,24 @@ static __u32 samples_ring_size(void)
 }
 
 
+/*
+ * exceptions:page_fault_user/_kernel are x86's: arm64 and the others have
+ * no tracepoint at a fault's start (every tracepoint has its
+ * btf_trace_<name> typedef in the kernel's BTF).  Without BTF, say yes:
+ * the load says what fails.
+ */
+static bool kernel_has_fault_tp(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	bool has;
+
+	if (libbpf_get_error(btf))
+		return true;
+	has = btf__find_by_name_kind(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF) >= 0;
+	btf__free(btf);
+	return has;
+}
+
 static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 {
 	struct pftrace_bpf *skel = pftrace_bpf__open();
@@ -293,8 +312,10 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	if (!(needs & PFT_NEEDS_ROWS))
 		bpf_map__set_max_entries(skel->maps.rows, 1);
 	skel->rodata->want_vma = !(needs & PFT_NEEDS_SAMPLES);
-	if (c->v->setup)
-		c->v->setup(c->state, skel);
+	bpf_program__set_autoload(p->on_free, false);	/* a view that reuses rows loads it */
+	skel->rodata->have_fault_tp = kernel_has_fault_tp();
+	bpf_program__set_autoload(p->pf_entry, skel->rodata->have_fault_tp);
+	bpf_program__set_autoload(p->pf_kentry, skel->rodata->have_fault_tp);
 	bpf_program__set_autoload(p->fx_entry, fexit);
 	bpf_program__set_autoload(p->fx_exit, fexit);
 	bpf_program__set_autoload(p->pe_minor, !fexit);
@@ -309,14 +330,24 @@ static struct pftrace_bpf *open_skel(const struct pft_cli *c, bool fexit)
 	/* a per-CPU hash of 40960 histograms takes a while to create */
 	if (!skel->rodata->want_hists)
 		bpf_map__set_max_entries(skel->maps.hists, 1);
+	/* last: a view may change any of the above */
+	if (c->v->setup)
+		c->v->setup(c->state, skel);
 	return skel;
 }
 
-static struct pftrace_bpf *load_tp(const struct pft_cli *c, bool *fexit)
+static struct pftrace_bpf *load_tp(const struct pft_cli *c, bool *fexit, const char *why)
 {
-	struct pftrace_bpf *skel = open_skel(c, false);
+	struct pftrace_bpf *skel;
 	int err;
 
+	if (!kernel_has_fault_tp()) {
+		fprintf(stderr, "pftrace: -m tp needs the tracepoint exceptions:page_fault_user, "
+			"which this kernel has not (x86 only); -m fexit traces faults here%s%s\n",
+			*why ? ", but " : "", why);
+		return NULL;
+	}
+	skel = open_skel(c, false);
 	if (!skel)
 		return NULL;
 	err = pftrace_bpf__load(skel);
@@ -377,7 +408,7 @@ static struct pftrace_bpf *load(const struct pft_cli *c, bool *fexit, char *why,
 			return NULL;
 		}
 	}
-	return load_tp(c, fexit);
+	return load_tp(c, fexit, why);
 }
 
 /* tp+pe: the links of a perf software event per CPU and class */
@@ -658,7 +689,7 @@ static void report_accounting(const struct pft_view *v, struct pft_run *r)
 {
 	const struct pft_left_out *lo = &r->skel->bss->left_out;
 	unsigned long long ru;
-	__u32 rows = r->skel->data->next_slot - 1;
+	__u32 rows = pft_rows_taken(r);
 
 	fprintf(stderr, "pftrace: faults counted: %llu in %u process%s\n",
 		(unsigned long long)lo->faults, rows, rows == 1 ? "" : "es");
@@ -749,7 +780,7 @@ static int load_and_attach(const struct pft_cli *c, struct pft_run *r, struct pe
 		}
 		snprintf(why, len, "fexit handle_mm_fault: attach: %s", pfb_errname(err));
 		pftrace_bpf__destroy(r->skel);
-		r->skel = load_tp(c, &r->fexit);
+		r->skel = load_tp(c, &r->fexit, why);
 		if (!r->skel)
 			return -EINVAL;
 		err = pftrace_bpf__attach(r->skel);
@@ -763,7 +794,13 @@ static int load_and_attach(const struct pft_cli *c, struct pft_run *r, struct pe
 
 static void say_method(const struct pft_run *r, const char *why)
 {
-	if (r->fexit)
+	if (r->fexit && !r->skel->rodata->have_fault_tp)
+		fprintf(stderr, "pftrace: method: fexit on handle_mm_fault (sees faults "
+			"without a #PF too: get_user_pages)\n"
+			"pftrace: no exceptions:page_fault_user on this kernel "
+			"(x86 only): no #PF error code, so copy-on-write faults are "
+			"counted as minor, not as cow\n");
+	else if (r->fexit)
 		fprintf(stderr, "pftrace: method: fexit on handle_mm_fault (sees faults "
 			"without a #PF too: get_user_pages)\n");
 	else

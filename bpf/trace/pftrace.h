@@ -46,6 +46,8 @@ struct pft_counts {
 struct pft_row {
 	__u64 cls[PFT_NCLASS];
 	__u64 cgroup;
+	__u64 exit_ns;		/* its threads' CPU time, each added when freed */
+	__u64 start_ns;		/* when its leader is freed: its start (boot ns) */
 };
 
 struct pft_hist_key {
@@ -87,7 +89,11 @@ enum pft_unwind {
 #define PFT_STACK_MAX	16384		/* dwarf: bytes of stack copied, at most;
 					 * a power of two
 					 */
+#if defined(__TARGET_ARCH_arm64) || defined(__aarch64__)
+#define PFT_NREGS	33		/* arm64 struct pt_regs: x0 .. x30, sp, pc */
+#else
 #define PFT_NREGS	21		/* x86-64 struct pt_regs, r15 .. ss, as is */
+#endif
 #define PFT_REG_BP	4		/* ... its rbp, */
 #define PFT_REG_IP	16		/* rip */
 #define PFT_REG_SP	19		/* and rsp */

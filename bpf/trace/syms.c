@@ -628,6 +628,12 @@ static const int dwarf_from_ptregs[] = {
 	10, 12, 11, 5, 13, 14, 4, 19, 9, 8, 7, 6, 3, 2, 1, 0, 16,
 };
 #define PT_REGS_SP 19
+#define PT_REGS_PC 16
+#elif defined(__aarch64__)
+/* arm64's struct pt_regs starts as DWARF numbers them: x0..x30 (0..30),
+ * sp (31); then pc, which DWARF has no number for. */
+#define PT_REGS_SP 31
+#define PT_REGS_PC 32
 #endif
 
 static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
@@ -640,6 +646,11 @@ static bool set_initial_registers(Dwfl_Thread *thread, void *arg)
 	for (i = 0; i < 17; i++)
 		r[i] = s->cur.regs[dwarf_from_ptregs[i]];
 	return dwfl_thread_state_registers(thread, 0, 17, r);
+#elif defined(__aarch64__)
+	struct pft_syms *s = arg;
+
+	dwfl_thread_state_register_pc(thread, s->cur.regs[PT_REGS_PC]);
+	return dwfl_thread_state_registers(thread, 0, 32, (const Dwarf_Word *)s->cur.regs);
 #else
 	(void)thread, (void)arg;
 	return false;
@@ -692,7 +703,7 @@ int pft_syms_unwind(struct pft_syms *s, pid_t tid, const unsigned long long *reg
 {
 	struct frames fr = { .pcs = pcs, .max = max };
 
-#if !defined(__x86_64__)
+#if !defined(__x86_64__) && !defined(__aarch64__)
 	return -EINVAL;
 #else
 	if (!s->uw) {
@@ -720,7 +731,7 @@ int pft_syms_unwind(struct pft_syms *s, pid_t tid, const unsigned long long *reg
 	/* 0: it ended; -1: it could not go on; either way, the frames so far */
 	dwfl_getthread_frames(s->uw, tid, frame_cb, &fr);
 	if (!fr.n && max) {	/* not even the first frame: the ip, as it is */
-		pcs[0] = s->cur.regs[16];
+		pcs[0] = s->cur.regs[PT_REGS_PC];
 		fr.n = 1;
 	}
 	return fr.n;

@@ -25,6 +25,7 @@ enum {
 	PFT_OPT_MAX_SERIES,
 	PFT_OPT_LABELS,
 	PFT_OPT_MP3_DIR,
+	PFT_OPT_MAX_ROWS,
 };
 
 /* -n, of where and code */

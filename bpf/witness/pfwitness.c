@@ -245,6 +245,7 @@ struct kernel_gaps {
 	bool no_fault_flag;	/* FAULT_FLAG_TRIED a #define (enum since 5.13) */
 	bool no_sched_clock;	/* no se.cfs_rq / cfs_rq.rq: sclk_ns is 0 */
 	bool no_task_storage;	/* BPF_MAP_TYPE_TASK_STORAGE is 5.11+ */
+	bool no_fault_tp;	/* exceptions:page_fault_* are x86's only */
 };
 
 static const struct btf_type *kernel_type(const struct btf *btf, const char *name,
@@ -296,6 +297,8 @@ static void find_kernel_gaps(struct kernel_gaps *g)
 	g->no_syscall_prog = !kernel_has_enum_value(btf, "bpf_prog_type",
 						    "BPF_PROG_TYPE_SYSCALL");
 	g->no_fault_flag = !kernel_has_enum_value(btf, "fault_flag", "FAULT_FLAG_TRIED");
+	/* every tracepoint has its btf_trace_<name> typedef in the kernel's BTF */
+	g->no_fault_tp = !kernel_type(btf, "btf_trace_page_fault_user", BTF_KIND_TYPEDEF);
 	g->no_sched_clock = !kernel_has_member(btf, "sched_entity", "cfs_rq") ||
 			    !kernel_has_member(btf, "cfs_rq", "rq");
 	btf__free(btf);
@@ -306,8 +309,9 @@ static void report_kernel_gaps(const struct kernel_gaps *g, struct pfwitness_bpf
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
-	struct bpf_program *p = g->no_task_storage ? skel->progs.raw_fault_user :
-						     skel->progs.btf_fault_user;
+	/* a program every run loads (not the fault tracepoint's: arm64 has none) */
+	struct bpf_program *p = g->no_task_storage ? skel->progs.raw_exec :
+						     skel->progs.btf_exec;
 
 	if (g->no_syscall_prog)
 		fprintf(stderr, "pfwitness: syscall programs unavailable on this kernel: "
@@ -330,6 +334,9 @@ static void report_kernel_gaps(const struct kernel_gaps *g, struct pfwitness_bpf
 	    len < offsetofend(struct bpf_prog_info, recursion_misses))
 		fprintf(stderr, "pfwitness: recursion_misses unavailable on this kernel: "
 			"not in its bpf_prog_info (5.12+); using 0 in the overhead report\n");
+	if (g->no_fault_tp && (env.sources & SRC_TP))
+		fprintf(stderr, "pfwitness: tracepoint exceptions:page_fault_user unavailable "
+			"on this kernel: x86 only; using perf events and fexit for faults\n");
 }
 
 /* One program set: tp_btf + task storage, or its raw_tp + hash twin. */
@@ -378,6 +385,12 @@ static struct pfwitness_bpf *open_skel(bool ts, bool with_fx, const struct kerne
 	skel->rodata->inject_miss_out = env.miss_out;
 	skel->rodata->nlanes = libbpf_num_possible_cpus() + 1;
 	choose_programs(skel, ts, with_fx);
+	if (gaps->no_fault_tp) {	/* the source is absent, not failed: said at attach */
+		bpf_program__set_autoload(skel->progs.btf_fault_user, false);
+		bpf_program__set_autoload(skel->progs.btf_fault_kernel, false);
+		bpf_program__set_autoload(skel->progs.raw_fault_user, false);
+		bpf_program__set_autoload(skel->progs.raw_fault_kernel, false);
+	}
 	/* one of the two stamp programs: the kernel may not know syscall ones */
 	bpf_program__set_autoload(skel->progs.take_stamp, !gaps->no_syscall_prog);
 	bpf_program__set_autoload(skel->progs.take_stamp_raw_tp, gaps->no_syscall_prog);
@@ -491,13 +504,18 @@ static bool read_at_switch(unsigned int source, int err, char *why, size_t len)
 }
 
 static void attach_sources(struct pfwitness_bpf *skel, struct pfw_sources *src,
-			   bool ts, int *pe_fds, int *npe, int ncpus)
+			   const struct kernel_gaps *gaps, int *pe_fds, int *npe, int ncpus)
 {
 	typeof(skel->progs) *p = &skel->progs;
 	typeof(skel->links) *l = &skel->links;
+	bool ts = !gaps->no_task_storage;
 	int err;
 
-	if (env.sources & SRC_TP) {
+	if ((env.sources & SRC_TP) && gaps->no_fault_tp) {
+		/* arm64 and others: perf events and fexit count faults there */
+		snprintf(src->why_tp, sizeof(src->why_tp),
+			 "this kernel has no exceptions:page_fault_user (x86 only)");
+	} else if (env.sources & SRC_TP) {
 		ensure_tracefs();
 		err = attach_one(p->btf_fault_user, &l->btf_fault_user) ?:
 		      attach_one(p->btf_fault_kernel, &l->btf_fault_kernel) ?:
@@ -953,7 +971,7 @@ int main(int argc, char **argv)
 	if (env.stats)
 		stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);	/* may fail: then 0s */
 	/* Attach each source on its own; report, and go on without it. */
-	attach_sources(skel, &src, !gaps.no_task_storage, pe_fds, &npe, ncpus);
+	attach_sources(skel, &src, &gaps, pe_fds, &npe, ncpus);
 	say_sources(&src);
 	err = 1;
 	if (!src.tp && !src.pe && !src.fx && !src.sw && !src.ru) {

@@ -17,6 +17,8 @@
 #   fault-bystander    faultbench beside pfwitness -p <a sleeping process>
 #   fault-bystander-tp|pe|sw|ru|all   the same with -s tp, pe, sw, ru or all
 #   fault-all          faultbench beside pfwitness (every process)
+#   fault-serve        faultbench beside pftrace serve (every process; the
+#                      Prometheus exporter, docs/metrics.md), for fault-all's twin
 #   fault-tp|pe|sw|ru  pfwitness -s tp|pe|sw|ru -c faultbench (one source)
 #   fault-pe-sw        pfwitness -s pe,sw -c faultbench (the default before ru)
 #   fault-stats        pfwitness --stats -c faultbench
@@ -43,12 +45,12 @@ clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf/vmlinux/x86 -c experiments/be
 	bpftool gen skeleton "$out/nullprog.bpf.o" > "$out/nullprog.skel.h" &&
 	gcc -O2 -Wall -Wextra -Werror -I"$out" -o "$out/nullprog" experiments/bench/nullprog.c -static -lbpf -lelf -lz || exit 1
 FB="$out/faultbench $PAGES $REPS" PPB="$out/pingpong $PP"
-W=bpf/pfwitness
+W=bpf/pfwitness PT=bpf/pftrace
 tmp=$(mktemp -d)
 sleeper=""
 trap 'rm -rf "$tmp"; [ -n "$sleeper" ] && kill $sleeper 2>/dev/null' EXIT
 BT='tracepoint:exceptions:page_fault_user { @[pid] = count(); }'
-modes=${BENCH_MODES:-"fault-traced fault-s-all fault-bystander fault-bystander-tp fault-bystander-pe fault-bystander-sw fault-bystander-ru fault-bystander-all fault-all fault-tp fault-pe fault-sw fault-ru fault-pe-sw fault-stats fault-bpftrace fault-perfstat fault-nullprog switch-traced switch-bystander"}
+modes=${BENCH_MODES:-"fault-traced fault-s-all fault-bystander fault-bystander-tp fault-bystander-pe fault-bystander-sw fault-bystander-ru fault-bystander-all fault-all fault-serve fault-tp fault-pe fault-sw fault-ru fault-pe-sw fault-stats fault-bpftrace fault-perfstat fault-nullprog switch-traced switch-bystander"}
 sleep 100000 & sleeper=$!
 
 # wait_for FILE PATTERN: until PATTERN shows up in FILE (attach done).
@@ -65,7 +67,7 @@ wait_for() {
 # beside CMD -- BENCH: start tracer CMD, run BENCH once attached, stop it.
 beside() {
 	local pid r pat='thread fault counters:'
-	case "$1" in bpftrace) pat='Attaching' ;; esac
+	case "$1" in bpftrace) pat='Attaching' ;; "$PT") pat='serving /metrics' ;; esac
 	"$@" > /dev/null 2> "$tmp/tr.err" &
 	pid=$!
 	[ "$1" = bpftrace ] && { "$@" > "$tmp/tr.err" 2>&1 & kill $pid 2>/dev/null; pid=$!; }
@@ -90,6 +92,7 @@ one() {
 		*-bystander-tp|*-bystander-pe|*-bystander-sw|*-bystander-ru|*-bystander-all)
 			r=$(beside $W -s "${1##*-}" -p $sleeper 10) ;;
 		fault-all) r=$(beside $W 10) ;;
+		fault-serve) r=$(beside $PT serve --listen 127.0.0.1:0) ;;
 		fault-tp|fault-pe|fault-sw|fault-ru) r=$($W --csv -s "${1#fault-}" -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		fault-pe-sw) r=$($W --csv -s pe,sw -c "$BENCH" 10 2>&1 >/dev/null) ;;
 		fault-s-all) r=$($W --csv -s all -c "$BENCH" 10 2>&1 >/dev/null) ;;

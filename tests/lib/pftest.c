@@ -181,9 +181,15 @@ void pf_itimer_us(long first_us, long every_us)
 bool pf_read_restarting(const void *ucp)
 {
 	const ucontext_t *uc = ucp;
+#if defined(__aarch64__)
+	/* pc back on `svc #0` (d4000001), the number in x8 */
+	return uc->uc_mcontext.regs[8] == SYS_read &&
+	       *(const uint32_t *)uc->uc_mcontext.pc == 0xd4000001;
+#else
 	greg_t ip = uc->uc_mcontext.gregs[REG_RIP];
 
 	return uc->uc_mcontext.gregs[REG_RAX] == SYS_read && *(const uint16_t *)ip == 0x050f;
+#endif
 }
 
 int pf_sleeper(void *arg)

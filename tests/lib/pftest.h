@@ -65,7 +65,8 @@ void pf_itimer_us(long first_us, long every_us);
 /*
  * In a SA_SIGINFO handler, from its @ucp: did the signal interrupt a read()
  * that the kernel will restart?  It rewinds the instruction pointer to the
- * `syscall` instruction (0f 05) with rax = SYS_read (x86-64).
+ * `syscall` instruction (0f 05) with rax = SYS_read (x86-64), or to
+ * `svc #0` with x8 = SYS_read (arm64).
  */
 bool pf_read_restarting(const void *ucp);
 

@@ -8,6 +8,10 @@
 #                                             dkms and the running kernel's headers
 #        tools/install/deps.sh --list install print that list, one a line
 #                                             (the install test's image holds it)
+#        tools/install/deps.sh arm64          the cross toolchain and QEMU of the
+#                                             arm64 lane instead (mk/arm64.mk); the
+#                                             arm64 libraries and busybox come from
+#                                             tools/cross/sysroot.sh
 set -eu
 
 # What `make install` needs on a user's machine: building work, monitor,
@@ -43,8 +47,14 @@ install)
 	profile=install
 	# The headers of the kernel that runs here: dkms builds mp3.ko for it.
 	KPKGS="linux-headers-$(uname -r)" PKGS=$INSTALL_PKGS ;;
+arm64)
+	profile=arm64 KPKGS=""
+	# Not gcc-aarch64-linux-gnu: it conflicts with gcc-multilib; its
+	# driver is unpacked by tools/cross/sysroot.sh, beside these.
+	PKGS="cpp-12-aarch64-linux-gnu binutils-aarch64-linux-gnu libgcc-12-dev-arm64-cross
+ libc6-dev-arm64-cross qemu-system-arm clang llvm bpftool dwarves cpio kmod file" ;;
 "") ;;
-*) echo "deps: unknown argument '$1' (none, install, or --list install)" >&2; exit 2 ;;
+*) echo "deps: unknown argument '$1' (none, install, arm64, or --list install)" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -20,6 +20,16 @@
 #         newest   the highest linux-image-amd64 in any suite, backports too
 #         a package version (6.12.95-1~bpo12+1) or a release (6.12.95+deb12-amd64)
 #
+# PFPROF_ARCH=arm64 (a Debian architecture other than the host's) fetches
+# that architecture's kernel instead, for a cross-built module booted under
+# qemu-system-<arch> (docs/kernels.md, "Architectures").  Its lists and
+# kernels are kept apart ($PFPROF_CACHE/apt-ARCH, kernels/ARCH/), its suites
+# default to the host release and its backports, and its headers are paired
+# with the host architecture's linux-kbuild of the same version: the
+# foreign one's scripts/ are programs for the foreign CPU, while kbuild's
+# host tools (fixdep, modpost, ...) are the same source built for this one.
+# kernel.env then also says KARCH=arm64 KCROSS=aarch64-linux-gnu-.
+#
 # Never touches the system's apt configuration: sources, lists and package
 # cache live under $PFPROF_CACHE/apt (default ~/.cache/pfprof).  The
 # archive's URI is read from the host's own apt sources.  Idempotent: a
@@ -29,11 +39,17 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 cache=${PFPROF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pfprof}
-aptdir=$cache/apt
-arch=$(dpkg --print-architecture)
+host_arch=$(dpkg --print-architecture)
+arch=${PFPROF_ARCH:-$host_arch}
 # shellcheck disable=SC1091
 host_release=$(. /etc/os-release && echo "$VERSION_CODENAME")
-suites=${PFPROF_SUITES:-"bullseye bookworm bookworm-backports trixie trixie-backports sid"}
+if [ "$arch" = "$host_arch" ]; then
+	aptdir=$cache/apt kdir=$cache/kernels
+	suites=${PFPROF_SUITES:-"bullseye bookworm bookworm-backports trixie trixie-backports sid"}
+else
+	aptdir=$cache/apt-$arch kdir=$cache/kernels/$arch
+	suites=${PFPROF_SUITES:-"$host_release $host_release-backports"}
+fi
 maxage=${PFPROF_APT_MAXAGE:-86400}
 
 die() { echo "kernels.sh: $*" >&2; exit 1; }
@@ -168,7 +184,7 @@ resolve_packages() {
 		case " $seen " in *" $p "*) continue ;; esac
 		seen="$seen $p"
 		case "$p" in
-		linux-compiler-gcc-*) echo "${p#linux-compiler-}" | sed 's/-x86$//'; continue ;;
+		linux-compiler-gcc-*) echo "${p#linux-compiler-}" | sed 's/-\(x86\|arm\)$//'; continue ;;
 		gcc-[0-9]*) echo "${p%-for-host}"; continue ;;
 		linux-base | linux-base-* | linux-initramfs-tool | initramfs-tools | dracut | kmod) continue ;;
 		linux-*) ;;
@@ -186,6 +202,8 @@ resolve_packages() {
 # programs run here; otherwise a chroot of the kernel's Debian release.
 build_env() {
 	local cc=$1 base=${2%-backports}
+	# another architecture: its compiler is tools/cross/sysroot.sh's
+	[ "$arch" = "$host_arch" ] || cc=true
 	if [ "$base" = "$host_release" ] && command -v "$cc" >/dev/null; then
 		echo host
 	else
@@ -208,12 +226,12 @@ fetch() {
 		return
 	fi
 	# One fetch at a time (the matrix and a developer may run at once).
-	mkdir -p "$cache/kernels"
-	exec 9> "$cache/kernels/.lock"
+	mkdir -p "$kdir"
+	exec 9> "$kdir/.lock"
 	flock 9
 	ensure_lists
 	read -r v suite < <(resolve_version "$t")
-	dir=$cache/kernels/$v
+	dir=$kdir/$v
 	# A tree that lost its generated config (a build with another
 	# compiler makes old kbuilds re-run Kconfig) is unpacked afresh.
 	if [ -f "$dir/kernel.env" ] &&
@@ -232,6 +250,13 @@ fetch() {
 	log "$t = $v from $suite: $(echo $pkgs)"
 	rm -rf "$dir.tmp" && mkdir -p "$dir.tmp/debs" "$dir.tmp/root"
 	for p in $pkgs; do
+		case "$arch:$p" in
+		"$host_arch":*) ;;
+		*:linux-kbuild-*)	# the host's build of the same kbuild (above)
+			PFPROF_ARCH=$host_arch "$0" download "$p=$v" "$dir.tmp/debs" ||
+				die "cannot download $p=$v for $host_arch"
+			continue ;;
+		esac
 		# shellcheck disable=SC2046
 		(cd "$dir.tmp/debs" && apt-get $(apt_opts) -q download "$p=$v" >&2) ||
 			die "cannot download $p=$v"
@@ -267,6 +292,10 @@ fetch() {
 	done
 	benv=$(build_env "$cc" "$suite")
 	{
+		if [ "$arch" != "$host_arch" ]; then
+			echo "export KARCH=$(karch "$arch") KCROSS=$(cross_prefix "$arch")"
+			[ "$benv" = host ] || die "$v: foreign-arch kernels need a host-built kbuild (its suite's base is not $host_release)"
+		fi
 		echo "export KTARGET=$t KVER=$kver KPKGVER=$v KSUITE=$suite"
 		echo "export KIMAGE=$img"
 		echo "export KMODDIR=$kmoddir"
@@ -279,8 +308,26 @@ fetch() {
 	cat "$dir/kernel.env"
 }
 
+# The kernel's ARCH= and the GNU triplet's prefix for a Debian architecture.
+karch() { case "$1" in arm64) echo arm64 ;; amd64) echo x86 ;; *) echo "$1" ;; esac; }
+cross_prefix() {
+	case "$1" in
+	arm64) echo aarch64-linux-gnu- ;;
+	amd64) echo x86_64-linux-gnu- ;;
+	*) die "no cross compiler known for $1" ;;
+	esac
+}
+
+# Download PKG=VERSION into DIR with this architecture's private lists.
+download() {
+	ensure_lists
+	# shellcheck disable=SC2046
+	(cd "$2" && apt-get $(apt_opts) -q download "$1" >&2)
+}
+
 cmd=${1:-}
 case "$cmd" in
+download) [ $# = 3 ] || die "usage: kernels.sh download PKG=VERSION DIR"; download "$2" "$3" ;;
 fetch) [ $# = 2 ] || die "usage: kernels.sh fetch TARGET"; fetch "$2" ;;
 resolve)
 	[ $# = 2 ] || die "usage: kernels.sh resolve TARGET"

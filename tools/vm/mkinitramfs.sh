@@ -6,7 +6,8 @@
 # The image holds busybox-static, tools/vm/init.sh as /init, PAYLOAD_DIR as
 # /pfprof, CMD in /pfprof/.cmd, EXTRA_DIR (if any) as /extra, and from
 # KMODDIR (a /lib/modules/<version> tree) the modules the VM needs with
-# their dependencies, in load order.
+# their dependencies, in load order.  $PFPROF_BUSYBOX: the busybox to use
+# (default /bin/busybox; another architecture's, for its guest).
 set -eu
 out=$1 payload=$2 cmd=$3 kmoddir=${4:-} extra=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,7 +18,7 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/sbin" "$stage/usr/bin" "$stage/usr/sbin" \
 	"$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/etc" \
 	"$stage/lib/pfprof-kmods" "$stage/root"
-cp /bin/busybox "$stage/bin/busybox"
+cp "${PFPROF_BUSYBOX:-/bin/busybox}" "$stage/bin/busybox"
 cp "$here/init.sh" "$stage/init"
 chmod 755 "$stage/init"
 echo "root:x:0:0:root:/root:/bin/sh" > "$stage/etc/passwd"

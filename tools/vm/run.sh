@@ -6,6 +6,9 @@
 #   --payload DIR   directory that appears as /pfprof in the guest
 #                   (default: build/payload; `make payload` builds it)
 #   --extra DIR     host directory copied to /extra in the guest
+#   --arch ARCH     the guest's Debian architecture: the host's (default) or
+#                   arm64 (qemu-system-aarch64 -M virt, busybox from
+#                   tools/cross/sysroot.sh; needs --kernel: tools/cross/build.sh)
 #   --kernel IMG    kernel image (default: the installed Debian one, tools/vm/kernel.sh)
 #   --kmoddir DIR   /lib/modules tree for virtio/zram modules (default: the
 #                   installed one; "none" for a kernel with them built in)
@@ -36,13 +39,14 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 
-payload=$top/build/payload extra="" kernel="" kmoddir=""
+payload=$top/build/payload extra="" kernel="" kmoddir="" arch=""
 mem=${PFPROF_VM_MEM:-2048} smp=2 swap=0 cpu=max append="" verbose=0
 timeout_s=${PFPROF_VM_TIMEOUT:-1200} accel=${PFPROF_VM_ACCEL:-tcg,thread=single} log=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--payload) payload=$2; shift 2 ;;
 	--extra) extra=$2; shift 2 ;;
+	--arch) arch=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--kmoddir) kmoddir=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
@@ -62,6 +66,19 @@ while [ $# -gt 0 ]; do
 done
 [ $# -eq 1 ] || { echo "tools/vm/run.sh: need exactly one COMMAND argument" >&2; exit 2; }
 cmd=$1
+
+# The machine: the host's architecture's PC, or arm64's "virt" board
+# (its console is the PL011 UART, ttyAMA0).
+case "${arch:-$(dpkg --print-architecture)}" in
+amd64) qemu=(qemu-system-x86_64) console=ttyS0 ;;
+arm64)
+	[ "$accel" != kvm ] || { echo "tools/vm/run.sh: --kvm is for the host's architecture" >&2; exit 2; }
+	[ -n "$kernel" ] || { echo "tools/vm/run.sh: --arch arm64 needs --kernel (tools/cross/build.sh fetches one)" >&2; exit 2; }
+	qemu=(qemu-system-aarch64 -M virt) console=ttyAMA0
+	PFPROF_BUSYBOX=$("$top/tools/cross/sysroot.sh" arm64)/bin/busybox || exit 2
+	export PFPROF_BUSYBOX ;;
+*) echo "tools/vm/run.sh: no VM for architecture '$arch' (amd64, arm64)" >&2; exit 2 ;;
+esac
 
 if [ -z "$kernel" ]; then
 	eval "$(sh "$here/kernel.sh")" || exit 2
@@ -106,10 +123,10 @@ fi
 # Show the guest's output from the begin marker to the exit marker; keep
 # everything in the log.  The guest prints \r\n; drop the \r.
 timeout --foreground -k 10 "$timeout_s" \
-	qemu-system-x86_64 -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
+	"${qemu[@]}" -accel "$accel" -cpu "$cpu" -smp "$smp" -m "$mem" \
 	-nographic -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$work/initrd.cpio" "${drive[@]}" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 rdinit=/init $append" \
+	-append "console=$console quiet loglevel=3 panic=-1 rdinit=/init $append" \
 	< /dev/null 2>&1 |
 	sed -u 's/\r$//' | tee -a "$log" |
 	filter_console

@@ -28,6 +28,8 @@ static const struct argp_option serve_options[] = {
 	  "serve: the dimensions, comm,cgroup (default), comm, cgroup or none", 0 },
 	{ "mp3-dir", PFT_OPT_MP3_DIR, "DIR", 0,
 	  "serve: where mp3.ko's stats and tasks are (default /proc/mp3)", 0 },
+	/* tests: fewer BPF rows than PFB_MAX_SLOTS, to see them reused */
+	{ "max-rows", PFT_OPT_MAX_ROWS, "N", OPTION_HIDDEN, NULL, 0 },
 	{},
 };
 
@@ -78,6 +80,7 @@ static void serve_parse(void *state, const struct pft_opts *o, int key, char *ar
 		st->max_series = 500;
 		st->by_comm = st->by_cgroup = true;
 		st->mp3_dir = "/proc/mp3";
+		st->max_rows = PFB_MAX_SLOTS;
 		break;
 	case PFT_OPT_LISTEN:
 		st->listen = arg;
@@ -95,10 +98,31 @@ static void serve_parse(void *state, const struct pft_opts *o, int key, char *ar
 	case PFT_OPT_MP3_DIR:
 		st->mp3_dir = arg;
 		break;
+	case PFT_OPT_MAX_ROWS:
+		if (!pfb_parse_count(arg, &n) || n < 2 || n > PFB_MAX_SLOTS)
+			argp_error(as, "invalid row count: %s (2..%d)", arg, PFB_MAX_SLOTS);
+		st->max_rows = n;
+		break;
 	case ARGP_KEY_END:
 		serve_end_checks(st, o, as);
 		break;
 	}
+}
+
+/*
+ * Rows are reused: an exited process's row, once read for the last time,
+ * is zeroed and handed back (serve_store.c), so that a long run over
+ * every process never runs out of them.
+ */
+static void serve_setup(const void *state, struct pftrace_bpf *skel)
+{
+	const struct srv_state *st = state;
+
+	skel->rodata->reuse_slots = true;
+	skel->rodata->slot_limit = st->max_rows;
+	bpf_program__set_autoload(skel->progs.on_free, true);
+	/* a target's threads adopted at fork: each carries the row when freed */
+	bpf_program__set_autoload(skel->progs.on_fork, true);
 }
 
 /* Render the store in both formats and hand them to the server. */
@@ -142,20 +166,20 @@ static int serve_init(void *state, struct pft_run *r)
 	return publish(st, r);
 }
 
-static int serve_poll(void *state, struct pft_run *r)
-{
-	return srv_poll_cpu(state, r);
-}
-
 static int serve_interval(void *state, struct pft_run *r, bool last)
 {
 	struct srv_state *st = state;
 	int err;
 
+	if (last)
+		srv_settle(st, r);
 	err = srv_fold(st, r);
 	if (!err)
+		srv_drift(st, r);
+	if (!err)
 		err = publish(st, r);
-	if (!err && last && r->o->fmt == PFB_JSON)
+	/* --json: the store at the end; --jsonl: at every interval */
+	if (!err && r->o->fmt == PFB_JSON && (last || r->o->jsonl))
 		srv_print_json(st, r);
 	return err;
 }
@@ -181,8 +205,8 @@ const struct pft_view pft_view_serve = {
 	.needs = PFT_NEEDS_HISTS | PFT_NEEDS_ROWS,
 	.state_size = sizeof(struct srv_state),
 	.parse = serve_parse,
+	.setup = serve_setup,
 	.init = serve_init,
-	.poll = serve_poll,
 	.interval = serve_interval,
 	.free = serve_free,
 };

@@ -114,7 +114,7 @@ static void render_series(struct mw *w, const struct srv_state *st)
 	for (i = 0; i < st->nseries; i++) {
 		fputs("pfprof_cpu_seconds_total", w->f);
 		lbl_end(w, series_lbls(w, st, &st->series[i], NULL, NULL));
-		fprintf(w->f, " %.2f\n", (double)st->series[i].ticks / st->hz);
+		fprintf(w->f, " %.6f\n", st->series[i].cpu_ns / 1e9);
 	}
 	fam(w, "pfprof_processes_total", "counter", "Traced processes, by process group.");
 	for (i = 0; i < st->nseries; i++) {
@@ -177,6 +177,12 @@ static void render_tracer(struct mw *w, const struct srv_state *st, struct pft_r
 	fam(w, "pfprof_tracer_events_lost_total", "counter",
 	    "Events the BPF programs could not count: no row or thread state left.");
 	val1(w, "pfprof_tracer_events_lost_total", "cause", "no_row", r->skel->bss->lost_map_full);
+	fam(w, "pfprof_tracer_rows_reused_total", "counter",
+	    "BPF rows of exited processes read for the last time and handed back for reuse.");
+	val1(w, "pfprof_tracer_rows_reused_total", NULL, NULL, st->rows_reused);
+	fam(w, "pfprof_tracer_rows_limit", "gauge",
+	    "BPF rows: processes traced at once before events are lost (no_row).");
+	val1(w, "pfprof_tracer_rows_limit", NULL, NULL, st->max_rows - 1);
 	fam(w, "pfprof_series", "gauge", "Label sets in use ([other] included).");
 	val1(w, "pfprof_series", NULL, NULL, st->nseries);
 	fam(w, "pfprof_series_limit", "gauge", "Label sets kept before folding (--max-series).");
@@ -270,55 +276,25 @@ static bool mp3_read_stats(const char *dir, struct mp3_stats *m)
 	return true;
 }
 
-/* The faults pftrace counted of the live process @pid (its newest row); false if none. */
-static bool traced_faults(const struct srv_state *st, __u32 pid, unsigned long long *n,
-			  const char **comm)
-{
-	__u32 s;
-	int c;
-
-	for (s = st->nslots; s-- > 1;) {
-		const struct srv_slot *sl = &st->slots[s];
-
-		if (!sl->known || sl->pid != pid)
-			continue;
-		for (*n = 0, c = 0; c < PFT_NCLASS; c++)
-			*n += sl->done.cls[c];
-		*comm = sl->comm;
-		return true;
-	}
-	return false;
-}
-
-/* For each registered process pftrace traces: the module's faults minus pftrace's. */
+/* For each registered process pftrace traces: the drift srv_drift() found. */
 static void mp3_drift(struct mw *w, const struct srv_state *st)
 {
-	unsigned long long mn, mj, mine;
-	char path[4096], line[512], pid[16];
-	const char *comm;
-	unsigned int p;
-	FILE *f;
+	char pid[16];
+	int i;
 
 	fam(w, "pfprof_mp3_fault_drift", "gauge",
-	    "Faults mp3.ko counted since registration minus those pftrace counted, "
-	    "per registered process it traces.");
-	snprintf(path, sizeof(path), "%s/tasks", st->mp3_dir);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
+	    "Faults mp3.ko and the kernel counted minus those pftrace counted, per "
+	    "registered process it traces, since the exporter first saw it registered.");
+	for (i = 0; i < st->ndrift; i++) {
+		const struct srv_drift *d = &st->drift[i];
 		bool first = true;
 
-		if (sscanf(line, "%u %llu %llu", &p, &mn, &mj) != 3 ||
-		    !traced_faults(st, p, &mine, &comm))
-			continue;
-		snprintf(pid, sizeof(pid), "%u", p);
+		snprintf(pid, sizeof(pid), "%u", d->pid);
 		fputs("pfprof_mp3_fault_drift", w->f);
 		lbl(w, &first, "pid", pid);
-		lbl(w, &first, "comm", comm);
-		fprintf(w->f, "} %lld\n", (long long)(mn + mj - mine));
+		lbl(w, &first, "comm", d->comm);
+		fprintf(w->f, "} %lld\n", d->now - d->d0);
 	}
-	fclose(f);
 }
 
 static void mp3_gauge_s(struct mw *w, const char *name, const char *help, unsigned long long ns)

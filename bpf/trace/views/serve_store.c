@@ -28,6 +28,7 @@ int srv_store_init(struct srv_state *st, struct pft_run *r)
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	st->boot_ticks = (unsigned long long)ts.tv_sec * st->hz +
 			 (unsigned long long)ts.tv_nsec * st->hz / 1000000000ULL;
+	st->boot_ns = (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 	st->cap_series = 64;
 	(void)r;
 	st->series = calloc(st->cap_series, sizeof(*st->series));
@@ -145,6 +146,18 @@ static int slots_grow(struct srv_state *st, __u32 n)
 	return 0;
 }
 
+/* /proc's clock ticks in ns */
+static __u64 ticks_ns(const struct srv_state *st, unsigned long long ticks)
+{
+	return (__u64)ticks * 1000000000ULL / st->hz;
+}
+
+/* Whether @pid is the -c command (forked, held, just before the trace began). */
+static bool is_cmd(const struct pft_run *r, __u32 pid)
+{
+	return r->cmd_pid && (__u32)r->cmd_pid == pid;
+}
+
 /* Who row @s is, when first seen; false if it is not a row (yet). */
 static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
 {
@@ -159,9 +172,12 @@ static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
 	if (pft_proc_cpu(sl->pid, &ticks, &start)) {
 		sl->start = start;
 		sl->has_start = true;
-		sl->ticks = ticks;
-		/* a process that ran before the trace: its CPU time until now left out */
-		sl->ticks_base = start < st->boot_ticks ? ticks : 0;
+		sl->cpu_ns = ticks_ns(st, ticks);
+		/*
+		 * A process that ran before the trace: its CPU time until now
+		 * left out.  The -c command was forked just before, held.
+		 */
+		sl->cpu_base_ns = start < st->boot_ticks && !is_cmd(r, sl->pid) ? sl->cpu_ns : 0;
 	} else {
 		sl->gone = true;
 	}
@@ -170,7 +186,7 @@ static bool slot_learn(struct srv_state *st, struct pft_run *r, __u32 s)
 }
 
 /* Row @s's CPU time now, if its process is alive (and still that process). */
-static void slot_cpu(struct srv_slot *sl)
+static void slot_cpu(struct srv_state *st, struct srv_slot *sl)
 {
 	unsigned long long ticks, start;
 
@@ -180,23 +196,7 @@ static void slot_cpu(struct srv_slot *sl)
 		sl->gone = true;	/* its last reading stands */
 		return;
 	}
-	sl->ticks = ticks;
-}
-
-int srv_poll_cpu(struct srv_state *st, struct pft_run *r)
-{
-	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
-	int err;
-
-	if (n > PFB_MAX_SLOTS)
-		n = PFB_MAX_SLOTS;
-	err = slots_grow(st, n);
-	if (err)
-		return err;
-	for (s = 1; s < n; s++)
-		if (slot_learn(st, r, s))
-			slot_cpu(&st->slots[s]);
-	return 0;
+	sl->cpu_ns = ticks_ns(st, ticks);
 }
 
 /* Whether @pid was named by -p or -c: it gets a pid label. */
@@ -271,10 +271,47 @@ static bool slot_counts(struct fold_buf *fb, struct pft_run *r, __u32 s, struct 
 	    bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.counts), &s, v))
 		return false;
 	memcpy(sum->cls, row.cls, sizeof(sum->cls));
+	sum->exit_ns = row.exit_ns;
+	sum->start_ns = row.start_ns;
 	sum->gup = 0;
 	for (j = 0; j < r->ncpus; j++)
 		sum->gup += v[j].gup;
 	return true;
+}
+
+/* Whether BPF marked row @s's process freed: reaped, every thread released. */
+static bool slot_exited(struct pft_run *r, __u32 s)
+{
+	struct pfb_slot info;
+
+	return !bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.slots), &s, &info) && info.exited;
+}
+
+/*
+ * Hand row @s back to BPF once its process has been freed and this fold
+ * has read its counts: none of its threads can add to it any more (one
+ * held past its leader by someone's reference would add its CPU time to
+ * the row's next process), and every count it had is in its series.  The
+ * row is zeroed in every map first, so the process that takes it next
+ * starts from 0 like a new row.
+ */
+static int slot_reuse(struct srv_state *st, struct pft_run *r, struct fold_buf *fb, __u32 s)
+{
+	struct pfb_slot info = {};
+	struct pft_row row = {};
+	int err;
+
+	memset(fb->counts, 0, r->ncpus * sizeof(*fb->counts));
+	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.counts), &s, fb->counts, BPF_EXIST) ||
+	    bpf_map_update_elem(bpf_map__fd(r->skel->maps.rows), &s, &row, BPF_EXIST) ||
+	    bpf_map_update_elem(bpf_map__fd(r->skel->maps.slots), &s, &info, BPF_EXIST))
+		return -errno;
+	st->slots[s] = (struct srv_slot){ .series = -1 };
+	err = bpf_map_update_elem(bpf_map__fd(r->skel->maps.free_slots), NULL, &s, BPF_ANY);
+	if (err)
+		return -errno;
+	st->rows_reused++;
+	return 0;
 }
 
 /* Row @s's gains since the last fold into its series. */
@@ -284,10 +321,15 @@ static int slot_fold(struct srv_state *st, struct pft_run *r, struct fold_buf *f
 	struct srv_counts now;
 	struct srv_series *x;
 	char comm[16];
+	bool last;
 	__u32 id;
 	int c, i;
 
-	if (!slot_learn(st, r, s) || !slot_counts(fb, r, s, &now))
+	if (!slot_learn(st, r, s))
+		return 0;
+	/* freed before these counts were read: they are its last */
+	last = slot_exited(r, s);
+	if (!slot_counts(fb, r, s, &now))
 		return 0;
 	if (pft_who(r, s, &id, comm) && strcmp(comm, sl->comm)) {
 		memcpy(sl->comm, comm, sizeof(comm));	/* it follows exec */
@@ -306,12 +348,15 @@ static int slot_fold(struct srv_state *st, struct pft_run *r, struct fold_buf *f
 		x->faults[c] += now.cls[c] - sl->done.cls[c];
 	x->gup += now.gup - sl->done.gup;
 	sl->done = now;
-	slot_cpu(sl);
-	if (sl->ticks > sl->ticks_base && sl->ticks - sl->ticks_base > sl->ticks_done) {
-		x->ticks += sl->ticks - sl->ticks_base - sl->ticks_done;
-		sl->ticks_done = sl->ticks - sl->ticks_base;
+	slot_cpu(st, sl);
+	/* freed, and begun since the trace: its threads' CPU time, exact */
+	if (last && now.start_ns && (now.start_ns >= st->boot_ns || is_cmd(r, sl->pid)))
+		sl->cpu_ns = now.exit_ns;
+	if (sl->cpu_ns > sl->cpu_base_ns && sl->cpu_ns - sl->cpu_base_ns > sl->cpu_done_ns) {
+		x->cpu_ns += sl->cpu_ns - sl->cpu_base_ns - sl->cpu_done_ns;
+		sl->cpu_done_ns = sl->cpu_ns - sl->cpu_base_ns;
 	}
-	return 0;
+	return last ? slot_reuse(st, r, fb, s) : 0;
 }
 
 /* Drain the histograms (as lat does) into the run's, by class. */
@@ -328,6 +373,28 @@ static void fold_hists(struct srv_state *st, struct pft_run *r, struct fold_buf 
 	}
 }
 
+/*
+ * Before the last fold: a process reaped just now (the -c command) is
+ * freed, and its row marked, only after an RCU grace period; wait for
+ * that (at most 500 ms) so that its CPU time is in the last fold.
+ */
+void srv_settle(struct srv_state *st, struct pft_run *r)
+{
+	unsigned long long ticks, start;
+	int tries;
+	__u32 s;
+
+	for (tries = 0; tries < 50; tries++) {
+		for (s = 1; s < st->nslots; s++)
+			if (st->slots[s].known && !pft_proc_cpu(st->slots[s].pid, &ticks, &start) &&
+			    !slot_exited(r, s))
+				break;
+		if (s >= st->nslots)
+			return;
+		usleep(10000);
+	}
+}
+
 int srv_fold(struct srv_state *st, struct pft_run *r)
 {
 	__u32 n = __atomic_load_n(&r->skel->data->next_slot, __ATOMIC_ACQUIRE), s;
@@ -339,8 +406,8 @@ int srv_fold(struct srv_state *st, struct pft_run *r)
 		.counts = calloc(r->ncpus, sizeof(*fb.counts)),
 	};
 
-	if (n > PFB_MAX_SLOTS)
-		n = PFB_MAX_SLOTS;
+	if (n > st->max_rows)
+		n = st->max_rows;
 	err = fb.keys && fb.hists && fb.counts ? slots_grow(st, n) : -ENOMEM;
 	for (s = 1; !err && s < n; s++)
 		err = slot_fold(st, r, &fb, s);
@@ -356,18 +423,22 @@ int srv_fold(struct srv_state *st, struct pft_run *r)
 /* --json, at the end: the series and the histograms' figures. */
 void srv_print_json(struct srv_state *st, struct pft_run *r)
 {
+	struct timespec now;
 	int i, c;
 
+	clock_gettime(CLOCK_REALTIME, &now);
 	pft_json_next(r);
-	printf("{\"view\":\"serve\",\"seq\":%d,\"secs\":%.6f,\"folded\":%llu,\"series\":[",
-	       r->seq, r->secs, (unsigned long long)st->folded);
+	printf("{\"view\":\"serve\",\"seq\":%d,\"secs\":%.6f,\"time\":%.3f,\"folded\":%llu,"
+	       "\"rows_reused\":%llu,\"series\":[", r->seq, r->secs,
+	       now.tv_sec + now.tv_nsec / 1e9, (unsigned long long)st->folded,
+	       (unsigned long long)st->rows_reused);
 	for (i = 0; i < st->nseries; i++) {
 		const struct srv_series *x = &st->series[i];
 
 		printf("%s{\"comm\":\"%s\",", i ? "," : "", pfb_clean(x->comm));
-		printf("\"cgroup\":\"%s\",\"pid\":%u,\"procs\":%u,\"no_pf\":%llu,\"cpu_s\":%.2f",
+		printf("\"cgroup\":\"%s\",\"pid\":%u,\"procs\":%u,\"no_pf\":%llu,\"cpu_s\":%.6f",
 		       pfb_clean(x->cgroup), x->pid, x->procs, (unsigned long long)x->gup,
-		       (double)x->ticks / st->hz);
+		       x->cpu_ns / 1e9);
 		for (c = 0; c < PFT_NCLASS; c++)
 			printf(",\"%s\":%llu", pft_class_name(c), (unsigned long long)x->faults[c]);
 		printf("}");
@@ -383,4 +454,79 @@ void srv_print_json(struct srv_state *st, struct pft_run *r)
 	}
 	printf("]}\n");
 	fflush(stdout);
+}
+
+/* Row @s's faults now, every class (the live BPF row, not the last fold). */
+static bool row_faults(struct pft_run *r, __u32 s, unsigned long long *n)
+{
+	struct pft_row row;
+	int c;
+
+	if (bpf_map_lookup_elem(bpf_map__fd(r->skel->maps.rows), &s, &row))
+		return false;
+	for (*n = 0, c = 0; c < PFT_NCLASS; c++)
+		*n += row.cls[c];
+	return true;
+}
+
+/* The live row of the process @pid, if pftrace traces it. */
+static __u32 slot_of(const struct srv_state *st, __u32 pid)
+{
+	__u32 s;
+
+	for (s = st->nslots; s-- > 1;)
+		if (st->slots[s].known && !st->slots[s].gone && st->slots[s].pid == pid)
+			return s;
+	return 0;
+}
+
+/*
+ * One line of DIR/tasks against pftrace's row: the kernel's count of the
+ * process's faults is the module's since registration plus its base, read
+ * live, as the row is, so the two are of the same moment.
+ */
+static void drift_line(struct srv_state *st, struct pft_run *r, const char *line,
+		       struct srv_drift *next, int *n)
+{
+	unsigned long long mn, mj, cpu, tick, bmn, bmj, mine;
+	const struct srv_drift *old = NULL;
+	struct srv_drift *d;
+	unsigned int pid;
+	__u32 s;
+	int i;
+
+	if (*n >= SRV_DRIFT_MAX ||
+	    sscanf(line, "%u %llu %llu %llu %llu %llu %llu", &pid, &mn, &mj, &cpu, &tick,
+		   &bmn, &bmj) != 7)
+		return;
+	s = slot_of(st, pid);
+	if (!s || !row_faults(r, s, &mine))
+		return;
+	d = &next[(*n)++];
+	for (i = 0; i < st->ndrift; i++)
+		if (st->drift[i].pid == pid && st->drift[i].slot == s)
+			old = &st->drift[i];
+	d->pid = pid;
+	d->slot = s;
+	memcpy(d->comm, st->slots[s].comm, sizeof(d->comm));
+	d->now = (long long)(mn + mj + bmn + bmj) - (long long)mine;
+	d->d0 = old ? old->d0 : d->now;
+}
+
+void srv_drift(struct srv_state *st, struct pft_run *r)
+{
+	static struct srv_drift next[SRV_DRIFT_MAX];
+	char path[4096], line[512];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tasks", st->mp3_dir);
+	f = fopen(path, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			drift_line(st, r, line, next, &n);
+		fclose(f);
+	}
+	memcpy(st->drift, next, n * sizeof(*next));
+	st->ndrift = n;
 }

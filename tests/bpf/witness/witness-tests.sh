@@ -48,8 +48,22 @@ between() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 if [ "$mode" = vm ]; then echo "1..26"; else echo "1..22"; fi
 run "$T" anon $N
 ok $wrc "pfwitness -c runs the command and exits 0"
-grep -q 'tracepoints: attached' "$tmp/err.txt" && grep -q 'perf sw events: attached' "$tmp/err.txt"
-ok $? "tracepoints and perf events attached"
+# exceptions:page_fault_user/_kernel are x86's tracepoints: on a kernel
+# without them (arm64) pfwitness must say so at start, and the tracepoint's
+# checks below are skipped with that reason; perf events and fexit count
+# the faults there.  The claim is checked against tracefs.
+ev=/sys/kernel/tracing/events
+[ "$mode" = host ] && [ ! -d "$ev" ] && ev=/sys/kernel/debug/tracing/events
+notp=$(sed -n 's/^pfwitness: tracepoints: NOT attached, \(this kernel has no .*\)/\1/p' "$tmp/err.txt")
+if [ -z "$notp" ]; then
+	grep -q 'tracepoints: attached' "$tmp/err.txt" && grep -q 'perf sw events: attached' "$tmp/err.txt"
+	ok $? "tracepoints and perf events attached"
+else
+	[ -d "$ev/sched" ] && [ ! -e "$ev/exceptions/page_fault_user" ] &&
+		grep -q 'perf sw events: attached' "$tmp/err.txt" &&
+		grep -q 'fexit handle_mm_fault: attached' "$tmp/err.txt"
+	ok $? "perf events and fexit attached; tracepoints left out, said at start: $notp"
+fi
 
 # What this kernel lacks, pfwitness says at start ("X unavailable on this
 # kernel: ...; using Y"); the set must be what the kernel's version implies
@@ -62,6 +76,8 @@ want=""
 [ "$kv" -lt 5011 ] && want="${want}task storage;"
 [ "$kv" -lt 5013 ] && want="${want}enum fault_flag;"
 [ "$kv" -lt 5012 ] && want="${want}recursion_misses;"
+[ -d "$ev/sched" ] && [ ! -e "$ev/exceptions/page_fault_user" ] &&
+	want="${want}tracepoint exceptions:page_fault_user;"
 sed -n 's/^\(pfwitness: .* unavailable on this kernel:.*\)/# \1/p' "$tmp/err.txt"
 [ "$gaps" = "$want" ]
 ok $? "fallbacks announced for Linux $(uname -r): '${gaps}' (expected '${want}')"
@@ -85,8 +101,12 @@ else
 fi
 between "$pe_min" $N $((N + STARTUP)) && between $((w4_min - pe_min)) 0 $GUP
 ok $? "perf events: $N touched pages counted ($pe_min), within $GUP of wait4 ($w4_min)"
-between "$tp_u" $N $((N + STARTUP)) && between "$tp_u" $((w4_min - GUP - STARTUP)) $((w4_min + STARTUP))
-ok $? "page_fault_user: $N touched pages counted ($tp_u), near wait4 ($w4_min)"
+if [ -n "$notp" ]; then
+	skip "page_fault_user: $N touched pages counted" "$notp"
+else
+	between "$tp_u" $N $((N + STARTUP)) && between "$tp_u" $((w4_min - GUP - STARTUP)) $((w4_min + STARTUP))
+	ok $? "page_fault_user: $N touched pages counted ($tp_u), near wait4 ($w4_min)"
+fi
 between "$ru_min" $N $((N + STARTUP)) && [ "$ru_min" = "$w4_min" ] && [ "$ru_maj" = "$w4_maj" ]
 ok $? "thread counters: $N touched pages counted; $ru_min/$ru_maj == wait4 $w4_min/$w4_maj exactly"
 
@@ -232,8 +252,8 @@ ok $? "MAP_POPULATE 1000 pages: fexit gup $fx_gup, wait4 $w4_min == thread count
 
 dd if=/dev/zero of="$tmp/data" bs=4096 count=1000 2>/dev/null
 run "$T" read "$tmp/data" 1000
-[ "$tp_k" -ge 1000 ] && [ "$fx_min" -ge 1000 ] && [ "$fx_min" = "$w4_min" ]
-ok $? "read() into 1000 fresh pages: page_fault_kernel $tp_k, fexit $fx_min == wait4 $w4_min"
+{ [ -n "$notp" ] || [ "$tp_k" -ge 1000 ]; } && [ "$fx_min" -ge 1000 ] && [ "$fx_min" = "$w4_min" ]
+ok $? "read() into 1000 fresh pages: page_fault_kernel ${notp:+(none: $notp) }$tp_k, fexit $fx_min == wait4 $w4_min"
 
 run "$T" spin 400
 d=$((cpu_ns - sched_ns)); [ $d -lt 0 ] && d=$((-d))
