@@ -129,13 +129,18 @@ check_monitor() {
 	local out=$home/readme/out.$1 n f
 	n=$(grep -cE '^[0-9]+ [0-9]+ [0-9]+ [0-9]+$' "$out")
 	f=$(awk 'NF == 4 && $1 ~ /^[0-9]+$/ { s += $2 } END { print s + 0 }' "$out")
-	# 10 s at 20 samples/s; TCG's timers are late now and then
-	if [ "$n" -ge 100 ] && [ "$f" -gt 0 ]; then
-		ok "monitor -f -t 10: $n samples, $f minor faults"
+	# 10 s at 20 samples/s, but a vCPU starved under TCG on a loaded host
+	# runs the sampler late, and a late run skips the deadlines it
+	# missed (92 samples in one run on 6.12, 217 to 258 in others): the
+	# rate is 20-sampling's to check; here, that samples arrive, carry
+	# faults and none is lost.
+	if [ "$n" -ge 20 ] && [ "$f" -gt 0 ] && ! grep -q 'lost=[1-9]' "$out"; then
+		ok "monitor -f -t 10: $n samples, $f minor faults, none lost"
 	else
-		notok "monitor -f -t 10: at least 100 samples with faults # $n samples, $f minor faults"
+		notok "monitor -f -t 10: at least 20 samples with faults, none lost # $n samples, $f minor faults"
 		tail -n 5 "$out" | note
 	fi
+	grep -E '^(deadlines_missed|samples_written) ' /proc/mp3/stats | tr '\n' ' ' | note
 }
 
 check_cat() {
