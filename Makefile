@@ -13,6 +13,8 @@
 #   make test-matrix   the VM tests on all four kernels, with a table
 #   make test-arm64    the VM tests cross-built for arm64, under qemu-system-aarch64
 #   make install       mp3.ko via DKMS, and the tools (uninstall undoes it)
+#   make test-install  README's install paths, word for word, on a Debian 12
+#                      system in the VM (docs/kernels.md, "Install paths")
 #   make test-debug    the VM tests under the KASAN/lockdep/kmemleak kernel
 
 SHELL := /bin/bash

@@ -65,12 +65,15 @@ skip|downloads the arm64 kernel and cross-builds everything (minutes)|^make buil
 skip|loads mp3.ko on this host and runs the VM tests on it|^make NATIVE=1 test
 skip|boots the VM|^make vm-run
 skip|changes this host (DKMS, /usr/local/bin)|^make (install|uninstall)
+skip|changes this host (installs or removes the packages)|^apt (install|purge) 
 skip|downloads four Debian kernels|^make kernels
 skip|boots the debug kernel under TCG (an hour)|^make test-debug
 skip|builds a kernel (~22 min)|^make debug-kernel$
 status:0,2|exit 0 if a debug kernel is there; else make says its recipe failed (2)|^make debug-kernel-available
 skip|boots the VM (the full case study 3)|^make casestudy3
 run||^make -C bpf$
+skip|builds the Debian packages (tests/host/60-deb.sh runs it and checks them)|^make deb(-lint)?$
+run||^make man$
 run||^make help$
 skip|loads or unloads mp3.ko on this host|^(modprobe|insmod|rmmod) 
 skip|in the VM, beside mp3.ko|^mknod 

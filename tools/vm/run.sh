@@ -133,14 +133,9 @@ timeout --foreground -k 10 "$timeout_s" \
 qrc=${PIPESTATUS[0]}
 
 rc=$(sed -n 's/^.*@@PFPROF-EXIT \([0-9]*\)@@$/\1/p' "$log" | tail -n 1)
-# Report headers as 6.1 prints them: KASAN "BUG: KASAN: slab-use-after-free
-# in ...", UBSAN "UBSAN: shift-out-of-bounds in ...", lockdep "WARNING:
-# possible circular locking dependency detected" and friends, DEBUG_OBJECTS
-# "ODEBUG:", RCU stalls "rcu: INFO: rcu_preempt detected stalls on CPUs"
-# (rcu_sched on non-preemptible kernels).  Not a bare "lockdep": a lockdep
-# kernel says "RCU lockdep checking is enabled." at every boot.
-splat_re='WARNING:|BUG:|Oops|kernel BUG|general protection fault|Call Trace:|possible circular locking|possible recursive locking|inconsistent lock state|possible irq lock inversion|lock order detected|suspicious RCU usage|bad unlock balance|held lock freed|trying to register non-static key|turning off the locking correctness validator|KASAN|UBSAN|ODEBUG:|list_(add|del) corruption|scheduling while atomic|sleeping function called from invalid context|INFO: task .* blocked|rcu_[a-z_]+ (self-)?detected stall|detected stalls on CPUs|RCU stall|Kernel panic|kmemleak: [0-9]+ new suspected'
-splats=$(grep -E "$splat_re" "$log" | grep -v '^@@' | head -n 20)
+# shellcheck source=tools/vm/splat.sh
+. "$here/splat.sh"
+splats=$(splats "$log")
 
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 	echo "tools/vm/run.sh: TIMEOUT after ${timeout_s}s" >&2
