@@ -16,6 +16,7 @@
 #   make test-install  README's install paths, word for word, on a Debian 12
 #                      system in the VM (docs/kernels.md, "Install paths")
 #   make test-debug    the VM tests under the KASAN/lockdep/kmemleak kernel
+#   make test-nightly  what CI leaves out: the matrix, the whole debug lane, all of arm64
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
