@@ -186,8 +186,6 @@ static __always_inline bool mm_seq(struct mm_struct *mm, __u32 *seq)
 	return false;
 }
 
-__u64 vma_lookups = 0, vma_cached = 0;	/* tp+pe: bpf_find_vma() calls, and those saved */
-
 /*
  * tp+pe: the VMA of a fault at @addr.  bpf_find_vma() from the perf
  * event's handler, interrupts off, must defer its mmap unlock to an
@@ -208,10 +206,8 @@ static __always_inline void vma_of(struct task_struct *t, struct pfb_task *k, __
 	if (have_seq && k->vc_mm == (__u64)mm && k->vc_seq == seq &&
 	    addr >= k->vc.start && addr < k->vc.end) {
 		*v = k->vc;
-		__sync_fetch_and_add(&vma_cached, 1);
 		return;
 	}
-	__sync_fetch_and_add(&vma_lookups, 1);
 	bpf_find_vma(t, addr, find_vma_cb, v, 0);
 	/* a lookup that failed (the lock busy: a writer) leaves v->end 0 */
 	if (have_seq && v->end) {
