@@ -137,8 +137,10 @@ kill $slow 2> /dev/null; wait $slow 2> /dev/null; slow=
 wait_for 30 prom_target_up
 ok $? "Prometheus (127.0.0.1:$PP) has the exporter as a target, up"
 touch "$tmp/go"
-# the fake module now counts 500 faults more than when first seen
-sleep 1
+# the fake module now counts 500 faults more than when first seen: once
+# Prometheus has scraped the drift the exporter took as its baseline
+drift_scraped() { [ "$(q "count_over_time(pfprof_mp3_fault_drift{pid=\"$cpid\"}[1m])")" != none ]; }
+wait_for 15 drift_scraped
 printf 'pid min_flt maj_flt cpu_ns tick_ns base_min_flt base_maj_flt base_cpu_ns base_tick_ns comm\n%s 100500 0 1 1 0 0 0 0 work.sh\n' \
 	"$cpid" > "$tmp/mp3/tasks.new" && mv "$tmp/mp3/tasks.new" "$tmp/mp3/tasks"
 wait_for 60 sh -c "! kill -0 $spid 2>/dev/null"
